@@ -1,0 +1,46 @@
+import { catalog } from '../define/catalog.js';
+import { counter, gauge, histogram } from '../define/metric.js';
+import { exchange, messageType, side, strategy } from './domains.js';
+
+/**
+ * Declarations of the 6 metrics about the strategy engine process itself. Default port 8000.
+ */
+export const engineDefinitions = {
+  marketDataReceived: counter(
+    'engine_market_data_received_total',
+    'Market data messages the engine received from the bus.',
+    { exchange, type: messageType },
+    { unit: '1' },
+  ),
+  ordersSent: counter(
+    'engine_orders_sent_total',
+    'Orders the engine sent to a gateway.',
+    { strategy, exchange, side },
+    { unit: '1' },
+  ),
+  tradesReceived: counter(
+    'engine_trades_received_total',
+    'Fills the engine received back from a gateway.',
+    { strategy, exchange },
+    { unit: '1' },
+  ),
+  strategyLatency: histogram(
+    'engine_strategy_latency_ms',
+    'Time from a tick entering the engine to the strategy decision, in milliseconds.',
+    { strategy },
+    { unit: 'ms', buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 50, 100, 250] },
+  ),
+  activeStrategies: gauge('engine_active_strategies', 'Strategies currently running in the engine.', {}, { unit: '1' }),
+  uptime: gauge('engine_uptime_seconds', 'Seconds since the engine started.', {}, { unit: 's' }),
+} as const;
+
+/**
+ * The strategy engine's own metrics.
+ *
+ * @example
+ * ```ts
+ * const engine = new EngineMetrics();
+ * engine.activeStrategies.bind().set(2);
+ * ```
+ */
+export class EngineMetrics extends catalog(engineDefinitions) {}

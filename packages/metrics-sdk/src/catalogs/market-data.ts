@@ -1,0 +1,78 @@
+import { catalog } from '../define/catalog.js';
+import { closed } from '../define/labels.js';
+import { counter, gauge, histogram } from '../define/metric.js';
+import { exchange, messageType, networkLatencyMs, symbol } from './domains.js';
+
+/**
+ * Declarations of the 10 metrics a market-data service (one feed handler per venue) exposes.
+ * Default port 8080.
+ */
+export const marketDataDefinitions = {
+  received: counter(
+    'market_data_received_total',
+    'Market data messages received from the exchange and parsed successfully.',
+    { exchange, symbol, type: messageType },
+    { unit: '1' },
+  ),
+  latency: histogram(
+    'market_data_latency_ms',
+    'Delay from the exchange timestamp of a message to its receipt, in milliseconds.',
+    { exchange, type: messageType },
+    { unit: 'ms', buckets: networkLatencyMs },
+  ),
+  connectionStatus: gauge(
+    'ws_connection_status',
+    'WebSocket connection to the exchange: 1 connected, 0 disconnected.',
+    { exchange },
+    { unit: '1' },
+  ),
+  reconnects: counter(
+    'ws_reconnect_total',
+    'WebSocket reconnection attempts after the connection was lost.',
+    { exchange },
+    { unit: '1' },
+  ),
+  parseErrors: counter(
+    'message_parse_errors_total',
+    'Messages from the exchange that could not be parsed, by reason; they are skipped.',
+    { exchange, reason: closed('invalid_json', 'unknown_type', 'missing_field', 'invalid_value') },
+    { unit: '1' },
+  ),
+  dbWrites: counter(
+    'db_writes_total',
+    'Ticks written to the database.',
+    { exchange, table: closed('trades', 'tickers', 'books') },
+    { unit: '1' },
+  ),
+  dbWriteErrors: counter(
+    'db_write_errors_total',
+    'Failed database writes: one per failed batch attempt, and one per tick dropped (reason="dropped").',
+    { exchange, reason: closed('connection', 'query', 'timeout', 'dropped') },
+    { unit: '1' },
+  ),
+  zmqPublished: counter(
+    'zmq_published_total',
+    'Normalized ticks published on the ZeroMQ bus.',
+    { exchange, type: messageType },
+    { unit: '1' },
+  ),
+  lastPrice: gauge('market_last_price', 'Last traded price of the symbol, in quote currency.', { exchange, symbol }),
+  volume24h: gauge(
+    'market_volume_24h',
+    'Rolling 24-hour traded volume of the symbol as reported by the exchange, in base currency.',
+    { exchange, symbol },
+  ),
+} as const;
+
+/**
+ * The market-data service's metrics.
+ *
+ * @example
+ * ```ts
+ * const md = new MarketDataMetrics();
+ * const trades = md.received.bind({ exchange: 'binance', symbol: 'BTCUSDT', type: 'trade' });
+ * trades.inc();
+ * md.latency.observe({ exchange: 'binance', type: 'trade' }, 3.2);
+ * ```
+ */
+export class MarketDataMetrics extends catalog(marketDataDefinitions) {}

@@ -1,0 +1,91 @@
+import { catalog } from '../define/catalog.js';
+import { counter, gauge } from '../define/metric.js';
+import { side, strategy, symbol } from './domains.js';
+
+/**
+ * Declarations of the 13 strategy performance metrics a strategy engine exposes. Default port 8000.
+ */
+export const strategyDefinitions = {
+  pnl: gauge(
+    'strategy_pnl_total',
+    'Total PnL of the strategy (realized + unrealized, net of fees), in USD.',
+    { strategy },
+    { unit: 'usd' },
+  ),
+  realizedPnl: gauge(
+    'strategy_realized_pnl',
+    'Realized PnL of the strategy, net of fees, in USD.',
+    { strategy },
+    { unit: 'usd' },
+  ),
+  unrealizedPnl: gauge(
+    'strategy_unrealized_pnl',
+    'Unrealized PnL of open positions at the last mark price, in USD.',
+    { strategy },
+    { unit: 'usd' },
+  ),
+  positionSize: gauge('strategy_position_size', 'Net position in base units: positive long, negative short.', {
+    strategy,
+    symbol,
+  }),
+  positionValue: gauge(
+    'strategy_position_value_usd',
+    'Signed value of the position at the last mark price, in USD.',
+    { strategy, symbol },
+    { unit: 'usd' },
+  ),
+  trades: counter('strategy_trades_total', 'Fills booked for the strategy.', { strategy, side }, { unit: '1' }),
+  winRate: gauge(
+    'strategy_win_rate',
+    'Winning closed trades over all closed trades (0 to 1).',
+    { strategy },
+    { unit: '1' },
+  ),
+  winningTrades: counter(
+    'strategy_winning_trades_total',
+    'Closed trades that realized a profit after fees.',
+    { strategy },
+    { unit: '1' },
+  ),
+  losingTrades: counter(
+    'strategy_losing_trades_total',
+    'Closed trades that realized a loss after fees.',
+    { strategy },
+    { unit: '1' },
+  ),
+  avgProfit: gauge(
+    'strategy_avg_profit_usd',
+    'Average realized profit of winning closed trades, in USD.',
+    { strategy },
+    { unit: 'usd' },
+  ),
+  avgLoss: gauge(
+    'strategy_avg_loss_usd',
+    'Average realized loss of losing closed trades, as a positive number, in USD.',
+    { strategy },
+    { unit: 'usd' },
+  ),
+  maxDrawdown: gauge(
+    'strategy_max_drawdown_usd',
+    'Largest peak-to-trough fall of the strategy equity curve, in USD (≥ 0).',
+    { strategy },
+    { unit: 'usd' },
+  ),
+  sharpe: gauge(
+    'strategy_sharpe_ratio',
+    'Annualized Sharpe ratio of periodic returns; NaN until enough samples.',
+    { strategy },
+    { unit: '1', nonFinite: 'emit' },
+  ),
+} as const;
+
+/**
+ * The strategy performance metrics of a strategy engine.
+ *
+ * @example
+ * ```ts
+ * const sm = new StrategyMetrics();
+ * sm.pnl.set({ strategy: 'ma_cross' }, 1250.5);
+ * ```
+ */
+export class StrategyMetrics extends catalog(strategyDefinitions) {}

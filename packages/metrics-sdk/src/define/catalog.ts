@@ -1,0 +1,137 @@
+import type { CounterFamily, GaugeFamily, HistogramFamily, MetricFamily } from '../storage/families.js';
+import { CounterFamily as Counter, GaugeFamily as Gauge, HistogramFamily as Histogram } from '../storage/families.js';
+import { type InvalidValueHook, warnOncePerMetric } from '../storage/invalid.js';
+import { MetricDefinitionError } from './errors.js';
+import type { OpenDomain } from './labels.js';
+import type { InferLabels, MetricDef } from './metric.js';
+import { validateDefinitions } from './validate.js';
+
+// The catalog joins the two lower layers: it validates declarations (define/) and allocates their
+// storage (storage/). It is the only file in define/ that imports storage/.
+
+/** Catalog key → declaration. */
+export type CatalogDefs = { readonly [key: string]: MetricDef };
+
+/** The family class a declaration becomes. */
+export type InferFamily<M> =
+  M extends MetricDef<'counter'>
+    ? CounterFamily<InferLabels<M>>
+    : M extends MetricDef<'gauge'>
+      ? GaugeFamily<InferLabels<M>>
+      : M extends MetricDef<'histogram'>
+        ? HistogramFamily<InferLabels<M>>
+        : never;
+
+/** The instance type of a catalog: key → family. */
+export type InferCatalog<D extends CatalogDefs> = { readonly [K in keyof D]: InferFamily<D[K]> };
+
+/** The open labels of one declaration. */
+type OpenLabelsOf<M> =
+  M extends MetricDef<infer _K, infer S> ? { [L in keyof S]: S[L] extends OpenDomain ? L : never }[keyof S] : never;
+
+/** Options for a catalog instance. */
+export interface CatalogOptions<D extends CatalogDefs = CatalogDefs> {
+  /** Override open-label budgets at start-up: catalog key → label → budget. */
+  readonly budgets?: { readonly [K in keyof D]?: { readonly [L in OpenLabelsOf<D[K]>]?: number } };
+  /**
+   * Called for each dropped value (negative or non-finite). Default: one process warning per metric.
+   * Tests pass `throwOnInvalidValue` to stay strict.
+   */
+  readonly onInvalidValue?: InvalidValueHook;
+  /** Wall clock, ms since the epoch; read when a series is first created. Default `Date.now`. */
+  readonly now?: () => number;
+}
+
+/** What every catalog instance has besides its metric families. */
+export interface Catalog {
+  /** Every family of this catalog, in declaration order. */
+  readonly '~families': readonly MetricFamily<unknown>[];
+  /**
+   * Registers a function run right before each collection (a scrape or an OTel collect): the place
+   * to refresh gauges derived from other state, such as an uptime.
+   *
+   * @param hook - called with no arguments; must not throw
+   */
+  beforeCollect(hook: () => void): void;
+  /** @internal runs the hooks; exposition calls it once per collection */
+  '~runCollectHooks'(): void;
+}
+
+/** A class produced by {@link catalog}. */
+export interface CatalogClass<D extends CatalogDefs> {
+  new (options?: CatalogOptions<D>): Catalog & InferCatalog<D>;
+  /** The validated, frozen declarations. */
+  readonly definitions: D;
+}
+
+/**
+ * Turns a set of declarations into a catalog class. Validates every declaration once (throwing one
+ * {@link MetricDefinitionError} with all issues), freezes them, and returns a class whose instances
+ * own the storage: one family per key. Nothing is created at import; storage is allocated by `new`.
+ *
+ * @param defs - catalog key → declaration
+ * @returns a class to extend or instantiate
+ * @example
+ * ```ts
+ * const defs = {
+ *   received: counter('market_data_received_total', 'Messages received', {
+ *     exchange: closed('binance', 'okx'), symbol: open({ budget: 200 }),
+ *   }),
+ * };
+ * export class MarketDataMetrics extends catalog(defs) {}
+ * const md = new MarketDataMetrics();
+ * md.received.inc({ exchange: 'binance', symbol: 'BTCUSDT' });
+ * ```
+ */
+/* @__NO_SIDE_EFFECTS__ */
+export function catalog<const D extends CatalogDefs>(defs: D): CatalogClass<D> {
+  const issues = validateDefinitions(defs);
+  if (issues.length > 0) throw new MetricDefinitionError(issues);
+  const frozen = deepFreeze(defs);
+  const keys = Object.keys(frozen);
+
+  class CatalogBase implements Catalog {
+    static readonly definitions = frozen;
+    declare readonly '~families': readonly MetricFamily<unknown>[];
+    readonly #hooks: (() => void)[] = [];
+
+    constructor(options: CatalogOptions<D> = {}) {
+      const budgets = (options.budgets ?? {}) as Record<string, Record<string, number> | undefined>;
+      const overrideIssues = validateDefinitions(frozen, budgets);
+      if (overrideIssues.length > 0) throw new MetricDefinitionError(overrideIssues);
+      const onInvalidValue = options.onInvalidValue ?? warnOncePerMetric();
+      const now = options.now ?? Date.now;
+      const families: MetricFamily<unknown>[] = [];
+      for (const key of keys) {
+        const def = frozen[key] as MetricDef;
+        const familyOptions = { budgets: budgets[key], onInvalidValue, now };
+        const family =
+          def.kind === 'counter'
+            ? new Counter<unknown>(def, familyOptions)
+            : def.kind === 'gauge'
+              ? new Gauge<unknown>(def, familyOptions)
+              : new Histogram<unknown>(def, familyOptions);
+        Object.defineProperty(this, key, { value: family, enumerable: true });
+        families.push(family);
+      }
+      Object.defineProperty(this, '~families', { value: Object.freeze(families) });
+    }
+
+    beforeCollect(hook: () => void): void {
+      this.#hooks.push(hook);
+    }
+
+    '~runCollectHooks'(): void {
+      for (const hook of this.#hooks) hook();
+    }
+  }
+  return CatalogBase as unknown as CatalogClass<D>;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const inner of Object.values(value)) deepFreeze(inner);
+  }
+  return value;
+}

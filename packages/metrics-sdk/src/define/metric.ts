@@ -1,0 +1,143 @@
+import type { InferLabelValues, LabelSpec } from './labels.js';
+
+/** The three kinds of metric: one way to declare each. */
+export type MetricKind = 'counter' | 'gauge' | 'histogram';
+
+/**
+ * What a gauge does with a non-finite value: `'drop'` (default) counts and ignores it; `'emit'`
+ * stores it, for gauges that must show `NaN` while undefined (a Sharpe ratio before enough samples).
+ */
+export type NonFinitePolicy = 'drop' | 'emit';
+
+/** Options shared by every kind. */
+export interface MetricOptions {
+  /** Unit of the values, for the reference and OTel (`'ms'`, `'usd'`, `'s'`, `'1'`). */
+  readonly unit?: string;
+}
+
+/** Gauge options. */
+export interface GaugeOptions extends MetricOptions {
+  /** See {@link NonFinitePolicy}; default `'drop'`. */
+  readonly nonFinite?: NonFinitePolicy;
+}
+
+/** Histogram options. */
+export interface HistogramOptions extends MetricOptions {
+  /** Upper bounds of the buckets, finite and strictly increasing; `+Inf` is implicit. */
+  readonly buckets: readonly number[];
+}
+
+/**
+ * The declaration of one metric. Built by {@link counter}, {@link gauge} or {@link histogram};
+ * `~types` is a phantom that carries the inferred label type and never exists at run time.
+ *
+ * @typeParam K - the kind
+ * @typeParam S - the label spec
+ */
+export interface MetricDef<K extends MetricKind = MetricKind, S extends LabelSpec = LabelSpec> {
+  readonly kind: K;
+  /** Exact wire name: nothing is appended to it. */
+  readonly name: string;
+  /** HELP text. */
+  readonly help: string;
+  /** Declared labels, in the order they are exposed. */
+  readonly labels: S;
+  /** Unit, or `''`. */
+  readonly unit: string;
+  /** Histogram bucket bounds; empty for other kinds. */
+  readonly buckets: readonly number[];
+  /** Gauge policy for non-finite values; `'drop'` for other kinds. */
+  readonly nonFinite: NonFinitePolicy;
+  /** @internal phantom type carrier */
+  readonly '~types'?: { readonly labels: InferLabelValues<S> };
+}
+
+/** A counter declaration. */
+export type CounterDef<S extends LabelSpec = LabelSpec> = MetricDef<'counter', S>;
+/** A gauge declaration. */
+export type GaugeDef<S extends LabelSpec = LabelSpec> = MetricDef<'gauge', S>;
+/** A histogram declaration. */
+export type HistogramDef<S extends LabelSpec = LabelSpec> = MetricDef<'histogram', S>;
+
+/** The label object a metric's record calls take. */
+export type InferLabels<M> = M extends MetricDef<MetricKind, infer S> ? InferLabelValues<S> : never;
+
+/**
+ * Declares a counter: a value that only goes up (requests, messages, errors).
+ *
+ * @param name - exact wire name (conventionally ending in `_total`; nothing is appended)
+ * @param help - one sentence for HELP
+ * @param labels - label name to {@link closed} or {@link open} domain
+ * @param options - unit
+ * @returns the declaration
+ * @example
+ * ```ts
+ * const received = counter('market_data_received_total', 'Market data messages received', {
+ *   exchange: closed('binance', 'okx'),
+ *   symbol: open({ budget: 200 }),
+ * });
+ * ```
+ */
+/* @__NO_SIDE_EFFECTS__ */
+export function counter<const S extends LabelSpec>(
+  name: string,
+  help: string,
+  labels: S,
+  options: MetricOptions = {},
+): CounterDef<S> {
+  return { kind: 'counter', name, help, labels, unit: options.unit ?? '', buckets: [], nonFinite: 'drop' };
+}
+
+/**
+ * Declares a gauge: a value that is set, and may go up and down (prices, positions, status).
+ *
+ * @param name - exact wire name
+ * @param help - one sentence for HELP
+ * @param labels - label name to domain
+ * @param options - unit and the {@link NonFinitePolicy}
+ * @returns the declaration
+ */
+/* @__NO_SIDE_EFFECTS__ */
+export function gauge<const S extends LabelSpec>(
+  name: string,
+  help: string,
+  labels: S,
+  options: GaugeOptions = {},
+): GaugeDef<S> {
+  return {
+    kind: 'gauge',
+    name,
+    help,
+    labels,
+    unit: options.unit ?? '',
+    buckets: [],
+    nonFinite: options.nonFinite ?? 'drop',
+  };
+}
+
+/**
+ * Declares a histogram: a distribution of observed values over fixed buckets (latencies).
+ *
+ * @param name - exact wire name (the exposition adds `_bucket`, `_sum`, `_count`)
+ * @param help - one sentence for HELP
+ * @param labels - label name to domain
+ * @param options - unit and bucket upper bounds
+ * @returns the declaration
+ */
+/* @__NO_SIDE_EFFECTS__ */
+export function histogram<const S extends LabelSpec>(
+  name: string,
+  help: string,
+  labels: S,
+  options: HistogramOptions,
+): HistogramDef<S> {
+  return {
+    kind: 'histogram',
+    name,
+    help,
+    labels,
+    unit: options.unit ?? '',
+    buckets: options.buckets,
+    nonFinite: 'drop',
+  };
+}

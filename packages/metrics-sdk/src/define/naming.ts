@@ -1,0 +1,25 @@
+/** Prometheus metric name syntax (exposition format 0.0.4, without the colon reserved for rules). */
+export const METRIC_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+
+/** Prometheus label name syntax. */
+export const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+
+/**
+ * Label names a catalog may not declare: `le` and `quantile` are written by the exposition itself,
+ * and names starting with `__` are reserved for Prometheus internals.
+ */
+export const RESERVED_LABELS: ReadonlySet<string> = new Set(['le', 'quantile']);
+
+/** Suffixes Prometheus appends to histogram series; a metric name must not collide with them. */
+export const HISTOGRAM_SUFFIXES = ['_bucket', '_sum', '_count'] as const;
+
+/** Label value written for records folded into the overflow slot of an open label. */
+export const OVERFLOW_VALUE = '__overflow__';
+
+/** Returns a reason when `name` is not usable as a label name, else `undefined`. */
+export function labelNameProblem(name: string): string | undefined {
+  if (!LABEL_NAME.test(name)) return `label name "${name}" must match ${LABEL_NAME.source}`;
+  if (name.startsWith('__')) return `label name "${name}" starts with "__", which Prometheus reserves`;
+  if (RESERVED_LABELS.has(name)) return `label name "${name}" is reserved for the exposition`;
+  return undefined;
+}

@@ -1,0 +1,77 @@
+import type { DefinitionIssue } from './errors.js';
+import type { MetricDef } from './metric.js';
+import { HISTOGRAM_SUFFIXES, labelNameProblem, METRIC_NAME } from './naming.js';
+
+/** Largest series capacity one metric may declare: a guard against a budget typo eating memory. */
+export const MAX_SERIES_CAPACITY = 1_000_000;
+
+/**
+ * Checks a set of metric declarations and returns every issue found (empty when valid). Pure; used
+ * by `catalog()` at definition time and by tests.
+ *
+ * @param defs - catalog key → declaration
+ * @param budgets - open-label budget overrides, catalog key → label → budget
+ * @returns the issues, in declaration order
+ */
+export function validateDefinitions(
+  defs: Readonly<Record<string, MetricDef>>,
+  budgets: Readonly<Record<string, Readonly<Record<string, number>> | undefined>> = {},
+): DefinitionIssue[] {
+  const issues: DefinitionIssue[] = [];
+  const seen = new Map<string, string>();
+  const add = (path: string, message: string) => issues.push({ path, message });
+  for (const [key, def] of Object.entries(defs)) {
+    if (def === null || typeof def !== 'object' || !('kind' in def)) {
+      add(key, 'is not a metric declaration; use counter(), gauge() or histogram()');
+      continue;
+    }
+    if (typeof def.name !== 'string' || !METRIC_NAME.test(def.name) || def.name.startsWith('__')) {
+      add(`${key}.name`, `metric name "${String(def.name)}" must match ${METRIC_NAME.source} and not start with "__"`);
+    }
+    const taken = seen.get(def.name);
+    if (taken !== undefined) add(`${key}.name`, `metric name "${def.name}" is already used by "${taken}"`);
+    seen.set(def.name, key);
+    if (def.kind === 'histogram') {
+      for (const suffix of HISTOGRAM_SUFFIXES) seen.set(def.name + suffix, key);
+    }
+    if (typeof def.help !== 'string' || def.help.trim() === '')
+      add(`${key}.help`, 'help text must be a non-empty string');
+    let capacity = 1;
+    const overrides = budgets[key] ?? {};
+    for (const [label, domain] of Object.entries(def.labels ?? {})) {
+      const path = `${key}.labels.${label}`;
+      const problem = labelNameProblem(label);
+      if (problem !== undefined) add(path, problem);
+      if (domain?.kind === 'closed') {
+        if (domain.values.length === 0) add(path, 'a closed domain needs at least one value');
+        if (new Set(domain.values).size !== domain.values.length) add(path, 'closed values must be unique');
+        if (domain.values.some((v) => typeof v !== 'string')) add(path, 'closed values must be strings');
+        capacity *= Math.max(domain.values.length, 1);
+      } else if (domain?.kind === 'open') {
+        const budget = overrides[label] ?? domain.budget;
+        if (!Number.isInteger(budget) || budget < 1)
+          add(path, `budget must be a positive integer, got ${String(budget)}`);
+        capacity *= Math.max(budget, 1) + 1;
+      } else {
+        add(path, 'label domain must be closed(...) or open({ budget })');
+      }
+    }
+    for (const label of Object.keys(overrides)) {
+      if (def.labels?.[label]?.kind !== 'open') add(`${key}.labels.${label}`, 'budget override names no open label');
+    }
+    if (capacity > MAX_SERIES_CAPACITY) {
+      add(
+        `${key}.labels`,
+        `declares ${capacity} series slots, over the limit of ${MAX_SERIES_CAPACITY}; lower a budget`,
+      );
+    }
+    if (def.kind === 'histogram') {
+      const b = def.buckets;
+      if (!Array.isArray(b) || b.length === 0) add(`${key}.buckets`, 'a histogram needs at least one bucket bound');
+      else if (b.some((x, i) => !Number.isFinite(x) || (i > 0 && x <= (b[i - 1] as number)))) {
+        add(`${key}.buckets`, 'bucket bounds must be finite and strictly increasing (+Inf is implicit)');
+      }
+    }
+  }
+  return issues;
+}

@@ -1,0 +1,50 @@
+// Public API of @ttquant/metrics. Re-exports only: importing this module has no side effects.
+
+export { EngineMetrics, engineDefinitions } from './catalogs/engine.js';
+export { GatewayMetrics, gatewayDefinitions } from './catalogs/gateway.js';
+export { MarketDataMetrics, marketDataDefinitions } from './catalogs/market-data.js';
+export { StrategyMetrics, strategyDefinitions } from './catalogs/strategy.js';
+export type {
+  Catalog,
+  CatalogClass,
+  CatalogDefs,
+  CatalogOptions,
+  InferCatalog,
+  InferFamily,
+} from './define/catalog.js';
+export { catalog } from './define/catalog.js';
+export type { DefinitionIssue } from './define/errors.js';
+export { MetricDefinitionError, MetricLabelError, MetricsError } from './define/errors.js';
+export type {
+  ClosedDomain,
+  InferDomainValue,
+  InferLabelValues,
+  LabelDomain,
+  LabelSpec,
+  OpenDomain,
+} from './define/labels.js';
+export { closed, open } from './define/labels.js';
+export type {
+  CounterDef,
+  GaugeDef,
+  GaugeOptions,
+  HistogramDef,
+  HistogramOptions,
+  InferLabels,
+  MetricDef,
+  MetricKind,
+  MetricOptions,
+  NonFinitePolicy,
+} from './define/metric.js';
+export { counter, gauge, histogram } from './define/metric.js';
+export { OVERFLOW_VALUE } from './define/naming.js';
+export { MAX_SERIES_CAPACITY, validateDefinitions } from './define/validate.js';
+export { formatNumber } from './exposition/byte-writer.js';
+export { escapeHelp, escapeLabelValue } from './exposition/escape.js';
+export type { MetricSource } from './exposition/prometheus-text.js';
+export { PROMETHEUS_CONTENT_TYPE, PrometheusWriter } from './exposition/prometheus-text.js';
+export type { BindArgs } from './storage/families.js';
+export { CounterFamily, GaugeFamily, HistogramFamily, MetricFamily } from './storage/families.js';
+export { CounterHandle, EmittingGaugeHandle, GaugeHandle, HistogramHandle } from './storage/handles.js';
+export type { FamilyStats, InvalidValueEvent, InvalidValueHook, InvalidValueReason } from './storage/invalid.js';
+export { throwOnInvalidValue, warnOncePerMetric } from './storage/invalid.js';

@@ -1,0 +1,341 @@
+import type { MetricDef, MetricKind } from '../define/metric.js';
+import { bucketIndex, CounterHandle, EmittingGaugeHandle, GaugeHandle, HistogramHandle } from './handles.js';
+import {
+  type FamilyStats,
+  type InvalidValueHook,
+  labelError,
+  registerDropTarget,
+  reportInvalidValue,
+} from './invalid.js';
+import { computeLayout, type SeriesLayout } from './layout.js';
+import { compileResolver, type Resolver } from './resolver.js';
+
+/** Storage options a catalog passes to each family. @internal */
+export interface FamilyOptions {
+  /** Open-label budget overrides, label name → budget. */
+  readonly budgets?: Readonly<Record<string, number>> | undefined;
+  readonly onInvalidValue: InvalidValueHook;
+  /** Wall clock in ms since the epoch; read once when a series is first resolved. */
+  readonly now: () => number;
+}
+
+/**
+ * Everything exposition and the OTel bridge read. Arrays are sized once from the layout and never
+ * reallocated.
+ *
+ * @internal
+ */
+export interface SeriesStore {
+  readonly def: MetricDef;
+  readonly kind: MetricKind;
+  readonly layout: SeriesLayout;
+  /** Offsets of the series that exist (bound or recorded), in creation order. */
+  readonly series: number[];
+  /** 1 where a series exists. */
+  readonly touched: Uint8Array;
+  /** Per offset: when the series was first resolved, ms since the epoch (OTel start time). */
+  readonly startTimes: Float64Array;
+  /** Per offset: the counter or gauge value, or the histogram sum. */
+  readonly values: Float64Array;
+  /** Histogram only: per-bucket (not cumulative) counts at `offset * stride + bucket`. */
+  readonly counts: Float64Array;
+  /** Histogram only: finite upper bounds. */
+  readonly bounds: Float64Array;
+  /** Histogram only: `bounds.length + 1` (the `+Inf` bucket). */
+  readonly stride: number;
+  readonly stats: FamilyStats;
+}
+
+/** Arguments of `bind()`: the label object, optional when the metric has no labels. */
+export type BindArgs<L> = keyof L extends never ? [labels?: L] : [labels: L];
+
+const EMPTY = new Float64Array(0);
+
+/**
+ * Common part of the three family classes: one metric, all its series.
+ *
+ * @typeParam L - the label object type inferred from the declaration
+ */
+export abstract class MetricFamily<L> {
+  /** Exact wire name. */
+  readonly name: string;
+  /** HELP text. */
+  readonly help: string;
+  /** Declared label names, in exposition order. */
+  readonly labelNames: readonly string[];
+  /** @internal storage read by exposition and the OTel bridge */
+  readonly '~store': SeriesStore;
+  /** @internal phantom carrier of the label type */
+  declare readonly '~types'?: { readonly labels: L };
+  readonly #resolve: Resolver;
+  readonly #now: () => number;
+
+  /** @internal built by `catalog()` */
+  constructor(
+    def: MetricDef,
+    options: FamilyOptions,
+    layout: SeriesLayout,
+    values: Float64Array,
+    counts: Float64Array,
+    bounds: Float64Array,
+  ) {
+    this.name = def.name;
+    this.help = def.help;
+    this.labelNames = layout.axes.map((axis) => axis.name);
+    this.#resolve = compileResolver(layout);
+    this.#now = options.now;
+    this['~store'] = {
+      def,
+      kind: def.kind,
+      layout,
+      series: [],
+      touched: new Uint8Array(layout.capacity),
+      startTimes: new Float64Array(layout.capacity),
+      values,
+      counts,
+      bounds,
+      stride: bounds.length + 1,
+      stats: { dropped: 0, overflowed: 0 },
+    };
+    registerDropTarget(values, { def, stats: this['~store'].stats, onInvalidValue: options.onInvalidValue });
+  }
+
+  /** Values dropped as invalid (negative or non-finite), since start. */
+  get dropped(): number {
+    return this['~store'].stats.dropped;
+  }
+
+  /** Records and binds folded into an overflow slot because an open label's budget was full. */
+  get overflowed(): number {
+    return this['~store'].stats.overflowed;
+  }
+
+  /** Number of series that exist (bound or recorded). */
+  get seriesCount(): number {
+    return this['~store'].series.length;
+  }
+
+  /**
+   * Offset of the series for `labels`: the fast resolver, then the slow path on a miss.
+   *
+   * @internal
+   */
+  protected offsetOf(labels: L): number {
+    const offset = this.#resolve(labels);
+    if (offset >= 0 && this['~store'].touched[offset] === 1) return offset;
+    return this.#miss(labels, offset);
+  }
+
+  // Slow path: validate the whole label object, intern open values, create the series.
+  #miss(labels: unknown, fast: number): number {
+    const store = this['~store'];
+    const def = store.def;
+    let offset = fast;
+    if (offset < 0) {
+      offset = 0;
+      const axes = store.layout.axes;
+      if (labels === null || typeof labels !== 'object') {
+        throw labelError(def, axes[0]?.name ?? '', labels, 'expected an object of labels');
+      }
+      const given = labels as Record<string, unknown>;
+      for (const key of Object.keys(given)) {
+        if (!Object.hasOwn(def.labels, key)) {
+          throw labelError(def, key, given[key], `unknown label; declared: ${this.labelNames.join(', ') || '(none)'}`);
+        }
+      }
+      for (const axis of axes) {
+        const value = given[axis.name];
+        if (value === undefined) {
+          throw labelError(def, axis.name, value, `missing; declared: ${this.labelNames.join(', ')}`);
+        }
+        let ordinal: number;
+        if (axis.interner === undefined) {
+          ordinal = typeof value === 'string' ? axis.closedValues.indexOf(value) : -1;
+          if (ordinal < 0) throw labelError(def, axis.name, value);
+        } else {
+          if (typeof value !== 'string') throw labelError(def, axis.name, value, 'expected a string');
+          ordinal = axis.interner.intern(value);
+          if (ordinal === axis.interner.overflow) store.stats.overflowed++;
+        }
+        offset += ordinal * axis.stride;
+      }
+    }
+    if (store.touched[offset] === 0) {
+      store.touched[offset] = 1;
+      store.series.push(offset);
+      store.startTimes[offset] = this.#now();
+    }
+    return offset;
+  }
+}
+
+/**
+ * All series of one counter.
+ *
+ * @typeParam L - the label object type
+ */
+export class CounterFamily<L> extends MetricFamily<L> {
+  readonly kind = 'counter' as const;
+  readonly #values: Float64Array;
+
+  /** @internal built by `catalog()` */
+  constructor(def: MetricDef, options: FamilyOptions) {
+    const layout = computeLayout(def, options.budgets);
+    const values = new Float64Array(layout.capacity);
+    super(def, options, layout, values, EMPTY, EMPTY);
+    this.#values = values;
+  }
+
+  /**
+   * Returns a handle bound to one label set: validation and lookup happen here, once.
+   *
+   * @param args - the labels
+   * @returns the handle; keep it and call `inc()`/`add()` on the hot path
+   * @example
+   * ```ts
+   * const binanceTrades = md.received.bind({ exchange: 'binance', symbol: 'BTCUSDT', type: 'trade' });
+   * binanceTrades.inc();
+   * ```
+   */
+  bind(...args: BindArgs<L>): CounterHandle {
+    return new CounterHandle(this.#values, this.offsetOf((args[0] ?? {}) as L));
+  }
+
+  /**
+   * Adds 1 to the series for `labels`.
+   *
+   * @param labels - every declared label
+   */
+  inc(labels: L): void {
+    this.#values[this.offsetOf(labels)] += 1;
+  }
+
+  /**
+   * Adds `value` to the series for `labels`; a negative or non-finite value is dropped and counted.
+   *
+   * @param labels - every declared label
+   * @param value - a finite number ≥ 0
+   */
+  add(labels: L, value: number): void {
+    const offset = this.offsetOf(labels);
+    if (value >= 0 && value < Number.POSITIVE_INFINITY) this.#values[offset] += value;
+    else reportInvalidValue(this.#values, value);
+  }
+}
+
+/**
+ * All series of one gauge.
+ *
+ * @typeParam L - the label object type
+ */
+export class GaugeFamily<L> extends MetricFamily<L> {
+  readonly kind = 'gauge' as const;
+  readonly #values: Float64Array;
+  readonly #emitNonFinite: boolean;
+
+  /** @internal built by `catalog()` */
+  constructor(def: MetricDef, options: FamilyOptions) {
+    const layout = computeLayout(def, options.budgets);
+    const values = new Float64Array(layout.capacity);
+    super(def, options, layout, values, EMPTY, EMPTY);
+    this.#values = values;
+    this.#emitNonFinite = def.nonFinite === 'emit';
+  }
+
+  /**
+   * Returns a handle bound to one label set.
+   *
+   * @param args - the labels
+   * @returns the handle
+   */
+  bind(...args: BindArgs<L>): GaugeHandle {
+    const offset = this.offsetOf((args[0] ?? {}) as L);
+    return this.#emitNonFinite ? new EmittingGaugeHandle(this.#values, offset) : new GaugeHandle(this.#values, offset);
+  }
+
+  /**
+   * Sets the series for `labels`; a non-finite value is dropped and counted unless the gauge emits
+   * non-finite values.
+   *
+   * @param labels - every declared label
+   * @param value - the new value
+   */
+  set(labels: L, value: number): void {
+    const offset = this.offsetOf(labels);
+    if (value - value === 0 || this.#emitNonFinite) this.#values[offset] = value;
+    else reportInvalidValue(this.#values, value);
+  }
+
+  /**
+   * Adds `value` (may be negative) to the series for `labels`.
+   *
+   * @param labels - every declared label
+   * @param value - a finite number
+   */
+  add(labels: L, value: number): void {
+    const offset = this.offsetOf(labels);
+    if (value - value === 0 || this.#emitNonFinite) this.#values[offset] += value;
+    else reportInvalidValue(this.#values, value);
+  }
+}
+
+/**
+ * All series of one histogram.
+ *
+ * @typeParam L - the label object type
+ */
+export class HistogramFamily<L> extends MetricFamily<L> {
+  readonly kind = 'histogram' as const;
+  readonly #counts: Float64Array;
+  readonly #sums: Float64Array;
+  readonly #bounds: Float64Array;
+  readonly #stride: number;
+
+  /** @internal built by `catalog()` */
+  constructor(def: MetricDef, options: FamilyOptions) {
+    const layout = computeLayout(def, options.budgets);
+    const capacity = layout.capacity;
+    const bounds = Float64Array.from(def.buckets);
+    const stride = bounds.length + 1;
+    const sums = new Float64Array(capacity);
+    const counts = new Float64Array(capacity * stride);
+    super(def, options, layout, sums, counts, bounds);
+    this.#counts = counts;
+    this.#sums = sums;
+    this.#bounds = bounds;
+    this.#stride = stride;
+  }
+
+  /** Upper bounds of the finite buckets. */
+  get buckets(): readonly number[] {
+    return Array.from(this.#bounds);
+  }
+
+  /**
+   * Returns a handle bound to one label set.
+   *
+   * @param args - the labels
+   * @returns the handle
+   */
+  bind(...args: BindArgs<L>): HistogramHandle {
+    const offset = this.offsetOf((args[0] ?? {}) as L);
+    return new HistogramHandle(this.#counts, this.#sums, offset, this.#stride, this.#bounds);
+  }
+
+  /**
+   * Records one sample in the series for `labels`; a negative or non-finite sample is dropped and
+   * counted.
+   *
+   * @param labels - every declared label
+   * @param value - a finite number ≥ 0
+   */
+  observe(labels: L, value: number): void {
+    const offset = this.offsetOf(labels);
+    if (value >= 0 && value < Number.POSITIVE_INFINITY) {
+      this.#counts[offset * this.#stride + bucketIndex(this.#bounds, value)] += 1;
+      this.#sums[offset] += value;
+    } else {
+      reportInvalidValue(this.#sums, value);
+    }
+  }
+}

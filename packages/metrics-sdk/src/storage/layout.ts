@@ -1,0 +1,77 @@
+import type { LabelDomain } from '../define/labels.js';
+import type { MetricDef } from '../define/metric.js';
+import { OVERFLOW_VALUE } from '../define/naming.js';
+import { OpenLabelInterner } from './interner.js';
+
+/**
+ * One label's place in the mixed-radix series index: `offset = Σ ordinal[i] * stride[i]`.
+ *
+ * @internal
+ */
+export interface LabelAxis {
+  readonly name: string;
+  readonly domain: LabelDomain;
+  /** Number of ordinals: the closed values, or an open budget plus one overflow slot. */
+  readonly radix: number;
+  readonly stride: number;
+  /** Closed values (ordinal = index); empty for an open label. */
+  readonly closedValues: readonly string[];
+  /** The interner of an open label; `undefined` for a closed one. */
+  readonly interner: OpenLabelInterner | undefined;
+}
+
+/**
+ * The fixed storage shape of one metric: its label axes and the number of series slots. Capacity
+ * is the product of the radixes and never changes, so storage never reallocates.
+ *
+ * @internal
+ */
+export interface SeriesLayout {
+  readonly axes: readonly LabelAxis[];
+  readonly capacity: number;
+}
+
+/**
+ * Computes the layout of one metric, applying per-label budget overrides for open labels.
+ *
+ * @internal
+ */
+export function computeLayout(def: MetricDef, budgets: Readonly<Record<string, number>> = {}): SeriesLayout {
+  const names = Object.keys(def.labels);
+  const axes: LabelAxis[] = [];
+  // Last label varies fastest, so series of one exchange sit together in memory.
+  let stride = 1;
+  for (let i = names.length - 1; i >= 0; i--) {
+    const name = names[i] as string;
+    const domain = def.labels[name] as LabelDomain;
+    const budget = domain.kind === 'open' ? (budgets[name] ?? domain.budget) : 0;
+    const radix = domain.kind === 'closed' ? domain.values.length : budget + 1;
+    axes.unshift({
+      name,
+      domain,
+      radix,
+      stride,
+      closedValues: domain.kind === 'closed' ? domain.values : [],
+      interner: domain.kind === 'open' ? new OpenLabelInterner(budget) : undefined,
+    });
+    stride *= radix;
+  }
+  return { axes, capacity: stride };
+}
+
+/**
+ * Decodes a series offset back into its label values, in declared order.
+ *
+ * @internal
+ */
+export function decodeOffset(layout: SeriesLayout, offset: number): string[] {
+  const out: string[] = [];
+  let rest = offset;
+  for (const axis of layout.axes) {
+    const ordinal = Math.floor(rest / axis.stride);
+    rest -= ordinal * axis.stride;
+    if (axis.interner === undefined) out.push(axis.closedValues[ordinal] as string);
+    else out.push(ordinal === axis.interner.overflow ? OVERFLOW_VALUE : (axis.interner.values[ordinal] as string));
+  }
+  return out;
+}
