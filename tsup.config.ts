@@ -11,4 +11,6 @@ export default defineConfig({
   platform: 'node',
   treeshake: true,
   splitting: false,
+  // tsup 9 still strips `node:` by default (for Node < 14.18); keep the protocol the source uses.
+  removeNodeProtocol: false,
 });

@@ -1,5 +1,22 @@
 // Public API of @ttquant/metrics. Re-exports only: importing this module has no side effects.
 
+export { DrawdownTracker } from './analytics/drawdown.js';
+export type { Fill, FillSide } from './analytics/fill.js';
+export { LedgerInputError } from './analytics/input-error.js';
+export type {
+  AccountSnapshot,
+  LedgerExchange,
+  LedgerSharpeOptions,
+  LedgerSnapshot,
+  PositionSnapshot,
+  RegisterOptions,
+  StrategySnapshot,
+  TradingLedgerOptions,
+} from './analytics/ledger.js';
+export { TradingLedger } from './analytics/ledger.js';
+export { RunningStats } from './analytics/running-stats.js';
+export type { SharpeOptions } from './analytics/sharpe.js';
+export { SharpeRatio } from './analytics/sharpe.js';
 export { EngineMetrics, engineDefinitions } from './catalogs/engine.js';
 export { GatewayMetrics, gatewayDefinitions } from './catalogs/gateway.js';
 export { MarketDataMetrics, marketDataDefinitions } from './catalogs/market-data.js';
@@ -43,6 +60,21 @@ export { formatNumber } from './exposition/byte-writer.js';
 export { escapeHelp, escapeLabelValue } from './exposition/escape.js';
 export type { MetricSource } from './exposition/prometheus-text.js';
 export { PROMETHEUS_CONTENT_TYPE, PrometheusWriter } from './exposition/prometheus-text.js';
+
+export type { CreateMeterProviderOptions, MetricReaderFactory } from './otel/meter-provider.js';
+export { createMeterProvider } from './otel/meter-provider.js';
+export type { CatalogMetricProducerOptions, UnitPolicy } from './otel/producer.js';
+export { CatalogMetricProducer, SCOPE_NAME, SCOPE_VERSION } from './otel/producer.js';
+export { createProcessMetricsRegistry, OMITTED_PROCESS_METRICS, registerCatalogs } from './prom-client/interop.js';
+export type { LintFinding, ReferenceCatalog, ReferenceOptions } from './reference/markdown.js';
+export { defaultReferenceCatalogs, lintFindings, renderMetricReference } from './reference/markdown.js';
+export type { MetricsServer, MetricsServerAddress, MetricsServerOptions } from './server/metrics-server.js';
+export {
+  createMetricsServer,
+  DEFAULT_METRICS_PORT,
+  defaultMetricsPort,
+  SERVICE_PORTS,
+} from './server/metrics-server.js';
 export type { BindArgs } from './storage/families.js';
 export { CounterFamily, GaugeFamily, HistogramFamily, MetricFamily } from './storage/families.js';
 export { CounterHandle, EmittingGaugeHandle, GaugeHandle, HistogramHandle } from './storage/handles.js';

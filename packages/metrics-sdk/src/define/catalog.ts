@@ -128,10 +128,12 @@ export function catalog<const D extends CatalogDefs>(defs: D): CatalogClass<D> {
   return CatalogBase as unknown as CatalogClass<D>;
 }
 
-function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+// Recurses into already-frozen objects too: `Object.freeze(defs)` freezes only the outer level.
+function deepFreeze<T>(value: T, seen: Set<object> = new Set()): T {
+  if (value !== null && typeof value === 'object' && !seen.has(value)) {
+    seen.add(value);
     Object.freeze(value);
-    for (const inner of Object.values(value)) deepFreeze(inner);
+    for (const inner of Object.values(value)) deepFreeze(inner, seen);
   }
   return value;
 }

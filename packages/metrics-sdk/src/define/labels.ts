@@ -61,6 +61,16 @@ export function open(options: { readonly budget: number }): OpenDomain {
 export type InferDomainValue<D> = D extends ClosedDomain<infer V> ? V : string;
 
 /**
- * The label object a record call takes for a label spec: every declared label, required.
+ * The label object of a metric declared with no labels: only `{}` fits. An index signature of
+ * `never`, because the plain `{}` type would accept any object (TypeScript checks no excess
+ * properties against `{}`), so a stray label would compile.
  */
-export type InferLabelValues<S extends LabelSpec> = { readonly [K in keyof S]: InferDomainValue<S[K]> };
+export type NoLabels = { readonly [label: string]: never };
+
+/**
+ * The label object a record call takes for a label spec: every declared label, required; for a
+ * spec with no labels, {@link NoLabels}.
+ */
+export type InferLabelValues<S extends LabelSpec> = keyof S extends never
+  ? NoLabels
+  : { readonly [K in keyof S]: InferDomainValue<S[K]> };

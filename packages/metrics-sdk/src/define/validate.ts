@@ -5,6 +5,12 @@ import { HISTOGRAM_SUFFIXES, labelNameProblem, METRIC_NAME } from './naming.js';
 /** Largest series capacity one metric may declare: a guard against a budget typo eating memory. */
 export const MAX_SERIES_CAPACITY = 1_000_000;
 
+// Catalog keys become instance properties next to the Catalog members, so a key must not shadow one
+// of them (`beforeCollect`, the constructor) or take the `~` prefix kept for internals.
+const RESERVED_KEYS: ReadonlySet<string> = new Set(['beforeCollect', 'constructor']);
+
+const KINDS: ReadonlySet<string> = new Set(['counter', 'gauge', 'histogram']);
+
 /**
  * Checks a set of metric declarations and returns every issue found (empty when valid). Pure; used
  * by `catalog()` at definition time and by tests.
@@ -18,10 +24,18 @@ export function validateDefinitions(
   budgets: Readonly<Record<string, Readonly<Record<string, number>> | undefined>> = {},
 ): DefinitionIssue[] {
   const issues: DefinitionIssue[] = [];
+  // Every series name exposed so far → who exposes it. A histogram also claims its `_bucket`, `_sum`
+  // and `_count` names, whichever of the two colliding declarations comes first.
   const seen = new Map<string, string>();
   const add = (path: string, message: string) => issues.push({ path, message });
   for (const [key, def] of Object.entries(defs)) {
-    if (def === null || typeof def !== 'object' || !('kind' in def)) {
+    if (RESERVED_KEYS.has(key) || key.startsWith('~')) {
+      add(
+        key,
+        `catalog key "${key}" is reserved (catalog members and "~" internals live on the instance); rename the key, the wire name is unaffected`,
+      );
+    }
+    if (def === null || typeof def !== 'object' || !KINDS.has((def as { kind?: unknown }).kind as string)) {
       add(key, 'is not a metric declaration; use counter(), gauge() or histogram()');
       continue;
     }
@@ -29,10 +43,15 @@ export function validateDefinitions(
       add(`${key}.name`, `metric name "${String(def.name)}" must match ${METRIC_NAME.source} and not start with "__"`);
     }
     const taken = seen.get(def.name);
-    if (taken !== undefined) add(`${key}.name`, `metric name "${def.name}" is already used by "${taken}"`);
-    seen.set(def.name, key);
+    if (taken !== undefined) add(`${key}.name`, `metric name "${def.name}" is already used by ${taken}`);
+    else seen.set(def.name, `"${key}"`);
     if (def.kind === 'histogram') {
-      for (const suffix of HISTOGRAM_SUFFIXES) seen.set(def.name + suffix, key);
+      for (const suffix of HISTOGRAM_SUFFIXES) {
+        const series = def.name + suffix;
+        const owner = seen.get(series);
+        if (owner !== undefined) add(`${key}.name`, `histogram series "${series}" is already used by ${owner}`);
+        else seen.set(series, `the ${suffix} series of histogram "${key}"`);
+      }
     }
     if (typeof def.help !== 'string' || def.help.trim() === '')
       add(`${key}.help`, 'help text must be a non-empty string');
@@ -72,6 +91,9 @@ export function validateDefinitions(
         add(`${key}.buckets`, 'bucket bounds must be finite and strictly increasing (+Inf is implicit)');
       }
     }
+  }
+  for (const key of Object.keys(budgets)) {
+    if (!Object.hasOwn(defs, key)) add(`budgets.${key}`, 'budget override names no metric of this catalog');
   }
   return issues;
 }

@@ -25,7 +25,8 @@ export class ByteWriter {
   ensure(extra: number): void {
     const need = this.pos + extra;
     if (need <= this.buf.length) return;
-    let size = this.buf.length * 2;
+    // max(…, 1): doubling an empty buffer (initialSize 0) would loop forever at size 0.
+    let size = Math.max(this.buf.length, 1) * 2;
     while (size < need) size *= 2;
     const next = Buffer.allocUnsafe(size);
     this.buf.copy(next, 0, 0, this.pos);

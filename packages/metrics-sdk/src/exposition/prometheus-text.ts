@@ -78,8 +78,15 @@ export class PrometheusWriter {
     const issues = [];
     for (const source of sources) {
       for (const family of source['~families']) {
-        if (seen.has(family.name)) issues.push({ path: family.name, message: 'exposed by two catalogs' });
-        seen.add(family.name);
+        // A histogram also exposes `_bucket`, `_sum` and `_count` series, which may collide too.
+        const names =
+          family['~store'].kind === 'histogram'
+            ? [family.name, `${family.name}_bucket`, `${family.name}_sum`, `${family.name}_count`]
+            : [family.name];
+        for (const name of names) {
+          if (seen.has(name)) issues.push({ path: name, message: 'exposed by two catalogs' });
+          seen.add(name);
+        }
       }
     }
     if (issues.length > 0) throw new MetricDefinitionError(issues);

@@ -1,3 +1,4 @@
+import type { NoLabels } from '../define/labels.js';
 import type { MetricDef, MetricKind } from '../define/metric.js';
 import { bucketIndex, CounterHandle, EmittingGaugeHandle, GaugeHandle, HistogramHandle } from './handles.js';
 import {
@@ -47,7 +48,7 @@ export interface SeriesStore {
 }
 
 /** Arguments of `bind()`: the label object, optional when the metric has no labels. */
-export type BindArgs<L> = keyof L extends never ? [labels?: L] : [labels: L];
+export type BindArgs<L> = L extends NoLabels ? [labels?: L] : [labels: L];
 
 const EMPTY = new Float64Array(0);
 
@@ -123,42 +124,53 @@ export abstract class MetricFamily<L> {
   protected offsetOf(labels: L): number {
     const offset = this.#resolve(labels);
     if (offset >= 0 && this['~store'].touched[offset] === 1) return offset;
-    return this.#miss(labels, offset);
+    return this.#miss(labels);
   }
 
-  // Slow path: validate the whole label object, intern open values, create the series.
-  #miss(labels: unknown, fast: number): number {
+  // Slow path, taken once per new series and on every record that folds into an overflow slot:
+  // validates the whole label object (the fast resolver reads only the declared keys, so an
+  // unknown extra key is caught here, when the series is first resolved), interns open values and
+  // creates the series.
+  #miss(labels: unknown): number {
     const store = this['~store'];
     const def = store.def;
-    let offset = fast;
-    if (offset < 0) {
-      offset = 0;
-      const axes = store.layout.axes;
-      if (labels === null || typeof labels !== 'object') {
-        throw labelError(def, axes[0]?.name ?? '', labels, 'expected an object of labels');
-      }
+    const axes = store.layout.axes;
+    let offset = 0;
+    if (labels !== null && typeof labels === 'object') {
       const given = labels as Record<string, unknown>;
       for (const key of Object.keys(given)) {
         if (!Object.hasOwn(def.labels, key)) {
           throw labelError(def, key, given[key], `unknown label; declared: ${this.labelNames.join(', ') || '(none)'}`);
         }
       }
+      // Validate every label before interning any open value, so a rejected call leaves no trace.
       for (const axis of axes) {
         const value = given[axis.name];
         if (value === undefined) {
           throw labelError(def, axis.name, value, `missing; declared: ${this.labelNames.join(', ')}`);
         }
-        let ordinal: number;
         if (axis.interner === undefined) {
-          ordinal = typeof value === 'string' ? axis.closedValues.indexOf(value) : -1;
-          if (ordinal < 0) throw labelError(def, axis.name, value);
-        } else {
-          if (typeof value !== 'string') throw labelError(def, axis.name, value, 'expected a string');
+          if (typeof value !== 'string' || !axis.closedValues.includes(value)) throw labelError(def, axis.name, value);
+        } else if (typeof value !== 'string') {
+          throw labelError(def, axis.name, value, 'expected a string');
+        }
+      }
+      let folded = false;
+      for (const axis of axes) {
+        const value = given[axis.name] as string;
+        let ordinal: number;
+        if (axis.interner === undefined) ordinal = axis.closedValues.indexOf(value);
+        else {
           ordinal = axis.interner.intern(value);
-          if (ordinal === axis.interner.overflow) store.stats.overflowed++;
+          if (ordinal === axis.interner.overflow) folded = true;
         }
         offset += ordinal * axis.stride;
       }
+      // One count per folded record, however many of its open labels overflowed.
+      if (folded) store.stats.overflowed++;
+    } else if (labels != null || axes.length > 0) {
+      // A label-less metric also takes no label object at all (an untyped `inc()`).
+      throw labelError(def, axes[0]?.name ?? '', labels, 'expected an object of labels');
     }
     if (store.touched[offset] === 0) {
       store.touched[offset] = 1;

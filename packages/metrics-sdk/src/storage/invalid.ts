@@ -55,7 +55,8 @@ export function reportInvalidValue(values: Float64Array, value: number): void {
   const target = targets.get(values);
   if (target === undefined) return;
   target.stats.dropped++;
-  const reason: InvalidValueReason = value < 0 ? 'negative' : 'not-finite';
+  // Non-finite first: -Infinity is dropped for being infinite (a gauge accepts negatives).
+  const reason: InvalidValueReason = value - value === 0 ? 'negative' : 'not-finite';
   target.onInvalidValue({ metric: target.def.name, value, reason });
 }
 

@@ -1,0 +1,270 @@
+import { type Attributes, type HrTime, ValueType } from '@opentelemetry/api';
+import { emptyResource } from '@opentelemetry/resources';
+import {
+  AggregationTemporality,
+  type CollectionResult,
+  type DataPoint,
+  DataPointType,
+  type Histogram,
+  type MetricCollectOptions,
+  type MetricData,
+  type MetricDescriptor,
+  type MetricProducer,
+  type ResourceMetrics,
+  type ScopeMetrics,
+} from '@opentelemetry/sdk-metrics';
+import { type DefinitionIssue, MetricDefinitionError } from '../define/errors.js';
+import type { MetricSource } from '../exposition/prometheus-text.js';
+import type { SeriesStore } from '../storage/families.js';
+import { decodeOffset } from '../storage/layout.js';
+
+/** Instrumentation scope name of every metric the producer hands to OpenTelemetry. */
+export const SCOPE_NAME = '@ttquant/metrics';
+
+/**
+ * Instrumentation scope version: the package version. A constant rather than a read of
+ * package.json, so the bundled build needs no file access; producer.test.ts fails when it drifts.
+ */
+export const SCOPE_VERSION = '0.1.0';
+
+/**
+ * What goes into each OTel descriptor's `unit`.
+ *
+ * - `'omit'` (default): an empty unit. Our wire names already carry their unit (`_ms`, `_usd`,
+ *   `_seconds`), and OTLP-to-Prometheus translators that follow the OTel spec (the Collector's
+ *   Prometheus exporters, Prometheus 3's OTLP receiver) append a unit suffix to a name that lacks
+ *   it: `market_data_latency_ms` would come out as `market_data_latency_ms_milliseconds`, and a
+ *   unit `'1'` gauge gains `_ratio`. The wire names are the contract with dashboards, so by
+ *   default nothing downstream gets a reason to rename them.
+ * - `'declared'`: the unit from each declaration (`'ms'`, `'usd'`, `'s'`, `'1'`), for OTLP backends
+ *   that show units and do not rename. `@opentelemetry/exporter-prometheus` 0.301.0 keeps the
+ *   names either way and only adds a `# UNIT` comment line.
+ */
+export type UnitPolicy = 'omit' | 'declared';
+
+/** Options of a {@link CatalogMetricProducer}. */
+export interface CatalogMetricProducerOptions {
+  /** Wall clock in ms since the epoch, read once per collect for every point's end time. Default `Date.now`. */
+  readonly now?: () => number;
+  /** See {@link UnitPolicy}; default `'omit'`. */
+  readonly units?: UnitPolicy;
+}
+
+// Per family, built once: the descriptor, the histogram boundaries, and per series (parallel to
+// store.series, append-only like the text writer's label cache) the attributes and the start time,
+// both fixed for the life of a series. A collect then allocates only its points.
+interface FamilyEntry {
+  readonly store: SeriesStore;
+  readonly descriptor: MetricDescriptor;
+  readonly boundaries: number[];
+  readonly attributes: Attributes[];
+  readonly startTimes: HrTime[];
+}
+
+interface SourceEntry {
+  readonly source: MetricSource;
+  readonly families: readonly FamilyEntry[];
+}
+
+/**
+ * An OpenTelemetry `MetricProducer` over catalog storage: each `collect()` reads the same typed
+ * arrays the Prometheus writer reads, so any OTel `MetricReader` (the Prometheus exporter, a
+ * periodic OTLP reader) exports the catalogs without an instrument or an observable callback.
+ *
+ * Counters become monotonic cumulative sums, gauges gauges (non-finite values of a
+ * `nonFinite: 'emit'` gauge pass through), histograms explicit-bucket histograms with per-bucket
+ * counts, `count` and `sum` (no `min`/`max`: the storage keeps none). A series' start time is when
+ * it was first bound or recorded, from the catalog's clock. Families with no series are left out.
+ *
+ * `collect()` never rejects: a throwing collect hook or a failing family is appended to
+ * `errors` and the rest is still returned. Readers replace the returned resource with their
+ * MeterProvider's (the `metricProducers` option is `@experimental` in sdk-metrics 3.x).
+ *
+ * Naming through `@opentelemetry/exporter-prometheus` 0.301.0: names are kept, except that a
+ * counter not ending in `_total` gets `_total` appended and runs of `_` collapse to one (in metric
+ * and label names), so keep counters ending in `_total` and names free of `__`, as the built-in
+ * catalogs are.
+ *
+ * @example
+ * ```ts
+ * import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
+ * import { MeterProvider } from '@opentelemetry/sdk-metrics';
+ *
+ * const md = new MarketDataMetrics();
+ * const producer = new CatalogMetricProducer([md]);
+ * const exporter = new PrometheusExporter({ port: 9464, metricProducers: [producer] });
+ * const provider = new MeterProvider({ readers: [exporter] }); // a reader collects once bound
+ * ```
+ */
+export class CatalogMetricProducer implements MetricProducer {
+  readonly #sources: readonly SourceEntry[];
+  readonly #now: () => number;
+  readonly #resource = emptyResource();
+  readonly #scope = { name: SCOPE_NAME, version: SCOPE_VERSION };
+
+  /**
+   * @param sources - the catalogs to export; their metric names must not collide
+   * @param options - clock and unit policy
+   * @throws MetricDefinitionError when two sources expose the same metric name
+   */
+  constructor(sources: readonly MetricSource[], options: CatalogMetricProducerOptions = {}) {
+    const units = options.units ?? 'omit';
+    const seen = new Set<string>();
+    const issues: DefinitionIssue[] = [];
+    const entries: SourceEntry[] = [];
+    for (const source of sources) {
+      const families: FamilyEntry[] = [];
+      for (const family of source['~families']) {
+        if (seen.has(family.name)) issues.push({ path: family.name, message: 'exposed by two catalogs' });
+        seen.add(family.name);
+        const store = family['~store'];
+        families.push({
+          store,
+          descriptor: Object.freeze({
+            name: store.def.name,
+            description: store.def.help,
+            unit: units === 'declared' ? store.def.unit : '',
+            valueType: ValueType.DOUBLE,
+          }),
+          // Shared by every point of every collect, like the descriptor: frozen.
+          boundaries: Object.freeze(Array.from(store.bounds)) as number[],
+          attributes: [],
+          startTimes: [],
+        });
+      }
+      entries.push({ source, families });
+    }
+    if (issues.length > 0) throw new MetricDefinitionError(issues);
+    this.#sources = entries;
+    this.#now = options.now ?? Date.now;
+  }
+
+  /**
+   * Runs each catalog's collect hooks once, then reads every series.
+   *
+   * @param _options - accepted for the interface; the read is synchronous, so there is no timeout
+   * @returns one scope with a metric per family that has series; errors in `errors`, never thrown
+   */
+  collect(_options?: MetricCollectOptions): Promise<CollectionResult> {
+    const errors: unknown[] = [];
+    const metrics: MetricData[] = [];
+    for (const { source } of this.#sources) {
+      try {
+        source['~runCollectHooks']();
+      } catch (error) {
+        errors.push(error);
+      }
+    }
+    // One clock reading per collect, shared by every point.
+    let endTime: HrTime;
+    try {
+      endTime = Object.freeze(msToHrTime(this.#now())) as HrTime;
+    } catch (error) {
+      errors.push(error);
+      return Promise.resolve({ resourceMetrics: { resource: this.#resource, scopeMetrics: [] }, errors });
+    }
+    for (const { families } of this.#sources) {
+      for (const entry of families) {
+        if (entry.store.series.length === 0) continue;
+        try {
+          metrics.push(collectFamily(entry, endTime));
+        } catch (error) {
+          errors.push(error);
+        }
+      }
+    }
+    const scopeMetrics: ScopeMetrics[] = metrics.length > 0 ? [{ scope: this.#scope, metrics }] : [];
+    const resourceMetrics: ResourceMetrics = { resource: this.#resource, scopeMetrics };
+    return Promise.resolve({ resourceMetrics, errors });
+  }
+}
+
+function collectFamily(entry: FamilyEntry, endTime: HrTime): MetricData {
+  const { store, descriptor } = entry;
+  const { series, values } = store;
+  const attributes = entry.attributes;
+  const startTimes = entry.startTimes;
+  while (attributes.length < series.length) {
+    const offset = series[attributes.length] as number;
+    attributes.push(decodeAttributes(store, offset));
+    startTimes.push(Object.freeze(msToHrTime(store.startTimes[offset] as number)) as HrTime);
+  }
+  const n = series.length;
+  if (store.kind === 'histogram') {
+    const { counts, stride } = store;
+    const points: DataPoint<Histogram>[] = [];
+    for (let i = 0; i < n; i++) {
+      const offset = series[i] as number;
+      const base = offset * stride;
+      // Per-bucket counts, not cumulative: OTel's explicit-bucket histogram (the exporter cumulates).
+      const bucketCounts: number[] = [];
+      let count = 0;
+      for (let b = 0; b < stride; b++) {
+        const c = counts[base + b] as number;
+        bucketCounts.push(c);
+        count += c;
+      }
+      points.push({
+        startTime: startTimes[i] as HrTime,
+        endTime,
+        attributes: attributes[i] as Attributes,
+        value: { buckets: { boundaries: entry.boundaries, counts: bucketCounts }, sum: values[offset], count },
+      });
+    }
+    return {
+      descriptor,
+      aggregationTemporality: AggregationTemporality.CUMULATIVE,
+      dataPointType: DataPointType.HISTOGRAM,
+      dataPoints: points,
+    };
+  }
+  const points: DataPoint<number>[] = [];
+  for (let i = 0; i < n; i++) {
+    points.push({
+      startTime: startTimes[i] as HrTime,
+      endTime,
+      attributes: attributes[i] as Attributes,
+      value: values[series[i] as number] as number,
+    });
+  }
+  if (store.kind === 'counter') {
+    return {
+      descriptor,
+      aggregationTemporality: AggregationTemporality.CUMULATIVE,
+      dataPointType: DataPointType.SUM,
+      dataPoints: points,
+      isMonotonic: true,
+    };
+  }
+  return {
+    descriptor,
+    aggregationTemporality: AggregationTemporality.CUMULATIVE,
+    dataPointType: DataPointType.GAUGE,
+    dataPoints: points,
+  };
+}
+
+function decodeAttributes(store: SeriesStore, offset: number): Attributes {
+  const values = decodeOffset(store.layout, offset);
+  const axes = store.layout.axes;
+  const attributes: Record<string, string> = {};
+  for (let i = 0; i < axes.length; i++) attributes[axes[i].name] = values[i] as string;
+  // Shared by every collect's points: frozen so no exporter can change what the next collect sends.
+  return Object.freeze(attributes);
+}
+
+/**
+ * Milliseconds since the epoch (possibly fractional) to OTel's `[seconds, nanoseconds]`.
+ *
+ * @internal
+ */
+export function msToHrTime(ms: number): HrTime {
+  const seconds = Math.floor(ms / 1000);
+  let nanos = Math.round((ms - seconds * 1000) * 1e6);
+  let s = seconds;
+  if (nanos >= 1e9) {
+    s += 1;
+    nanos -= 1e9;
+  }
+  return [s, nanos];
+}

@@ -1,0 +1,325 @@
+import { EngineMetrics } from '../catalogs/engine.js';
+import { GatewayMetrics } from '../catalogs/gateway.js';
+import { MarketDataMetrics } from '../catalogs/market-data.js';
+import { StrategyMetrics } from '../catalogs/strategy.js';
+import type { CatalogDefs } from '../define/catalog.js';
+import type { LabelDomain } from '../define/labels.js';
+import type { MetricDef, MetricKind } from '../define/metric.js';
+import { OVERFLOW_VALUE } from '../define/naming.js';
+
+// docs/metrics.md is rendered from the catalogs by a pure function, so the committed file can be
+// compared with a fresh render in a test (test/reference/metrics-md.test.ts).
+
+/** One catalog as the reference presents it. */
+export interface ReferenceCatalog {
+  /** Section title, e.g. `Market data`. */
+  readonly title: string;
+  /** Exported class name, e.g. `MarketDataMetrics`. */
+  readonly className: string;
+  /** The service that serves this catalog, e.g. `market-data`. */
+  readonly service: string;
+  /** Default port of that service's metrics server. */
+  readonly port: number;
+  /** The catalog's validated declarations: `MarketDataMetrics.definitions`. */
+  readonly definitions: CatalogDefs;
+  /** Extra notes, wire name → note, shown beside the computed ones. */
+  readonly notes?: Readonly<Record<string, string>>;
+}
+
+/** Title and introduction of the rendered reference. */
+export interface ReferenceOptions {
+  /** First heading; default `Metric reference`. */
+  readonly title?: string;
+  /** Markdown paragraph(s) under the title. */
+  readonly intro?: string;
+}
+
+/** A promtool lint finding a declaration draws: the metric and promtool's words. */
+export interface LintFinding {
+  readonly metric: string;
+  readonly finding: string;
+}
+
+const KINDS: readonly MetricKind[] = ['counter', 'gauge', 'histogram'];
+
+// The promtool `check metrics` rules that can fire on a catalog declaration, in promtool's words
+// (client_golang promlint: lintCounter, lintUnitAbbreviations).
+const UNIT_ABBREVIATIONS: ReadonlySet<string> = new Set([
+  's',
+  'ms',
+  'us',
+  'ns',
+  'sec',
+  'b',
+  'kb',
+  'mb',
+  'gb',
+  'tb',
+  'pb',
+  'm',
+  'h',
+  'd',
+]);
+
+const DEFAULT_INTRO = [
+  'Every metric the four catalogs of `@ttquant/metrics` expose, with its labels and their allowed',
+  'values. The wire names are a contract with existing dashboards and alerts: renaming one is a',
+  'breaking change.',
+].join('\n');
+
+/**
+ * The promtool lint findings one declaration draws (the rules of promtool's `check metrics` that
+ * depend only on the declaration: counter suffix, `_total` on a non-counter, abbreviated units).
+ *
+ * @param def - a metric declaration
+ * @returns promtool's finding texts, empty when the name is clean
+ */
+export function lintFindings(def: MetricDef): string[] {
+  const findings: string[] = [];
+  const total = def.name.endsWith('_total');
+  if (def.kind === 'counter' && !total) findings.push('counter metrics should have "_total" suffix');
+  if (def.kind !== 'counter' && total) findings.push('non-counter metrics should not have "_total" suffix');
+  if (def.name.split('_').some((part) => UNIT_ABBREVIATIONS.has(part))) {
+    findings.push('metric names should not contain abbreviated units');
+  }
+  return findings;
+}
+
+/**
+ * The four catalogs of this package with their services and default ports, as the reference
+ * presents them.
+ *
+ * @returns market data (8080), gateway (8081), strategy and engine (both 8000)
+ */
+export function defaultReferenceCatalogs(): ReferenceCatalog[] {
+  return [
+    {
+      title: 'Market data',
+      className: 'MarketDataMetrics',
+      service: 'market-data',
+      port: 8080,
+      definitions: MarketDataMetrics.definitions,
+    },
+    {
+      title: 'Order gateway',
+      className: 'GatewayMetrics',
+      service: 'gateway',
+      port: 8081,
+      definitions: GatewayMetrics.definitions,
+    },
+    {
+      title: 'Strategy performance',
+      className: 'StrategyMetrics',
+      service: 'strategy engine',
+      port: 8000,
+      definitions: StrategyMetrics.definitions,
+      notes: {
+        strategy_sharpe_ratio:
+          'Exposes `NaN` until the strategy has enough return samples for a ratio. In PromQL, ' +
+          '`strategy_sharpe_ratio == strategy_sharpe_ratio` keeps only the defined samples.',
+      },
+    },
+    {
+      title: 'Strategy engine',
+      className: 'EngineMetrics',
+      service: 'strategy engine',
+      port: 8000,
+      definitions: EngineMetrics.definitions,
+    },
+  ];
+}
+
+/**
+ * Renders the metric reference (docs/metrics.md) from catalog declarations: a summary, the
+ * conventions every metric follows, the known promtool findings, then per catalog a section with
+ * one table per metric. Pure and deterministic: no clock, no file access.
+ *
+ * @param catalogs - the catalogs to document, in order
+ * @param options - title and introduction
+ * @returns the Markdown text, ending in a newline
+ * @example
+ * ```ts
+ * const markdown = renderMetricReference(defaultReferenceCatalogs());
+ * ```
+ */
+export function renderMetricReference(catalogs: readonly ReferenceCatalog[], options: ReferenceOptions = {}): string {
+  const out: string[] = [];
+  out.push(`# ${options.title ?? 'Metric reference'}`, '');
+  out.push(
+    '<!-- Generated from the catalogs by `npm run docs:reference` ' +
+      '(packages/metrics-sdk/scripts/write-reference.ts). Do not edit by hand. -->',
+    '',
+  );
+  out.push(options.intro ?? DEFAULT_INTRO, '');
+  renderSummary(out, catalogs);
+  renderConventions(out);
+  renderFindings(out, catalogs);
+  for (const cat of catalogs) renderCatalog(out, cat);
+  while (out[out.length - 1] === '') out.pop();
+  return `${out.join('\n')}\n`;
+}
+
+function defsOf(cat: ReferenceCatalog): MetricDef[] {
+  return Object.values(cat.definitions);
+}
+
+function countKinds(defs: readonly MetricDef[]): Record<MetricKind, number> {
+  const counts: Record<MetricKind, number> = { counter: 0, gauge: 0, histogram: 0 };
+  for (const def of defs) counts[def.kind]++;
+  return counts;
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+function kindSummary(defs: readonly MetricDef[]): string {
+  const counts = countKinds(defs);
+  return `${plural(defs.length, 'metric')}: ${KINDS.map((kind) => plural(counts[kind], kind)).join(', ')}`;
+}
+
+function renderSummary(out: string[], catalogs: readonly ReferenceCatalog[]): void {
+  const all = catalogs.flatMap(defsOf);
+  const total = countKinds(all);
+  out.push('## Summary', '');
+  out.push(`${kindSummary(all)}, in ${plural(catalogs.length, 'catalog')}.`, '');
+  out.push('| Catalog | Service | Default port | Metrics | Counters | Gauges | Histograms |');
+  out.push('| --- | --- | --- | ---: | ---: | ---: | ---: |');
+  for (const cat of catalogs) {
+    const defs = defsOf(cat);
+    const c = countKinds(defs);
+    out.push(
+      `| [\`${cat.className}\`](#${anchor(`${cat.title}: ${cat.className}`)}) | ${cat.service} | ${cat.port} | ` +
+        `${defs.length} | ${c.counter} | ${c.gauge} | ${c.histogram} |`,
+    );
+  }
+  out.push(
+    `| **Total** | | | **${all.length}** | **${total.counter}** | **${total.gauge}** | **${total.histogram}** |`,
+    '',
+  );
+}
+
+function renderConventions(out: string[]): void {
+  out.push('## Conventions', '');
+  out.push(
+    '- **Names** are exact wire names: nothing is appended. A histogram `x` is exposed as ' +
+      '`x_bucket{le="…"}` (cumulative, with `le="+Inf"`), `x_sum` and `x_count`.',
+    '- **Closed labels** accept only the values listed. In TypeScript another value is a compile ' +
+      'error; untyped JavaScript gets a `MetricLabelError` naming the metric, the label and the allowed values.',
+    '- **Open labels** (`symbol`, `strategy`) have a cardinality budget per metric and process: the ' +
+      'first *budget* distinct values get their own series; later values are recorded into one series ' +
+      `with the value \`${OVERFLOW_VALUE}\`, and \`family.overflowed\` counts every such record. Raise a ` +
+      'budget at start-up with the constructor option `budgets`, e.g. ' +
+      '`new MarketDataMetrics({ budgets: { received: { symbol: 500 } } })`.',
+    '- **Invalid values are dropped, never recorded**: a negative or non-finite counter increment, a ' +
+      'non-finite gauge value (except on gauges marked *emits non-finite*), a negative or non-finite ' +
+      'histogram sample. Each drop adds 1 to `family.dropped` and calls the `onInvalidValue` hook ' +
+      '(default: one process warning per metric), so a bad input never corrupts a series.',
+    '- **Series** appear when first recorded or bound, starting at 0. A family with no series yet ' +
+      'still exposes its `# HELP` and `# TYPE` lines. *Series capacity* is the most series a metric ' +
+      'can hold: the product over its labels of the closed values, or the budget + 1 overflow slot.',
+    '- **Units**: `1` is a count or ratio, `ms` milliseconds, `s` seconds, `usd` US dollars; ' +
+      '— means the unit is the instrument’s own (a price, a quantity in base units).',
+    '',
+  );
+}
+
+function renderFindings(out: string[], catalogs: readonly ReferenceCatalog[]): void {
+  const findings: LintFinding[] = [];
+  for (const def of catalogs.flatMap(defsOf)) {
+    for (const finding of lintFindings(def)) findings.push({ metric: def.name, finding });
+  }
+  out.push('## Known promtool findings', '');
+  if (findings.length === 0) {
+    out.push('`promtool check metrics` reports nothing for these names.', '');
+    return;
+  }
+  out.push(
+    `\`promtool check metrics\` reports ${plural(findings.length, 'finding')} on these names. They are ` +
+      'kept on purpose: existing dashboards and alerts use the names, and renaming a metric is a ' +
+      'breaking change. Conformance tests allow exactly these findings and fail on any other.',
+    '',
+  );
+  out.push('| Metric | promtool says |', '| --- | --- |');
+  for (const { metric, finding } of findings) out.push(`| \`${metric}\` | ${cell(finding)} |`);
+  out.push('');
+}
+
+function renderCatalog(out: string[], cat: ReferenceCatalog): void {
+  const defs = defsOf(cat);
+  out.push(`## ${cat.title}: ${cat.className}`, '');
+  out.push(
+    `Served by the **${cat.service}** service, default port **${cat.port}** (\`GET /metrics\`). ` +
+      `${kindSummary(defs)}.`,
+    '',
+  );
+  out.push('| Metric | Kind | Unit | Labels |', '| --- | --- | --- | --- |');
+  for (const def of defs) {
+    const labels = Object.keys(def.labels);
+    out.push(
+      `| [\`${def.name}\`](#${anchor(def.name)}) | ${def.kind} | ${unitOf(def)} | ` +
+        `${labels.length === 0 ? '—' : labels.map((l) => `\`${l}\``).join(', ')} |`,
+    );
+  }
+  out.push('');
+  for (const [key, def] of Object.entries(cat.definitions)) renderMetric(out, cat, key, def);
+}
+
+function renderMetric(out: string[], cat: ReferenceCatalog, key: string, def: MetricDef): void {
+  out.push(`### ${def.name}`, '');
+  out.push('| Field | Value |', '| --- | --- |');
+  out.push(`| Kind | ${def.kind} |`);
+  out.push(`| Unit | ${unitOf(def)} |`);
+  out.push(`| Help | ${cell(def.help)} |`);
+  out.push(`| Catalog key | \`${cat.className}\` → \`${key}\` |`);
+  const labels = Object.entries(def.labels);
+  out.push(`| Labels | ${labels.length === 0 ? 'none' : labels.map(([n, d]) => describeLabel(n, d)).join('<br>')} |`);
+  if (def.kind === 'histogram') {
+    out.push(`| Buckets (\`le\`) | ${[...def.buckets.map(String), '+Inf'].join(', ')} |`);
+  }
+  out.push(`| Series capacity | ${capacityOf(def)} |`);
+  out.push(`| Invalid values | ${invalidPolicy(def)} |`);
+  const notes = [
+    ...lintFindings(def).map(
+      (finding) => `promtool: “${finding}”. Kept for compatibility with existing dashboards and alerts.`,
+    ),
+    ...(cat.notes?.[def.name] !== undefined ? [cat.notes[def.name] as string] : []),
+  ];
+  if (notes.length > 0) out.push(`| Notes | ${notes.map(cell).join('<br>')} |`);
+  out.push('');
+}
+
+function describeLabel(name: string, domain: LabelDomain): string {
+  if (domain.kind === 'closed') return `\`${name}\` (closed): ${domain.values.map((v) => `\`${v}\``).join(', ')}`;
+  return `\`${name}\` (open): budget ${domain.budget}, then \`${OVERFLOW_VALUE}\``;
+}
+
+function capacityOf(def: MetricDef): string {
+  const radixes = Object.values(def.labels).map((d) => (d.kind === 'closed' ? d.values.length : d.budget + 1));
+  const total = radixes.reduce((a, b) => a * b, 1);
+  return radixes.length <= 1 ? String(total) : `${radixes.join(' × ')} = ${total}`;
+}
+
+function invalidPolicy(def: MetricDef): string {
+  if (def.kind === 'counter') return 'negative or non-finite increments dropped and counted';
+  if (def.kind === 'histogram') return 'negative or non-finite samples dropped and counted';
+  if (def.nonFinite === 'emit') return 'emits non-finite: `NaN` and ±Inf are stored and exposed (`nonFinite: "emit"`)';
+  return 'non-finite values dropped and counted; negative values are valid';
+}
+
+function unitOf(def: MetricDef): string {
+  return def.unit === '' ? '—' : `\`${def.unit}\``;
+}
+
+// Table cells: a pipe would end the cell, a newline the row.
+function cell(text: string): string {
+  return text.replace(/\|/g, '\\|').replace(/\r?\n/g, '<br>');
+}
+
+// GitHub's heading anchors: lower case, punctuation dropped, spaces to hyphens.
+function anchor(heading: string): string {
+  return heading
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}_\- ]/gu, '')
+    .replace(/ /g, '-');
+}

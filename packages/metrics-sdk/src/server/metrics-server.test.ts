@@ -1,0 +1,326 @@
+import { spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { connect, createServer as createNetServer, type Socket } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { catalog } from '../define/catalog.js';
+import { closed } from '../define/labels.js';
+import { counter, histogram } from '../define/metric.js';
+import { PROMETHEUS_CONTENT_TYPE } from '../exposition/prometheus-text.js';
+import { OMITTED_PROCESS_METRICS } from '../prom-client/interop.js';
+import { throwOnInvalidValue } from '../storage/invalid.js';
+import {
+  createMetricsServer,
+  DEFAULT_METRICS_PORT,
+  defaultMetricsPort,
+  type MetricsServer,
+  type MetricsServerAddress,
+  type MetricsServerOptions,
+  SERVICE_PORTS,
+} from './metrics-server.js';
+
+// Debian's interpreter and promtool (see TOOLCHAIN.md). Without them the checks skip locally, with the
+// reason in the test name, and fail under CI.
+const PYTHON = '/usr/bin/python3';
+
+function missingTool(command: string, args: string[]): string | undefined {
+  const probe = spawnSync(command, args, { encoding: 'utf8' });
+  if (probe.error !== undefined) return `${command} not found`;
+  return probe.status === 0 ? undefined : `${command} ${args.join(' ')} failed`;
+}
+
+type TestBody = () => Promise<void>;
+
+function toolTest(missing: string | undefined): { run: (name: string, body: TestBody) => void; suffix: string } {
+  if (missing === undefined || process.env['CI']) return { run: (name, body) => it(name, body), suffix: '' };
+  return { run: (name, body) => it.skip(name, body), suffix: ` (skipped: ${missing})` };
+}
+
+const python = toolTest(missingTool(PYTHON, ['-c', 'import prometheus_client']));
+const promtool = toolTest(missingTool('promtool', ['--version']));
+
+const defs = {
+  orders: counter('orders_total', 'Orders sent.', { exchange: closed('binance', 'okx') }),
+  latency: histogram('latency_seconds', 'Latency.', {}, { buckets: [1, 10] }),
+} as const;
+class TestMetrics extends catalog(defs) {}
+
+function recorded(): TestMetrics {
+  const m = new TestMetrics({ onInvalidValue: throwOnInvalidValue, now: () => 0 });
+  m.orders.inc({ exchange: 'binance' });
+  m.orders.add({ exchange: 'okx' }, 3);
+  const latency = m.latency.bind();
+  latency.observe(0.5);
+  latency.observe(12);
+  return m;
+}
+
+const CATALOG_BODY = [
+  '# HELP orders_total Orders sent.',
+  '# TYPE orders_total counter',
+  'orders_total{exchange="binance"} 1',
+  'orders_total{exchange="okx"} 3',
+  '# HELP latency_seconds Latency.',
+  '# TYPE latency_seconds histogram',
+  'latency_seconds_bucket{le="1"} 1',
+  'latency_seconds_bucket{le="10"} 1',
+  'latency_seconds_bucket{le="+Inf"} 2',
+  'latency_seconds_sum 12.5',
+  'latency_seconds_count 2',
+  '',
+].join('\n');
+
+// Every server a test starts is closed here, pass or fail.
+const started: MetricsServer[] = [];
+afterEach(async () => {
+  await Promise.all(started.splice(0).map((server) => server.close()));
+});
+
+async function start(
+  options: Partial<MetricsServerOptions> = {},
+): Promise<MetricsServerAddress & { server: MetricsServer }> {
+  const server = createMetricsServer({
+    sources: [recorded()],
+    service: 'test-service',
+    host: '127.0.0.1',
+    port: 0,
+    processMetrics: false,
+    ...options,
+  });
+  started.push(server);
+  return { ...(await server.listen()), server };
+}
+
+/** Sends one raw HTTP/1.1 request on a keep-alive socket and resolves with the whole response head. */
+async function rawKeepAliveRequest(port: number, path: string): Promise<{ socket: Socket; head: string }> {
+  const socket = connect(port, '127.0.0.1');
+  await once(socket, 'connect');
+  socket.setEncoding('utf8');
+  let received = '';
+  const done = new Promise<void>((resolve) => {
+    socket.on('data', (chunk: string) => {
+      received += chunk;
+      const end = received.indexOf('\r\n\r\n');
+      const length = /content-length: (\d+)/i.exec(received);
+      if (end >= 0 && length && received.length >= end + 4 + Number(length[1])) resolve();
+    });
+  });
+  socket.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: keep-alive\r\n\r\n`);
+  await done;
+  return { socket, head: received.slice(0, received.indexOf('\r\n\r\n')) };
+}
+
+describe('ports', () => {
+  it('defaults to the seed ports per service, else 9464', () => {
+    expect(SERVICE_PORTS).toEqual({ 'market-data': 8080, gateway: 8081, 'strategy-engine': 8000 });
+    expect(defaultMetricsPort('market-data')).toBe(8080);
+    expect(defaultMetricsPort('gateway')).toBe(8081);
+    expect(defaultMetricsPort('strategy-engine')).toBe(8000);
+    expect(defaultMetricsPort('risk')).toBe(9464);
+    expect(defaultMetricsPort('toString')).toBe(DEFAULT_METRICS_PORT);
+  });
+});
+
+describe('createMetricsServer', () => {
+  it('listens on the given host and an ephemeral port', async () => {
+    const { host, port, url, server } = await start();
+    expect(host).toBe('127.0.0.1');
+    expect(port).toBeGreaterThan(0);
+    expect(url).toBe(`http://127.0.0.1:${port}`);
+    expect(await server.listen()).toEqual({ host, port, url });
+  });
+
+  it('serves the catalogs on GET /metrics with the 0.0.4 content type and length', async () => {
+    const { url } = await start();
+    const response = await fetch(`${url}/metrics`);
+    const body = await response.text();
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe(PROMETHEUS_CONTENT_TYPE);
+    expect(response.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8');
+    expect(response.headers.get('content-length')).toBe(String(Buffer.byteLength(CATALOG_BODY)));
+    expect(body).toBe(CATALOG_BODY);
+  });
+
+  it('ignores query strings and reflects later records', async () => {
+    const m = new TestMetrics({ onInvalidValue: throwOnInvalidValue });
+    const { url } = await start({ sources: [m] });
+    m.orders.inc({ exchange: 'okx' });
+    const first = await (await fetch(`${url}/metrics?debug=1&x`)).text();
+    expect(first).toContain('\norders_total{exchange="okx"} 1\n');
+    m.orders.inc({ exchange: 'okx' });
+    expect(await (await fetch(`${url}/metrics`)).text()).toContain('\norders_total{exchange="okx"} 2\n');
+  });
+
+  it('answers HEAD /metrics with the headers of GET and no body', async () => {
+    const { url } = await start();
+    const response = await fetch(`${url}/metrics`, { method: 'HEAD' });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe(PROMETHEUS_CONTENT_TYPE);
+    expect(response.headers.get('content-length')).toBe(String(Buffer.byteLength(CATALOG_BODY)));
+    expect(await response.text()).toBe('');
+  });
+
+  it('answers /health with status, service and uptime from the injected clock', async () => {
+    const clock = { t: 1_700_000_000_000 };
+    const { url } = await start({ service: 'gateway', now: () => clock.t });
+    clock.t += 12_345;
+    const response = await fetch(`${url}/health?probe=k8s`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    const text = await response.text();
+    expect(response.headers.get('content-length')).toBe(String(Buffer.byteLength(text)));
+    expect(JSON.parse(text)).toEqual({ status: 'ok', service: 'gateway', uptime_seconds: 12.345 });
+
+    const head = await fetch(`${url}/health`, { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(head.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    expect(await head.text()).toBe('');
+  });
+
+  it('answers 405 with Allow for another method on a known path', async () => {
+    const { url } = await start();
+    for (const [path, method] of [
+      ['/metrics', 'POST'],
+      ['/metrics', 'PUT'],
+      ['/health', 'DELETE'],
+      ['/health?x=1', 'PATCH'],
+    ] as const) {
+      const response = await fetch(`${url}${path}`, { method });
+      expect({ path, method, status: response.status }).toEqual({ path, method, status: 405 });
+      expect(response.headers.get('allow')).toBe('GET, HEAD');
+      expect(await response.text()).toBe('Method Not Allowed\n');
+    }
+  });
+
+  it('answers 404 for any other path', async () => {
+    const { url } = await start();
+    for (const path of ['/', '/metrics/', '/Metrics', '/healthz', '/metrics.txt']) {
+      const response = await fetch(`${url}${path}`);
+      expect({ path, status: response.status }).toEqual({ path, status: 404 });
+      expect(await response.text()).toBe('Not Found\n');
+    }
+    expect((await fetch(`${url}/nope`, { method: 'POST' })).status).toBe(404);
+  });
+
+  it('answers 500 when rendering throws, reports the error and keeps serving', async () => {
+    const m = recorded();
+    let fail = true;
+    m.beforeCollect(() => {
+      if (fail) throw new Error('collect hook broke');
+    });
+    const errors: unknown[] = [];
+    const { url } = await start({ sources: [m], onError: (error) => errors.push(error) });
+    const failed = await fetch(`${url}/metrics`);
+    expect(failed.status).toBe(500);
+    expect(await failed.text()).toBe('metrics render failed\n');
+    expect(errors).toHaveLength(1);
+    expect((errors[0] as Error).message).toBe('collect hook broke');
+    fail = false;
+    const ok = await fetch(`${url}/metrics`);
+    expect(ok.status).toBe(200);
+    expect(await ok.text()).toBe(CATALOG_BODY);
+    expect((await fetch(`${url}/health`)).status).toBe(200);
+  });
+
+  it('rejects two sources exposing the same name at creation', () => {
+    expect(() => createMetricsServer({ sources: [new TestMetrics(), new TestMetrics()], service: 'x' })).toThrow(
+      /orders_total: exposed by two catalogs/,
+    );
+  });
+
+  it('serves process metrics after the catalogs by default, without the omitted names', async () => {
+    const { url } = await start({ processMetrics: undefined });
+    const body = await (await fetch(`${url}/metrics`)).text();
+    expect(body.startsWith(CATALOG_BODY)).toBe(true);
+    expect(body).toContain('\n# TYPE process_cpu_seconds_total counter\n');
+    expect(body).toContain('\n# TYPE nodejs_active_handles gauge\n');
+    for (const omitted of OMITTED_PROCESS_METRICS) expect(body).not.toContain(omitted);
+  });
+
+  it('leaves process metrics out when processMetrics is false', async () => {
+    const { url } = await start({ processMetrics: false });
+    const body = await (await fetch(`${url}/metrics`)).text();
+    expect(body).toBe(CATALOG_BODY);
+    expect(body).not.toContain('process_');
+    expect(body).not.toContain('nodejs_');
+  });
+
+  promtool.run(`a body with process metrics passes promtool with no findings${promtool.suffix}`, async () => {
+    const { url } = await start({ processMetrics: true });
+    const body = await (await fetch(`${url}/metrics`)).text();
+    const result = spawnSync('promtool', ['check', 'metrics'], { input: body, encoding: 'utf8' });
+    expect(`${result.stdout}${result.stderr}`.trim()).toBe('');
+    expect(result.status).toBe(0);
+  });
+
+  python.run(`a body with process metrics parses with prometheus_client${python.suffix}`, async () => {
+    const { url } = await start({ processMetrics: true });
+    const body = await (await fetch(`${url}/metrics`)).text();
+    const script =
+      'import sys, json\nfrom prometheus_client.parser import text_string_to_metric_families as p\n' +
+      'print(json.dumps([f.name for f in p(sys.stdin.read())]))';
+    const result = spawnSync(PYTHON, ['-c', script], { input: body, encoding: 'utf8' });
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    const families = JSON.parse(result.stdout) as string[];
+    // The classic parser names a counter family without `_total`.
+    expect(families.slice(0, 2)).toEqual(['orders', 'latency_seconds']);
+    expect(families).toEqual(expect.arrayContaining(['process_cpu_seconds', 'nodejs_active_handles']));
+  });
+});
+
+describe('close()', () => {
+  it('frees the port and ends idle keep-alive sockets', async () => {
+    const { port, url, server } = await start();
+    expect((await fetch(`${url}/health`)).status).toBe(200);
+    const { socket, head } = await rawKeepAliveRequest(port, '/metrics');
+    expect(head).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+    expect(head).toMatch(/\r\nConnection: keep-alive\r\n/i);
+    const socketClosed = once(socket, 'close');
+
+    const t0 = performance.now();
+    await server.close();
+    // Without closing idle connections, close() would wait out the 5 s keep-alive timeout.
+    expect(performance.now() - t0).toBeLessThan(2_000);
+    await socketClosed;
+    expect(socket.destroyed).toBe(true);
+
+    await expect(fetch(`${url}/health`)).rejects.toThrow();
+    const probe = createNetServer();
+    probe.listen(port, '127.0.0.1');
+    await once(probe, 'listening');
+    probe.close();
+    await once(probe, 'close');
+  });
+
+  it('is idempotent, works before listen(), and forbids listening again', async () => {
+    const never = createMetricsServer({ sources: [], service: 'x', port: 0, processMetrics: false });
+    await never.close();
+    await never.close();
+
+    const { server } = await start();
+    const first = server.close();
+    const second = server.close();
+    expect(second).toBe(first);
+    await Promise.all([first, second]);
+    await server.close();
+    await expect(server.listen()).rejects.toThrow('metrics server: closed; create a new one');
+  });
+
+  it('rejects listen() when the port is taken, and binds on a later call once it is free', async () => {
+    const { port, server: first } = await start();
+    const clash = createMetricsServer({ sources: [], service: 'x', port, processMetrics: false });
+    started.push(clash);
+    await expect(clash.listen()).rejects.toMatchObject({ code: 'EADDRINUSE' });
+    await first.close();
+    expect((await clash.listen()).port).toBe(port);
+    await clash.close();
+  });
+
+  it('rejects listen() for an invalid port, and retries on the next call', async () => {
+    const bad = createMetricsServer({ sources: [], service: 'x', port: 70_000, processMetrics: false });
+    started.push(bad);
+    await expect(bad.listen()).rejects.toMatchObject({ code: 'ERR_SOCKET_BAD_PORT' });
+    await expect(bad.listen()).rejects.toMatchObject({ code: 'ERR_SOCKET_BAD_PORT' });
+    await bad.close();
+  });
+});
