@@ -56,7 +56,9 @@ process.on('SIGTERM', () => void shutdown('SIGTERM'));
 try {
   const names = ['market-data', 'gateway', 'strategy-engine'];
   const addresses = await Promise.all(servers.map((s) => s.listen()));
-  addresses.forEach((a, i) => console.log(`demo: ${names[i]} metrics at ${a.url}/metrics (health: ${a.url}/health)`));
+  for (const [i, a] of addresses.entries()) {
+    console.log(`demo: ${names[i]} metrics at ${a.url}/metrics (health: ${a.url}/health)`);
+  }
   console.log('demo: press Ctrl-C to stop');
 } catch (error) {
   console.error(`demo: could not start: ${(error as Error).message}`);
