@@ -71,16 +71,28 @@ describe('ByteWriter.number and formatNumber', () => {
 });
 
 describe('ByteWriter buffer', () => {
-  it('grows by doubling and keeps what was written', () => {
+  it('grows by half, or to what the write needs, and keeps what was written', () => {
     const out = new ByteWriter(4);
     out.ascii('abc');
     expect(out.buf.length).toBe(4);
     out.ascii('de');
-    expect(out.buf.length).toBe(8);
-    // A write larger than twice the size doubles until it fits: 8 → 16 → 32 → 64.
+    expect(out.buf.length).toBe(6);
+    // A write larger than half again the size grows to exactly what it needs.
     out.ascii('f'.repeat(40));
-    expect(out.buf.length).toBe(64);
+    expect(out.buf.length).toBe(45);
     expect(out.view().toString('latin1')).toBe(`abcde${'f'.repeat(40)}`);
+  });
+
+  it('fit() sizes the buffer for the expected body and gives back memory when it shrinks', () => {
+    const out = new ByteWriter(16);
+    out.fit(100_000);
+    expect(out.buf.length).toBe(Math.ceil(100_000 * 1.125) + 1024);
+    const sized = out.buf;
+    out.fit(100_000);
+    expect(out.buf).toBe(sized);
+    out.fit(1_000);
+    expect(out.buf.length).toBe(Math.ceil(1_000 * 1.125) + 1024);
+    expect(out.view().length).toBe(0);
   });
 
   it('copies short and long byte runs (the byte loop and TypedArray#set paths)', () => {

@@ -11,46 +11,59 @@ export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8
 /** Anything whose metrics can be exposed: a catalog instance. */
 export type MetricSource = Catalog;
 
-// Per-family bytes rendered once: the header, and each series' label part the first time the
-// series is seen (append-only, parallel to store.series).
-interface FamilyBytes {
+// Bytes rendered once per family, and once per series when the series is first seen (append-only,
+// parallel to store.series). A series' whole line prefix is one Buffer, so a counter line is one
+// copy; copying a prebuilt Buffer costs 14 ns against 36 ns for a range of a shared slab (the view
+// object costs more than the copy; bench/scrape).
+class FamilyBytes {
   readonly header: Buffer;
-  /** `name{` or `name ` for a counter/gauge; `name_bucket{` for a histogram. */
-  readonly open: Buffer;
-  /** Histogram: `name_sum{`, `name_count{` (or without `{` when unlabelled). */
+  /** Counter/gauge: `name{labels} ` (or `name ` unlabelled). Histogram: `name_bucket{labels` (or `name_bucket{`). */
+  readonly prefixes: Buffer[] = [];
+  /** Histogram only: `labels} `, which closes the `_sum` and `_count` lines (a view into the prefix's memory). */
+  readonly closes: Buffer[] = [];
+  /** `name_sum{` / `name_count{`, or `name_sum ` / `name_count ` when unlabelled. */
   readonly sumOpen: Buffer;
   readonly countOpen: Buffer;
-  /** Histogram: `le="b"} ` per bucket, `+Inf` last; prefixed by `,` when labelled. */
+  /** Histogram: `,le="b"} ` per bucket (no comma when unlabelled), `+Inf` last. */
   readonly le: Buffer[];
-  /** Per series (index in store.series): `a="x",b="y"`. */
-  readonly labels: Buffer[];
+  readonly labelled: boolean;
+
+  constructor(store: SeriesStore) {
+    const { def } = store;
+    this.labelled = store.layout.axes.length > 0;
+    const open = this.labelled ? '{' : ' ';
+    this.header = Buffer.from(`# HELP ${def.name} ${escapeHelp(def.help)}\n# TYPE ${def.name} ${def.kind}\n`);
+    this.sumOpen = Buffer.from(`${def.name}_sum${open}`);
+    this.countOpen = Buffer.from(`${def.name}_count${open}`);
+    const comma = this.labelled ? ',' : '';
+    this.le =
+      def.kind === 'histogram'
+        ? [...Array.from(store.bounds, formatNumber), '+Inf'].map((b) => Buffer.from(`${comma}le="${b}"} `))
+        : [];
+  }
+
+  /** Renders the prefixes of every series created since the last scrape. */
+  catchUp(store: SeriesStore): void {
+    const { series, def } = store;
+    while (this.prefixes.length < series.length) {
+      const labels = renderLabels(store, series[this.prefixes.length] as number);
+      if (def.kind !== 'histogram') {
+        this.prefixes.push(Buffer.from(this.labelled ? `${def.name}{${labels}} ` : `${def.name} `));
+        continue;
+      }
+      const open = `${def.name}_bucket{`;
+      const line = Buffer.from(`${open}${labels}} `);
+      this.prefixes.push(line.subarray(0, line.length - 2));
+      this.closes.push(line.subarray(Buffer.byteLength(open)));
+    }
+  }
 }
 
-const CLOSE = Buffer.from('} ');
 const NEWLINE = 0x0a;
 
-function familyBytes(store: SeriesStore): FamilyBytes {
-  const { def } = store;
-  const help = `# HELP ${def.name} ${escapeHelp(def.help)}\n# TYPE ${def.name} ${def.kind}\n`;
-  const labelled = store.layout.axes.length > 0;
-  const isHistogram = def.kind === 'histogram';
-  const le = isHistogram
-    ? [...Array.from(store.bounds, formatNumber), '+Inf'].map((b) => Buffer.from(`${labelled ? ',' : ''}le="${b}"} `))
-    : [];
-  return {
-    header: Buffer.from(help),
-    open: Buffer.from(isHistogram ? `${def.name}_bucket{` : `${def.name}${labelled ? '{' : ' '}`),
-    sumOpen: Buffer.from(`${def.name}_sum${labelled ? '{' : ' '}`),
-    countOpen: Buffer.from(`${def.name}_count${labelled ? '{' : ' '}`),
-    le,
-    labels: [],
-  };
-}
-
-function renderLabels(store: SeriesStore, offset: number): Buffer {
+function renderLabels(store: SeriesStore, offset: number): string {
   const values = decodeOffset(store.layout, offset);
-  const parts = store.layout.axes.map((axis, i) => `${axis.name}="${escapeLabelValue(values[i] as string)}"`);
-  return Buffer.from(parts.join(','));
+  return store.layout.axes.map((axis, i) => `${axis.name}="${escapeLabelValue(values[i] as string)}"`).join(',');
 }
 
 /**
@@ -68,6 +81,7 @@ export class PrometheusWriter {
   readonly #sources: readonly MetricSource[];
   readonly #out = new ByteWriter();
   readonly #bytes = new WeakMap<SeriesStore, FamilyBytes>();
+  #lastSize = 0;
 
   /**
    * @param sources - the catalogs to expose; their metric names must not collide
@@ -106,11 +120,16 @@ export class PrometheusWriter {
    */
   render(): Buffer {
     const out = this.#out;
-    out.reset();
+    // Size the buffer once for a body like the last one (or, the first time, an estimate), instead
+    // of growing it step by step: each step keeps the old buffer alive until a GC (a first 100k
+    // scrape peaked at 249 MB that way, against a 70 MB body).
+    if (this.#lastSize > 0) out.fit(this.#lastSize);
+    else out.fit(this.#estimate(), 0); // the estimate already errs high
     for (const source of this.#sources) {
       source['~runCollectHooks']();
       for (const family of source['~families']) this.#renderFamily(family['~store']);
     }
+    this.#lastSize = out.pos;
     return out.view();
   }
 
@@ -123,56 +142,74 @@ export class PrometheusWriter {
     return this.render().toString('utf8');
   }
 
-  #renderFamily(store: SeriesStore): void {
+  // Estimate of the first body's size from the series' prefixes: 3 bytes per bucket count, 20 per
+  // other value. An underestimate costs one growth step; an overestimate, memory until the next fit.
+  #estimate(): number {
+    let size = 0;
+    for (const source of this.#sources) {
+      for (const family of source['~families']) {
+        const store = family['~store'];
+        const bytes = this.#familyBytes(store);
+        size += bytes.header.length;
+        let perSeries = 21;
+        if (store.kind === 'histogram') {
+          perSeries = bytes.sumOpen.length + bytes.countOpen.length + 42;
+          for (const le of bytes.le) perSeries += le.length + 4;
+        }
+        for (let i = 0; i < bytes.prefixes.length; i++) {
+          const prefix = (bytes.prefixes[i] as Buffer).length;
+          size += perSeries + (store.kind === 'histogram' ? (store.stride + 2) * prefix : prefix);
+        }
+      }
+    }
+    return size;
+  }
+
+  #familyBytes(store: SeriesStore): FamilyBytes {
     let bytes = this.#bytes.get(store);
     if (bytes === undefined) {
-      bytes = familyBytes(store);
+      bytes = new FamilyBytes(store);
       this.#bytes.set(store, bytes);
     }
+    bytes.catchUp(store);
+    return bytes;
+  }
+
+  #renderFamily(store: SeriesStore): void {
+    const bytes = this.#familyBytes(store);
     const out = this.#out;
     const { series, values } = store;
-    const labelled = store.layout.axes.length > 0;
-    const cache = bytes.labels;
-    while (cache.length < series.length) cache.push(renderLabels(store, series[cache.length] as number));
+    const { prefixes } = bytes;
+    const n = series.length;
     out.bytes(bytes.header);
     if (store.kind !== 'histogram') {
-      for (let i = 0; i < series.length; i++) {
-        out.bytes(bytes.open);
-        if (labelled) {
-          out.bytes(cache[i] as Buffer);
-          out.bytes(CLOSE);
-        }
+      for (let i = 0; i < n; i++) {
+        out.bytes(prefixes[i] as Buffer);
         out.number(values[series[i] as number] as number);
         out.byte(NEWLINE);
       }
       return;
     }
     const { counts, stride } = store;
-    for (let i = 0; i < series.length; i++) {
+    const { le, closes, labelled } = bytes;
+    for (let i = 0; i < n; i++) {
       const offset = series[i] as number;
-      const labels = cache[i] as Buffer;
+      const prefix = prefixes[i] as Buffer;
       let cumulative = 0;
       const base = offset * stride;
       for (let b = 0; b < stride; b++) {
         cumulative += counts[base + b] as number;
-        out.bytes(bytes.open);
-        if (labelled) out.bytes(labels);
-        out.bytes(bytes.le[b] as Buffer);
+        out.bytes(prefix);
+        out.bytes(le[b] as Buffer);
         out.number(cumulative);
         out.byte(NEWLINE);
       }
       out.bytes(bytes.sumOpen);
-      if (labelled) {
-        out.bytes(labels);
-        out.bytes(CLOSE);
-      }
+      if (labelled) out.bytes(closes[i] as Buffer);
       out.number(values[offset] as number);
       out.byte(NEWLINE);
       out.bytes(bytes.countOpen);
-      if (labelled) {
-        out.bytes(labels);
-        out.bytes(CLOSE);
-      }
+      if (labelled) out.bytes(closes[i] as Buffer);
       out.number(cumulative);
       out.byte(NEWLINE);
     }
