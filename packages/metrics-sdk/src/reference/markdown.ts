@@ -6,6 +6,7 @@ import type { CatalogDefs } from '../define/catalog.js';
 import type { LabelDomain } from '../define/labels.js';
 import type { MetricDef, MetricKind } from '../define/metric.js';
 import { OVERFLOW_VALUE } from '../define/naming.js';
+import { OMITTED_PROCESS_METRICS } from '../prom-client/interop.js';
 
 // docs/metrics.md is rendered from the catalogs by a pure function, so the committed file can be
 // compared with a fresh render in a test (test/reference/metrics-md.test.ts).
@@ -154,6 +155,7 @@ export function renderMetricReference(catalogs: readonly ReferenceCatalog[], opt
   renderSummary(out, catalogs);
   renderConventions(out);
   renderFindings(out, catalogs);
+  renderProcessMetrics(out);
   for (const cat of catalogs) renderCatalog(out, cat);
   while (out[out.length - 1] === '') out.pop();
   return `${out.join('\n')}\n`;
@@ -242,6 +244,20 @@ function renderFindings(out: string[], catalogs: readonly ReferenceCatalog[]): v
   );
   out.push('| Metric | promtool says |', '| --- | --- |');
   for (const { metric, finding } of findings) out.push(`| \`${metric}\` | ${cell(finding)} |`);
+  out.push('');
+}
+
+function renderProcessMetrics(out: string[]): void {
+  out.push('## Process metrics', '');
+  out.push(
+    "`createMetricsServer()` also serves the Node.js process metrics of prom-client's default " +
+      'collectors (`process_*`, `nodejs_*`: CPU, memory, event-loop lag, GC, handles) after the ' +
+      "catalogs; pass `processMetrics: false` to leave them out. These names are prom-client's, not " +
+      'part of the catalog contract. Left out on purpose, because promtool flags them (they are ' +
+      'gauges named like counters):',
+    '',
+  );
+  for (const name of OMITTED_PROCESS_METRICS) out.push(`- \`${name}\``);
   out.push('');
 }
 

@@ -3,14 +3,14 @@
 // catalogs with every metric recorded; an independent model of what was recorded gives the expected
 // samples, so the parsers are checked against the recording, not against the writer.
 
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EngineMetrics } from '../../src/catalogs/engine.js';
 import { GatewayMetrics } from '../../src/catalogs/gateway.js';
 import { MarketDataMetrics } from '../../src/catalogs/market-data.js';
 import { StrategyMetrics } from '../../src/catalogs/strategy.js';
 import { PROMETHEUS_CONTENT_TYPE, PrometheusWriter } from '../../src/exposition/prometheus-text.js';
+import { OMITTED_PROCESS_METRICS } from '../../src/prom-client/interop.js';
+import { createMetricsServer, type MetricsServer } from '../../src/server/metrics-server.js';
 import type { BindArgs, CounterFamily, GaugeFamily, HistogramFamily } from '../../src/storage/families.js';
 import { throwOnInvalidValue } from '../../src/storage/invalid.js';
 import {
@@ -310,62 +310,72 @@ interface VectorResult {
   readonly value: [number, string];
 }
 
-describeWithTools('a real Prometheus 2.42 scrapes the four-catalog body', ['prometheus'], () => {
-  let server: Server | undefined;
-  let prometheus: PrometheusServer | undefined;
-  let scrapeUrl = '';
+describeWithTools(
+  'a real Prometheus 2.42 scrapes createMetricsServer serving the four catalogs',
+  ['prometheus', 'promtool'],
+  () => {
+    let server: MetricsServer | undefined;
+    let prometheus: PrometheusServer | undefined;
+    let scrapeUrl = '';
 
-  beforeAll(async () => {
-    const payload = Buffer.from(body, 'utf8');
-    const http = createServer((req, res) => {
-      if (req.url !== '/metrics') {
-        res.writeHead(404).end();
-        return;
-      }
-      res.writeHead(200, { 'Content-Type': PROMETHEUS_CONTENT_TYPE, 'Content-Length': payload.length });
-      res.end(payload);
+    beforeAll(async () => {
+      // The server the services run, with its default Node process metrics beside the catalogs.
+      server = createMetricsServer({ service: 'conformance', sources: writer.sources, port: 0 });
+      const { url, port } = await server.listen();
+      scrapeUrl = `${url}/metrics`;
+      prometheus = await startPrometheus({ targets: [`127.0.0.1:${port}`], scrapeInterval: '1s' });
     });
-    server = http;
-    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
-    const { port } = http.address() as AddressInfo;
-    scrapeUrl = `http://127.0.0.1:${port}/metrics`;
-    prometheus = await startPrometheus({ targets: [`127.0.0.1:${port}`], scrapeInterval: '1s' });
-  });
 
-  afterAll(async () => {
-    await prometheus?.stop();
-    const http = server;
-    if (http !== undefined) await new Promise<void>((resolve) => http.close(() => resolve()));
-  });
+    afterAll(async () => {
+      await prometheus?.stop();
+      await server?.close();
+    });
 
-  it('finds the target up with no scrape error, and stores its values', async () => {
-    const prom = prometheus!;
-    const target = await pollUntil(
-      async () => {
-        const { activeTargets } = await prom.api<{ activeTargets: Target[] }>('/api/v1/targets');
-        const t = activeTargets[0];
-        return t !== undefined && t.health !== 'unknown' ? t : undefined;
-      },
-      'the first scrape',
-      15_000,
-    );
-    expect(target.scrapeUrl).toBe(scrapeUrl);
-    expect(target.lastError).toBe('');
-    expect(target.health).toBe('up');
+    it('serves a body whose only promtool findings are the known seed names, plus documented process metrics', async () => {
+      const response = await fetch(scrapeUrl);
+      expect(response.headers.get('content-type')).toBe(PROMETHEUS_CONTENT_TYPE);
+      const served = await response.text();
+      const { findings } = await promtoolCheckMetrics(served);
+      expect([...findings].sort()).toEqual(KNOWN_FINDINGS);
+      const names = new Set([...served.matchAll(/^# TYPE (\S+) /gm)].map((m) => m[1] as string));
+      const catalogNames = new Set(ALL_NAMES.map(([name]) => name));
+      const others = [...names].filter((n) => !catalogNames.has(n));
+      // Nothing unnamed besides prom-client's process metrics (docs/metrics.md, "Process metrics").
+      expect(others.length).toBeGreaterThan(0);
+      expect(others.filter((n) => !/^(process|nodejs)_/.test(n))).toEqual([]);
+      expect(others.filter((n) => (OMITTED_PROCESS_METRICS as readonly string[]).includes(n))).toEqual([]);
+      expect(ALL_NAMES.filter(([n]) => !names.has(n))).toEqual([]);
+    });
 
-    const query = (q: string): Promise<VectorResult[]> =>
-      pollUntil(
+    it('finds the target up with no scrape error, and stores its values', async () => {
+      const prom = prometheus!;
+      const target = await pollUntil(
         async () => {
-          const data = await prom.api<{ result: VectorResult[] }>(`/api/v1/query?query=${encodeURIComponent(q)}`);
-          return data.result.length > 0 ? data.result : undefined;
+          const { activeTargets } = await prom.api<{ activeTargets: Target[] }>('/api/v1/targets');
+          const t = activeTargets[0];
+          return t !== undefined && t.health !== 'unknown' ? t : undefined;
         },
-        q,
-        5_000,
+        'the first scrape',
+        15_000,
       );
-    const active = await query('engine_active_strategies');
-    expect(active.map((r) => r.value[1])).toEqual(['2']);
-    const hostile = await query('market_last_price{exchange="okx"}');
-    const bySymbol = Object.fromEntries(hostile.map((r) => [r.metric['symbol'], r.value[1]]));
-    expect(bySymbol).toEqual({ ETHUSDT: '3456.78', [HOSTILE_SYMBOL]: '0.000123' });
-  });
-});
+      expect(target.scrapeUrl).toBe(scrapeUrl);
+      expect(target.lastError).toBe('');
+      expect(target.health).toBe('up');
+
+      const query = (q: string): Promise<VectorResult[]> =>
+        pollUntil(
+          async () => {
+            const data = await prom.api<{ result: VectorResult[] }>(`/api/v1/query?query=${encodeURIComponent(q)}`);
+            return data.result.length > 0 ? data.result : undefined;
+          },
+          q,
+          5_000,
+        );
+      const active = await query('engine_active_strategies');
+      expect(active.map((r) => r.value[1])).toEqual(['2']);
+      const hostile = await query('market_last_price{exchange="okx"}');
+      const bySymbol = Object.fromEntries(hostile.map((r) => [r.metric['symbol'], r.value[1]]));
+      expect(bySymbol).toEqual({ ETHUSDT: '3456.78', [HOSTILE_SYMBOL]: '0.000123' });
+    });
+  },
+);
