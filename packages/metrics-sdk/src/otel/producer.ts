@@ -25,7 +25,7 @@ export const SCOPE_NAME = '@ttquant/metrics';
  * Instrumentation scope version: the package version. A constant rather than a read of
  * package.json, so the bundled build needs no file access; producer.test.ts fails when it drifts.
  */
-export const SCOPE_VERSION = '0.1.0';
+export const SCOPE_VERSION = '0.0.0';
 
 /**
  * What goes into each OTel descriptor's `unit`.
