@@ -221,7 +221,7 @@ for (const size of sizes) {
     { id: 'otel', label: 'OTel exporter-prometheus (collect + serialize)', scraper: otelScraper(f), samples: [] },
   ];
 
-  // First render of a fresh writer: grows the output buffer by doubling and renders every label set
+  // First render of a fresh writer: sizes the output buffer from an estimate and renders every label set
   // once. ArrayBuffers freed by a GC inside this render are not counted (harness note).
   progress(`scrape ${size}: memory`);
   const cold = await peakDuring(() => ours.freshWriter().render());
@@ -307,7 +307,7 @@ finish(
         'scrapes (after a GC), e.g. our reused output buffer and per-series label bytes. Transient: peak ' +
         "above that during one scrape, from V8's GCProfiler (the heap peaks right before a GC or at the end) " +
         'plus ArrayBuffer growth read at the end; the body is kept alive until the end, as a server would.',
-      'ArrayBuffer memory is counted at its allocated capacity. Our writer grows its buffer by doubling and ' +
+      'ArrayBuffer memory is counted at its allocated capacity. Our writer sizes its buffer at about 1.1× the last body and ' +
         'Buffer.allocUnsafe leaves untouched pages unmapped, so only about the body size of that capacity ' +
         'is resident; the capacity is counted anyway, so this column over-states our footprint, never understates it.',
     ],

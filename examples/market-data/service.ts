@@ -1,0 +1,323 @@
+import {
+  type CounterHandle,
+  createMetricsServer,
+  type GaugeHandle,
+  type HistogramHandle,
+  MarketDataMetrics,
+  type MetricsServer,
+} from '@ttquant/metrics';
+import type { RawData } from 'ws';
+import { createLogger, type Logger } from '../shared/logger.js';
+import type { Venue } from '../shared/protocol.js';
+import { MAX_DYNAMIC_SYMBOLS, type MarketDataConfig } from './config.js';
+import { openDatabase, type SqlClient } from './database.js';
+import { FeedClient } from './feed-client.js';
+import { type MessageType, parseMarketMessage } from './parse.js';
+import { tickJson, tickJsonPrefix } from './tick-json.js';
+import { TickPublisher } from './tick-publisher.js';
+import { type TickAccounting, type TickRecord, TickStore } from './tick-store.js';
+
+// The market-data service: venue WebSocket feeds in; validated ticks out on ZeroMQ and into
+// PostgreSQL; MarketDataMetrics on /metrics. Everything runs in this process, so a test can start
+// it on ephemeral ports and close it.
+
+/** What a test (or main.ts) can swap in. */
+export interface MarketDataDeps {
+  /** The catalog to record into (default a new one). */
+  readonly metrics?: MarketDataMetrics;
+  readonly logger?: Logger;
+  /** The database (default: opened from `config.db`); closed by `close()`. */
+  readonly database?: SqlClient;
+  /** Wall clock in ms: receive timestamps, latency, fault windows (default `Date.now`). */
+  readonly now?: () => number;
+  /** Random in [0, 1) for reconnect and retry jitter (default `Math.random`). */
+  readonly random?: () => number;
+}
+
+/** A running market-data service. */
+export interface MarketDataHandle {
+  readonly metrics: MarketDataMetrics;
+  /** Base URL of the metrics server (`${metricsUrl}/metrics`). */
+  readonly metricsUrl: string;
+  /** The bound ZeroMQ endpoint (the real port when `*` was configured). */
+  readonly zmqEndpoint: string;
+  /** The feed URLs, one per venue. */
+  readonly feedUrls: readonly string[];
+  /** Ticks waiting for the database. */
+  readonly buffered: number;
+  /** Messages whose exchange timestamp was ahead of our clock (their latency was recorded as 0). */
+  readonly clockSkewed: number;
+  /**
+   * Where the parsed ticks went, for all venues or one: `received = written + dropped + buffered`.
+   *
+   * @param exchange - one venue; default all
+   */
+  accounting(exchange?: Venue): TickAccounting;
+  /** Whether the venue's feed is connected now. */
+  connected(exchange: Venue): boolean;
+  /**
+   * Makes database writes fail with a connection error for `ms` (a simulated outage).
+   *
+   * @param ms - length of the outage
+   */
+  injectFault(ms: number): void;
+  /** Writes what is buffered now (tests); resolves when the buffer is empty. */
+  flush(): Promise<void>;
+  /**
+   * Stops reading the feeds, flushes the buffer (bounded by `db.shutdownFlushMs`), closes ZeroMQ, the
+   * database and the metrics server, and logs the final accounting. Safe to call twice.
+   *
+   * @returns the final accounting
+   */
+  close(): Promise<TickAccounting>;
+}
+
+type PerType<T> = Record<MessageType, T>;
+
+/** Handles bound once per venue and symbol, so a tick records without building label objects. */
+interface SymbolState {
+  readonly symbol: string;
+  readonly topic: string;
+  /** The constant head of each type's Tick JSON. */
+  readonly json: PerType<string>;
+  readonly received: PerType<CounterHandle>;
+  // Gauges are bound at the first value: a bound series is exported, and a price of 0 before any
+  // trade would read as a real price.
+  lastPrice: GaugeHandle | undefined;
+  volume24h: GaugeHandle | undefined;
+}
+
+interface VenueState {
+  readonly exchange: Venue;
+  readonly symbols: Map<string, SymbolState>;
+  readonly latency: PerType<HistogramHandle>;
+  readonly published: PerType<() => void>;
+  readonly parseErrors: Record<'invalid_json' | 'unknown_type' | 'missing_field' | 'invalid_value', CounterHandle>;
+  lastSkewLog: number;
+}
+
+/**
+ * Starts the market-data service: opens the database, binds ZeroMQ, serves metrics, then connects
+ * to each venue's feed.
+ *
+ * @param config - see `readMarketDataConfig`
+ * @param deps - optional metrics, logger, database, clock and randomness
+ * @returns the running service
+ * @throws Error when ZeroMQ or the metrics port cannot be bound (what was opened is closed again)
+ * @example
+ * ```ts
+ * const md = await startMarketData(readMarketDataConfig());
+ * process.on('SIGTERM', async () => { await md.close(); process.exit(0); });
+ * ```
+ */
+export async function startMarketData(config: MarketDataConfig, deps: MarketDataDeps = {}): Promise<MarketDataHandle> {
+  const metrics = deps.metrics ?? new MarketDataMetrics();
+  const logger = deps.logger ?? createLogger('market-data');
+  const now = deps.now ?? Date.now;
+  const random = deps.random ?? Math.random;
+  const { feed, db } = config;
+
+  const database = deps.database ?? (await openDatabase(db, logger));
+  const store = new TickStore(database, {
+    exchanges: feed.exchanges,
+    metrics,
+    batchSize: db.batchSize,
+    flushMs: db.flushMs,
+    bufferMax: db.bufferMax,
+    retryMinMs: db.retryMinMs,
+    retryMaxMs: db.retryMaxMs,
+    faultAtMs: db.faultAtMs,
+    faultForMs: db.faultForMs,
+    logger,
+    now,
+    random,
+  });
+  let publisher: TickPublisher | undefined;
+  let server: MetricsServer | undefined;
+  let metricsUrl: string;
+  try {
+    await store.init();
+    publisher = await TickPublisher.open(config.zmqEndpoint, config.zmqSendHighWaterMark, logger);
+    server = createMetricsServer({
+      service: 'market-data',
+      sources: [metrics],
+      host: config.metricsHost,
+      port: config.metricsPort,
+      onError: (error) => logger.error({ err: error }, 'metrics server error'),
+    });
+    metricsUrl = (await server.listen()).url;
+  } catch (error) {
+    await server?.close();
+    await publisher?.close();
+    await store.close(0);
+    throw error;
+  }
+  const pub = publisher;
+
+  const venues = feed.exchanges.map((exchange) => venueState(metrics, exchange, feed.symbols));
+  let skewed = 0;
+
+  /** The hot path: one frame from one venue. Never throws (FeedClient also guards it). */
+  function onFrame(venue: VenueState, data: RawData, isBinary: boolean): void {
+    const receivedTime = now();
+    const msg = parseMarketMessage(data, isBinary, feed.maxFrameBytes);
+    if (typeof msg === 'string') {
+      venue.parseErrors[msg].inc();
+      return;
+    }
+    let sym = venue.symbols.get(msg.symbol);
+    if (sym === undefined) {
+      // Not configured (MD_SYMBOLS), or past the cap of symbols learnt at run time.
+      if (feed.symbols !== '*' || venue.symbols.size >= MAX_DYNAMIC_SYMBOLS) {
+        venue.parseErrors.invalid_value.inc();
+        return;
+      }
+      sym = symbolState(metrics, venue.exchange, msg.symbol);
+      venue.symbols.set(msg.symbol, sym);
+    }
+    const type = msg.type;
+    sym.received[type].inc();
+    let delay = receivedTime - msg.exchangeTime;
+    if (delay < 0) {
+      // The venue's clock is ahead of ours: a negative delay is skew, not speed. Record 0, count it,
+      // and say so at most once a minute per venue.
+      skewed++;
+      if (receivedTime - venue.lastSkewLog > 60_000) {
+        venue.lastSkewLog = receivedTime;
+        logger.warn(
+          { exchange: venue.exchange, skewMs: -delay },
+          'exchange timestamp ahead of local clock; latency recorded as 0',
+        );
+      }
+      delay = 0;
+    }
+    venue.latency[type].observe(delay);
+    if (type !== 'book') {
+      sym.lastPrice ??= metrics.lastPrice.bind({ exchange: venue.exchange, symbol: sym.symbol });
+      sym.lastPrice.set(msg.price);
+      if (type === 'ticker') {
+        sym.volume24h ??= metrics.volume24h.bind({ exchange: venue.exchange, symbol: sym.symbol });
+        sym.volume24h.set(msg.volume24h);
+      }
+    }
+    const tick: TickRecord = {
+      exchange: venue.exchange,
+      symbol: msg.symbol,
+      type,
+      price: msg.price,
+      quantity: msg.quantity,
+      volume24h: msg.volume24h,
+      exchangeTime: msg.exchangeTime,
+      receivedTime,
+      side: msg.side,
+      bidPrice: msg.bidPrice,
+      bidQty: msg.bidQty,
+      askPrice: msg.askPrice,
+      askQty: msg.askQty,
+    };
+    // Only the protocol's Tick fields go on the bus (the record also carries side and book levels).
+    pub.publish(sym.topic, tickJson(sym.json[type], tick), venue.published[type]);
+    store.append(tick);
+  }
+
+  const feeds = venues.map(
+    (venue) =>
+      new FeedClient({
+        url: `${feed.wsBaseUrl}/ws/${venue.exchange}`,
+        onFrame: (data, isBinary) => onFrame(venue, data, isBinary),
+        onOversizedFrame: () => venue.parseErrors.invalid_json.inc(),
+        status: metrics.connectionStatus.bind({ exchange: venue.exchange }),
+        reconnects: metrics.reconnects.bind({ exchange: venue.exchange }),
+        logger: logger.child({ exchange: venue.exchange }),
+        reconnectMinMs: feed.reconnectMinMs,
+        reconnectMaxMs: feed.reconnectMaxMs,
+        staleMs: feed.staleMs,
+        // ws's own cap protects memory; frames between maxFrameBytes and this are counted by the parser.
+        maxPayload: Math.max(4 * 1024 * 1024, feed.maxFrameBytes),
+        random,
+      }),
+  );
+  for (const f of feeds) f.start();
+  const feedUrls = venues.map((v) => `${feed.wsBaseUrl}/ws/${v.exchange}`);
+  logger.info(
+    {
+      exchanges: feed.exchanges,
+      feeds: feedUrls,
+      zmq: pub.endpoint,
+      metrics: `${metricsUrl}/metrics`,
+      database: database.kind,
+    },
+    'market-data started',
+  );
+
+  let closing: Promise<TickAccounting> | undefined;
+  async function close(): Promise<TickAccounting> {
+    await Promise.all(feeds.map((f) => f.close()));
+    const final = await store.close(db.shutdownFlushMs);
+    await pub.close();
+    await server?.close();
+    logger.info(
+      { ...final, zmqSendFailures: pub.failed, clockSkewed: skewed },
+      'market-data stopped: final tick accounting',
+    );
+    return final;
+  }
+
+  return {
+    metrics,
+    metricsUrl,
+    zmqEndpoint: pub.endpoint,
+    feedUrls,
+    get buffered() {
+      return store.buffered;
+    },
+    get clockSkewed() {
+      return skewed;
+    },
+    accounting: (exchange) => store.accounting(exchange),
+    connected: (exchange) => feeds[feed.exchanges.indexOf(exchange)]?.connected ?? false,
+    injectFault: (ms) => store.injectFault(ms),
+    flush: () => store.flush(),
+    close: () => {
+      closing ??= close();
+      return closing;
+    },
+  };
+}
+
+function perType<T>(make: (type: MessageType) => T): PerType<T> {
+  return { trade: make('trade'), ticker: make('ticker'), book: make('book') };
+}
+
+function symbolState(metrics: MarketDataMetrics, exchange: Venue, symbol: string): SymbolState {
+  return {
+    symbol,
+    topic: `tick.${exchange}.${symbol}`,
+    json: perType((type) => tickJsonPrefix(exchange, symbol, type)),
+    received: perType((type) => metrics.received.bind({ exchange, symbol, type })),
+    lastPrice: undefined,
+    volume24h: undefined,
+  };
+}
+
+function venueState(metrics: MarketDataMetrics, exchange: Venue, symbols: readonly string[] | '*'): VenueState {
+  const published = perType((type) => {
+    const handle = metrics.zmqPublished.bind({ exchange, type });
+    return () => handle.inc();
+  });
+  const state: VenueState = {
+    exchange,
+    symbols: new Map(),
+    latency: perType((type) => metrics.latency.bind({ exchange, type })),
+    published,
+    parseErrors: {
+      invalid_json: metrics.parseErrors.bind({ exchange, reason: 'invalid_json' }),
+      unknown_type: metrics.parseErrors.bind({ exchange, reason: 'unknown_type' }),
+      missing_field: metrics.parseErrors.bind({ exchange, reason: 'missing_field' }),
+      invalid_value: metrics.parseErrors.bind({ exchange, reason: 'invalid_value' }),
+    },
+    lastSkewLog: Number.NEGATIVE_INFINITY,
+  };
+  if (symbols !== '*') for (const s of symbols) state.symbols.set(s, symbolState(metrics, exchange, s));
+  return state;
+}

@@ -1,0 +1,76 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { freePort } from './scrape.js';
+
+// `npm run demo` runs this entry point: start it on free ports, check every service serves, then
+// SIGTERM the parent and check the whole tree is gone with exit code 0.
+
+const main = fileURLToPath(new URL('./main.ts', import.meta.url));
+const pids: number[] = [];
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+afterAll(() => {
+  for (const pid of pids) if (alive(pid)) process.kill(pid, 'SIGKILL');
+});
+
+describe('npm run demo (examples/pipeline/main.ts)', () => {
+  it('starts the exchange and the three services, serves /metrics, and stops the whole tree on SIGTERM', async () => {
+    const ports = await Promise.all(Array.from({ length: 7 }, freePort));
+    const [exchange, mdMetrics, gwMetrics, order, engineMetrics, mdZmq, gwZmq] = ports;
+    const demo = spawn(process.execPath, ['--import', 'tsx', main], {
+      env: {
+        ...process.env,
+        DEMO_QUIET: '1',
+        LOG_LEVEL: 'warn',
+        EXCHANGE_PORT: String(exchange),
+        EXCHANGE_URL: `http://127.0.0.1:${exchange}`,
+        MD_METRICS_PORT: String(mdMetrics),
+        GATEWAY_METRICS_PORT: String(gwMetrics),
+        GATEWAY_ORDER_PORT: String(order),
+        GATEWAY_URL: `http://127.0.0.1:${order}`,
+        ENGINE_METRICS_PORT: String(engineMetrics),
+        MD_ZMQ_ENDPOINT: `tcp://127.0.0.1:${mdZmq}`,
+        GATEWAY_ZMQ_ENDPOINT: `tcp://127.0.0.1:${gwZmq}`,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    if (demo.pid !== undefined) pids.push(demo.pid);
+    let output = '';
+    demo.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    demo.stderr.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    const deadline = Date.now() + 45_000;
+    while (!output.includes('pipeline running') && demo.exitCode === null && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(output).toContain('pipeline running');
+    for (const match of output.matchAll(/\(pid (\d+)\)/g)) pids.push(Number(match[1]));
+    expect(pids).toHaveLength(5);
+    for (const port of [mdMetrics, gwMetrics, engineMetrics]) {
+      const response = await fetch(`http://127.0.0.1:${port}/metrics`);
+      expect(response.status).toBe(200);
+    }
+
+    const exited = once(demo, 'exit');
+    demo.kill('SIGTERM');
+    const [code] = await exited;
+    expect(code, output).toBe(0);
+    for (const name of ['exchange', 'market-data', 'gateway', 'strategy-engine']) {
+      expect(output).toContain(`demo: ${name} exited with 0`);
+    }
+    for (const pid of pids) expect(alive(pid), `pid ${pid} still running`).toBe(false);
+  }, 60_000);
+});

@@ -1,0 +1,47 @@
+import { monitoringConfig } from '../config.js';
+
+/**
+ * What the dashboard needs to know about the deployment: the Grafana datasource and the Prometheus
+ * selectors that pick each service's targets. Selectors are configuration, not code, so the same
+ * dashboard serves the docker-compose stack, the native stack and a live test with other job names.
+ */
+export interface DashboardConfig {
+  /** Grafana dashboard uid (stable: links and provisioning depend on it). */
+  readonly uid: string;
+  /** Dashboard title. */
+  readonly title: string;
+  /** Uid of the Prometheus datasource; must match monitoring/grafana/datasources.yml. */
+  readonly datasourceUid: string;
+  /** Label matchers, without braces, that select each service's scrape targets. */
+  readonly selectors: {
+    readonly marketData: string;
+    readonly gateway: string;
+    readonly strategyEngine: string;
+  };
+  /** Dashboard auto-refresh interval. */
+  readonly refresh: string;
+}
+
+const job = (name: string): string => `job="${name}"`;
+
+/**
+ * The configuration the committed dashboard is generated with: the job names prometheus.yml is
+ * rendered with (monitoring/src/config.ts) and the datasource uid of monitoring/grafana/datasources.yml.
+ */
+export const defaultDashboardConfig: DashboardConfig = {
+  uid: 'ttquant-overview',
+  title: 'TTQuant Trading System',
+  datasourceUid: 'prometheus',
+  selectors: {
+    marketData: job(monitoringConfig.jobs.marketData.name),
+    gateway: job(monitoringConfig.jobs.gateway.name),
+    strategyEngine: job(monitoringConfig.jobs.strategyEngine.name),
+  },
+  refresh: '5s',
+};
+
+/** The dashboard's template variables, in the order they appear. */
+export const templateVariables = ['exchange', 'symbol', 'strategy'] as const;
+
+/** Name of one of the dashboard's template variables. */
+export type TemplateVariable = (typeof templateVariables)[number];

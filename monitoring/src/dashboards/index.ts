@@ -1,0 +1,18 @@
+// The TTQuant Grafana dashboard: builder, generator, query export and the PromQL consistency checker.
+
+export type { DashboardConfig, TemplateVariable } from './config.js';
+export { defaultDashboardConfig, templateVariables } from './config.js';
+export {
+  GENERATED_DASHBOARD_PATH,
+  REGENERATE_DASHBOARD_COMMAND,
+  renderDashboardJson,
+  writeDashboard,
+} from './generate-dashboard.js';
+export type { CheckOptions, ExprReport, SeriesInfo } from './promql-lint.js';
+export { catalogDefinitions, checkExpr, seriesIndex, TARGET_LABELS } from './promql-lint.js';
+export type { PanelQuery, VariableQuery } from './queries.js';
+export { dashboardQueries, queriesOf, variableQueries } from './queries.js';
+export type { DashboardRow, VariableSpec } from './ttquant.js';
+export { buildTtquantDashboard, dashboardRows } from './ttquant.js';
+export type { VariableValues } from './variables.js';
+export { defaultVariableValues, knownVariables, substituteVariables, variablesIn } from './variables.js';

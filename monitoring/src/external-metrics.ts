@@ -1,0 +1,42 @@
+// Metrics the rules read that are not in our catalogs: the ones Prometheus adds to every target and
+// the ones of Debian's exporters. Names and labels were read from live bodies on Debian 12:
+// prometheus-node-exporter 1.5.0 and prometheus-postgres-exporter 0.11.1 (against PostgreSQL 15).
+// The consistency test accepts these and nothing else besides the catalogs.
+
+/** A metric some other program exposes. */
+export interface ExternalMetric {
+  readonly name: string;
+  /** Who exposes it. */
+  readonly source: 'prometheus' | 'node-exporter' | 'postgres-exporter';
+  readonly kind: 'counter' | 'gauge';
+  /** Its own labels; `job` and `instance` are added by the scrape and always allowed. */
+  readonly labels: readonly string[];
+}
+
+const metric = (
+  name: string,
+  source: ExternalMetric['source'],
+  kind: ExternalMetric['kind'],
+  labels: readonly string[] = [],
+): ExternalMetric => ({ name, source, kind, labels });
+
+/** External metrics the rules use, by short key. */
+export const externalMetrics = {
+  /** 1 when the last scrape of the target succeeded, else 0 (Prometheus writes it per target). */
+  up: metric('up', 'prometheus', 'gauge'),
+  cpuSeconds: metric('node_cpu_seconds_total', 'node-exporter', 'counter', ['cpu', 'mode']),
+  memAvailable: metric('node_memory_MemAvailable_bytes', 'node-exporter', 'gauge'),
+  memTotal: metric('node_memory_MemTotal_bytes', 'node-exporter', 'gauge'),
+  fsAvail: metric('node_filesystem_avail_bytes', 'node-exporter', 'gauge', ['device', 'fstype', 'mountpoint']),
+  fsSize: metric('node_filesystem_size_bytes', 'node-exporter', 'gauge', ['device', 'fstype', 'mountpoint']),
+  /** 1 when the exporter could reach PostgreSQL on its last scrape. */
+  pgUp: metric('pg_up', 'postgres-exporter', 'gauge'),
+  /** Backends per database and state (active, idle, idle in transaction, …). */
+  pgConnections: metric('pg_stat_activity_count', 'postgres-exporter', 'gauge', ['datname', 'state', 'server']),
+  /** Age in seconds of the oldest transaction per database and state. */
+  pgMaxTxDuration: metric('pg_stat_activity_max_tx_duration', 'postgres-exporter', 'gauge', [
+    'datname',
+    'state',
+    'server',
+  ]),
+} as const;

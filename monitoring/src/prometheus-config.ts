@@ -1,0 +1,80 @@
+import { isMap, isSeq } from 'yaml';
+import { jobList, monitoringConfig, type Variant } from './config.js';
+import { renderYaml } from './yaml.js';
+
+const cfg = monitoringConfig;
+
+/** Where each variant of prometheus.yml is written, relative to monitoring/. */
+export const PROMETHEUS_CONFIG_PATHS: Readonly<Record<Variant, string>> = {
+  compose: 'prometheus.yml',
+  local: 'generated/prometheus.local.yml',
+};
+
+// Rule files, relative to each config file (Prometheus resolves them against the config's folder).
+const RULE_FILES: Readonly<Record<Variant, readonly string[]>> = {
+  compose: ['generated/recording-rules.yml', 'generated/alerts.yml'],
+  local: ['recording-rules.yml', 'alerts.yml'],
+};
+
+/**
+ * Storage flags for the command line that starts Prometheus: retention is not a config-file setting.
+ *
+ * @returns e.g. `['--storage.tsdb.retention.time=30d', '--storage.tsdb.retention.size=50GB']`
+ */
+export function retentionFlags(): readonly string[] {
+  return [`--storage.tsdb.retention.time=${cfg.retention.time}`, `--storage.tsdb.retention.size=${cfg.retention.size}`];
+}
+
+/**
+ * The Prometheus configuration as plain data: the six jobs, rule files and Alertmanager.
+ *
+ * @param variant - `compose` (service names of the Docker network) or `local` (all on 127.0.0.1)
+ * @returns the object rendered to YAML
+ */
+export function prometheusConfig(variant: Variant): Record<string, unknown> {
+  const infra = cfg.scrape.infrastructure;
+  return {
+    global: {
+      scrape_interval: infra.interval,
+      scrape_timeout: infra.timeout,
+      evaluation_interval: cfg.evaluationInterval,
+    },
+    rule_files: RULE_FILES[variant],
+    alerting: { alertmanagers: [{ static_configs: [{ targets: cfg.alertmanager[variant] }] }] },
+    scrape_configs: jobList().map((job) => ({
+      job_name: job.name,
+      scrape_interval: cfg.scrape[job.scrape].interval,
+      scrape_timeout: cfg.scrape[job.scrape].timeout,
+      metrics_path: '/metrics',
+      static_configs: [{ targets: job[variant] }],
+    })),
+  };
+}
+
+/**
+ * prometheus.yml (compose) or generated/prometheus.local.yml (local) as YAML text.
+ *
+ * @param variant - which addresses to use
+ * @returns the YAML text
+ */
+export function renderPrometheusConfig(variant: Variant): string {
+  const where =
+    variant === 'compose'
+      ? ' Targets are Docker Compose service names; generated/prometheus.local.yml has the same jobs on 127.0.0.1.'
+      : ' Every target on 127.0.0.1 (native stack, no Docker); prometheus.yml has the same jobs for Docker Compose.';
+  const header = [
+    where,
+    ` Trading jobs are scraped every ${cfg.scrape.trading.interval}, the rest every ${cfg.scrape.infrastructure.interval}.`,
+    ` Retention (${cfg.retention.time}, ${cfg.retention.size}) is set by flags where Prometheus starts:`,
+    `   prometheus --config.file=${PROMETHEUS_CONFIG_PATHS[variant].split('/').pop()} --storage.tsdb.path=<data dir> \\`,
+    `     ${retentionFlags().join(' ')} --web.enable-lifecycle`,
+  ].join('\n');
+  return renderYaml(prometheusConfig(variant), header, (doc) => {
+    const jobs = doc.get('scrape_configs', true);
+    if (!isSeq(jobs)) return;
+    jobList().forEach((job, i) => {
+      const node = jobs.items[i];
+      if (isMap(node)) node.commentBefore = ` ${job.about}`;
+    });
+  });
+}

@@ -1,0 +1,4 @@
+export type { CheckResult, PromqlIssue, RuleIssue } from './check.js';
+export { checkExpression, checkRules } from './check.js';
+export type { SeriesInfo, SeriesKind, Vocabulary } from './vocabulary.js';
+export { CATALOGS, catalogVocabulary, TARGET_LABELS, withRecorded } from './vocabulary.js';

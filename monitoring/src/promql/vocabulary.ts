@@ -1,0 +1,111 @@
+import {
+  engineDefinitions,
+  formatNumber,
+  gatewayDefinitions,
+  type MetricDef,
+  marketDataDefinitions,
+  strategyDefinitions,
+} from '@ttquant/metrics';
+import { type ExternalMetric, externalMetrics } from '../external-metrics.js';
+
+// What a PromQL expression may name: every series the catalogs expose (a histogram as its _bucket,
+// _sum and _count series), the external exporter metrics we allow, and recorded series. Each series
+// carries its labels, with the allowed values of closed labels.
+
+/** What kind of series a name is. */
+export type SeriesKind = 'counter' | 'gauge' | 'histogram_bucket' | 'histogram_sum' | 'histogram_count' | 'recorded';
+
+/** One selectable series name. */
+export interface SeriesInfo {
+  readonly name: string;
+  readonly kind: SeriesKind;
+  /** Label name to its allowed values (`null`: open). Includes the scrape's `job` and `instance`. */
+  readonly labels: ReadonlyMap<string, readonly string[] | null>;
+  /** Where the name comes from, for messages: `GatewayMetrics`, `node-exporter`, `recording rule`. */
+  readonly origin: string;
+}
+
+/** Every name an expression may select, plus histogram base names (which are not series). */
+export interface Vocabulary {
+  readonly series: ReadonlyMap<string, SeriesInfo>;
+  /** Histogram names without a suffix: selecting one is a mistake the checker explains. */
+  readonly histograms: ReadonlySet<string>;
+}
+
+/** Labels Prometheus attaches to every scraped series. */
+export const TARGET_LABELS = ['job', 'instance'] as const;
+
+/** The four catalogs with the names used in messages. */
+export const CATALOGS: Readonly<Record<string, Readonly<Record<string, MetricDef>>>> = {
+  MarketDataMetrics: marketDataDefinitions,
+  GatewayMetrics: gatewayDefinitions,
+  StrategyMetrics: strategyDefinitions,
+  EngineMetrics: engineDefinitions,
+};
+
+function withTargetLabels(own: Iterable<[string, readonly string[] | null]>): Map<string, readonly string[] | null> {
+  const labels = new Map<string, readonly string[] | null>(TARGET_LABELS.map((label) => [label, null]));
+  for (const [label, values] of own) labels.set(label, values);
+  return labels;
+}
+
+function catalogSeries(def: MetricDef, origin: string): SeriesInfo[] {
+  const own = Object.entries(def.labels).map(([label, domain]): [string, readonly string[] | null] => [
+    label,
+    domain.kind === 'closed' ? domain.values : null,
+  ]);
+  if (def.kind !== 'histogram') return [{ name: def.name, kind: def.kind, labels: withTargetLabels(own), origin }];
+  const le = [...def.buckets.map(formatNumber), '+Inf'];
+  return [
+    { name: `${def.name}_bucket`, kind: 'histogram_bucket', labels: withTargetLabels([...own, ['le', le]]), origin },
+    { name: `${def.name}_sum`, kind: 'histogram_sum', labels: withTargetLabels(own), origin },
+    { name: `${def.name}_count`, kind: 'histogram_count', labels: withTargetLabels(own), origin },
+  ];
+}
+
+function externalSeries(metric: ExternalMetric): SeriesInfo {
+  return {
+    name: metric.name,
+    kind: metric.kind,
+    labels: withTargetLabels(metric.labels.map((label): [string, null] => [label, null])),
+    origin: metric.source,
+  };
+}
+
+/**
+ * The vocabulary of the catalogs and the allowed external metrics.
+ *
+ * @param external - external metrics to allow; default all of {@link externalMetrics}
+ * @returns the series names and their labels
+ */
+export function catalogVocabulary(external: readonly ExternalMetric[] = Object.values(externalMetrics)): Vocabulary {
+  const series = new Map<string, SeriesInfo>();
+  const histograms = new Set<string>();
+  for (const [origin, defs] of Object.entries(CATALOGS)) {
+    for (const def of Object.values(defs)) {
+      if (def.kind === 'histogram') histograms.add(def.name);
+      for (const info of catalogSeries(def, origin)) series.set(info.name, info);
+    }
+  }
+  for (const metric of external) series.set(metric.name, externalSeries(metric));
+  return { series, histograms };
+}
+
+/**
+ * A vocabulary with one more recorded series.
+ *
+ * @param vocabulary - the vocabulary so far
+ * @param name - the recorded name
+ * @param labels - the labels the recording expression yields
+ * @returns a new vocabulary
+ */
+export function withRecorded(vocabulary: Vocabulary, name: string, labels: Iterable<string>): Vocabulary {
+  const series = new Map(vocabulary.series);
+  series.set(name, {
+    name,
+    kind: 'recorded',
+    labels: new Map([...labels].map((label): [string, null] => [label, null])),
+    origin: 'recording rule',
+  });
+  return { series, histograms: vocabulary.histograms };
+}

@@ -1,0 +1,18 @@
+export { databaseAlerts } from './database.js';
+export { gatewayAlerts } from './gateway.js';
+export { alertGroups } from './groups.js';
+export { marketDataAlerts } from './market-data.js';
+export { LATENCY_QUANTILES, recordingGroups, records } from './recording.js';
+export { strategyAlerts } from './strategy.js';
+export { systemAlerts } from './system.js';
+export type {
+  AlertDefinition,
+  AlertGroup,
+  AlertingRule,
+  AlertSpec,
+  Inhibition,
+  RecordingRule,
+  RuleGroup,
+  Severity,
+} from './types.js';
+export { alert, runbookAnchor } from './types.js';

@@ -1,0 +1,84 @@
+import { gatewayDefinitions, marketDataDefinitions } from '@ttquant/metrics';
+import type { JobKey } from '../config.js';
+import { select } from '../promql.js';
+import type { RecordingRule, RuleGroup } from './types.js';
+
+// Expressions that a dashboard panel and an alert both use are recorded once, so the panel shows
+// exactly what the alert judges. Names follow Prometheus' `level:metric:operations` convention; a
+// counter's `_total` is dropped once `rate` is applied.
+
+const md = marketDataDefinitions;
+const gw = gatewayDefinitions;
+
+/** Quantiles recorded for each latency histogram (the dashboard's p50/p95/p99). */
+export const LATENCY_QUANTILES = [0.5, 0.95, 0.99] as const;
+
+type Quantile = (typeof LATENCY_QUANTILES)[number];
+type QuantileKey = 'p50' | 'p95' | 'p99';
+
+const quantileKey = (q: Quantile): QuantileKey => `p${Math.round(q * 100)}` as QuantileKey;
+const counterBase = (name: string): string => name.replace(/_total$/, '');
+
+// Latency records aggregate by venue: one market-data process and one gateway serve each venue.
+const latencyRecords = (metric: string): Readonly<Record<QuantileKey, string>> => ({
+  p50: `job_exchange:${metric}:p50_1m`,
+  p95: `job_exchange:${metric}:p95_1m`,
+  p99: `job_exchange:${metric}:p99_1m`,
+});
+
+/**
+ * Names of the recorded series, for alerts and dashboards.
+ *
+ * @example
+ * ```ts
+ * `${records.orderLatency.p99} > 500`; // 'job_exchange:order_processing_latency_ms:p99_1m > 500'
+ * ```
+ */
+export const records = {
+  /** Market data messages per second, per venue. */
+  marketDataRate: `job_exchange:${counterBase(md.received.name)}:rate1m`,
+  /** Exchange-to-receive latency quantiles (ms) over 1 minute, per venue. */
+  marketDataLatency: latencyRecords(md.latency.name),
+  /** Order processing latency quantiles (ms) over 1 minute, per venue, new orders and cancels together. */
+  orderLatency: latencyRecords(gw.orderLatency.name),
+  /** Orders that failed at the exchange over orders received, 5-minute rates, per venue (0–1). */
+  orderFailureRatio: `job_exchange:${counterBase(gw.ordersFailed.name)}:ratio_rate5m`,
+  /** Orders rejected by risk rules over orders received, 5-minute rates, per venue (0–1). */
+  riskRejectionRatio: `job_exchange:${counterBase(gw.ordersRiskRejected.name)}:ratio_rate5m`,
+} as const;
+
+const byVenueRate = (name: string, job: JobKey, window: string): string =>
+  `sum by (job, exchange) (rate(${select(name, job)}[${window}]))`;
+
+const quantileRules = (histogram: string, job: JobKey, names: Readonly<Record<QuantileKey, string>>) =>
+  LATENCY_QUANTILES.map(
+    (q): RecordingRule => ({
+      record: names[quantileKey(q)],
+      expr: `histogram_quantile(${q}, sum by (job, exchange, le) (rate(${select(`${histogram}_bucket`, job)}[1m])))`,
+    }),
+  );
+
+/** Recording rule groups, written to generated/recording-rules.yml. */
+export const recordingGroups: readonly RuleGroup<RecordingRule>[] = [
+  {
+    name: 'market_data_records',
+    rules: [
+      { record: records.marketDataRate, expr: byVenueRate(md.received.name, 'marketData', '1m') },
+      ...quantileRules(md.latency.name, 'marketData', records.marketDataLatency),
+    ],
+  },
+  {
+    name: 'gateway_records',
+    rules: [
+      ...quantileRules(gw.orderLatency.name, 'gateway', records.orderLatency),
+      {
+        record: records.orderFailureRatio,
+        expr: `${byVenueRate(gw.ordersFailed.name, 'gateway', '5m')} / ${byVenueRate(gw.orders.name, 'gateway', '5m')}`,
+      },
+      {
+        record: records.riskRejectionRatio,
+        expr: `${byVenueRate(gw.ordersRiskRejected.name, 'gateway', '5m')} / ${byVenueRate(gw.orders.name, 'gateway', '5m')}`,
+      },
+    ],
+  },
+];

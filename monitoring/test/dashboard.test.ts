@@ -1,0 +1,196 @@
+import { readFileSync } from 'node:fs';
+import type * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
+import { describe, expect, it } from 'vitest';
+import { type DashboardConfig, defaultDashboardConfig } from '../src/dashboards/config.js';
+import {
+  GENERATED_DASHBOARD_PATH,
+  REGENERATE_DASHBOARD_COMMAND,
+  renderDashboardJson,
+} from '../src/dashboards/generate-dashboard.js';
+import { catalogDefinitions, checkExpr } from '../src/dashboards/promql-lint.js';
+import { dashboardQueries, queriesOf } from '../src/dashboards/queries.js';
+import { buildTtquantDashboard } from '../src/dashboards/ttquant.js';
+import { substituteVariables, variablesIn } from '../src/dashboards/variables.js';
+
+type AnyPanel = dashboard.Panel | dashboard.RowPanel;
+
+const model = buildTtquantDashboard();
+const all: AnyPanel[] = model.panels ?? [];
+const rows = all.filter((p): p is dashboard.RowPanel => p.type === 'row');
+const panels = all.filter((p): p is dashboard.Panel => p.type !== 'row');
+const ds = { type: 'prometheus', uid: defaultDashboardConfig.datasourceUid };
+
+interface Target {
+  readonly datasource?: unknown;
+  readonly expr?: string;
+  readonly refId?: string;
+}
+const targetsOf = (p: dashboard.Panel): Target[] => (p.targets ?? []) as unknown as Target[];
+
+/** Panel titles under each row, in order. */
+function titlesByRow(): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  let current = '';
+  for (const p of all) {
+    if (p.type === 'row') {
+      current = p.title ?? '';
+      out[current] = [];
+    } else {
+      out[current]?.push(p.title ?? '');
+    }
+  }
+  return out;
+}
+
+describe('TTQuant dashboard', () => {
+  it('has the seed four areas as rows, in order, with at least 34 panels', () => {
+    expect(rows.map((r) => r.title)).toEqual(['System Overview', 'Market Data', 'Trading', 'Strategy Performance']);
+    expect(panels.length).toBeGreaterThanOrEqual(34);
+    expect(panels.length).toBe(43);
+    expect(all[0]?.type).toBe('row');
+  });
+
+  it('shows the panels the seed areas list', () => {
+    const byRow = titlesByRow();
+    expect(byRow['System Overview']).toEqual([
+      'Market data service',
+      'Order gateway',
+      'Strategy engine',
+      'Active strategies',
+      'Engine uptime',
+    ]);
+    expect(byRow['Market Data']).toEqual(
+      expect.arrayContaining(['Market data receive rate', 'Market data latency p50 / p95 / p99']),
+    );
+    expect(byRow['Trading']).toEqual(
+      expect.arrayContaining(['Order rate', 'Order latency p50 / p95 / p99', 'Order success rate', 'Trades']),
+    );
+    expect(byRow['Strategy Performance']).toEqual(
+      expect.arrayContaining(['Strategy PnL', 'Win rate', 'Position size', 'Strategy max drawdown']),
+    );
+    const successRate = panels.find((p) => p.title === 'Order success rate');
+    expect(successRate?.type).toBe('gauge');
+    expect(new Set(panels.map((p) => p.type))).toEqual(new Set(['timeseries', 'stat', 'gauge', 'table']));
+  });
+
+  it('draws latency quantiles p50, p95 and p99 with histogram_quantile', () => {
+    for (const title of ['Market data latency p50 / p95 / p99', 'Order latency p50 / p95 / p99']) {
+      const panel = panels.find((p) => p.title === title);
+      const exprs = panel === undefined ? [] : targetsOf(panel).map((t) => t.expr ?? '');
+      expect(exprs.map((e) => /^histogram_quantile\(([\d.]+), /.exec(e)?.[1])).toEqual(['0.5', '0.95', '0.99']);
+      for (const e of exprs) expect(e).toMatch(/_ms_bucket\{/);
+    }
+  });
+
+  it('names the Prometheus datasource uid on every row, panel, target and variable', () => {
+    for (const r of rows) expect(r.datasource, `row ${r.title}`).toEqual(ds);
+    for (const p of panels) {
+      expect(p.datasource, `panel ${p.title}`).toEqual(ds);
+      expect(targetsOf(p).length, `panel ${p.title} has no query`).toBeGreaterThan(0);
+      for (const t of targetsOf(p)) expect(t.datasource, `target ${p.title}/${t.refId}`).toEqual(ds);
+    }
+    for (const v of model.templating.list ?? []) expect(v.datasource, `variable ${v.name}`).toEqual(ds);
+  });
+
+  it('gives every panel a unique id and a place on the 24-column grid without overlaps', () => {
+    const ids = all.map((p) => p.id);
+    expect(new Set(ids).size).toBe(all.length);
+    const cells = new Set<string>();
+    for (const p of all) {
+      const g = p.gridPos;
+      expect(g, `panel ${p.title} has no gridPos`).toBeDefined();
+      if (g === undefined) continue;
+      expect(g.x + g.w, `panel ${p.title} overflows`).toBeLessThanOrEqual(24);
+      for (let x = g.x; x < g.x + g.w; x++) {
+        for (let y = g.y; y < g.y + g.h; y++) {
+          const cell = `${x},${y}`;
+          expect(cells.has(cell), `panel ${p.title} overlaps at ${cell}`).toBe(false);
+          cells.add(cell);
+        }
+      }
+    }
+  });
+
+  it('has multi-value query variables exchange, symbol and strategy listing catalog label values', () => {
+    const vars = model.templating.list ?? [];
+    expect(vars.map((v) => v.name)).toEqual(['exchange', 'symbol', 'strategy']);
+    for (const v of vars) {
+      expect(v.type).toBe('query');
+      expect(v.multi).toBe(true);
+      expect(v.includeAll).toBe(true);
+      expect(v.allValue).toBe('.*');
+      const query = String(v.query);
+      const m = /^label_values\((.+), (\w+)\)$/.exec(query);
+      expect(m?.[2], query).toBe(v.name);
+      expect(checkExpr(m?.[1] ?? '').problems, query).toEqual([]);
+      expect(v.definition).toBe(query);
+    }
+  });
+
+  it('shows every one of the 43 catalog metrics in at least one panel query', () => {
+    const catalogNames = catalogDefinitions.map((d) => d.name);
+    expect(new Set(catalogNames).size).toBe(43);
+    const shown = new Set(dashboardQueries().flatMap((q) => checkExpr(q.expr).metrics));
+    expect(catalogNames.filter((n) => !shown.has(n))).toEqual([]);
+    expect(shown.has('up')).toBe(true);
+  });
+
+  it('reads job selectors from the configuration, not from code', () => {
+    const config: DashboardConfig = {
+      ...defaultDashboardConfig,
+      datasourceUid: 'prom-live',
+      selectors: { marketData: 'job="md-x"', gateway: 'job="gw-x"', strategyEngine: 'job="se-x"' },
+    };
+    const queries = queriesOf(buildTtquantDashboard(config));
+    expect(queries.length).toBe(dashboardQueries().length);
+    for (const q of queries) {
+      expect(q.expr, q.panelTitle).toMatch(/job="(md|gw|se)-x"/);
+      expect(q.expr, q.panelTitle).not.toMatch(/job="(market-data|gateway|strategy-engine)"/);
+    }
+    const rendered = JSON.stringify(buildTtquantDashboard(config));
+    expect(rendered).not.toContain(`"uid":"${defaultDashboardConfig.datasourceUid}"`);
+    expect(rendered).toContain('"uid":"prom-live"');
+  });
+
+  it('exports every panel query for the live test, with substitutable variables', () => {
+    const queries = dashboardQueries();
+    const targetCount = panels.reduce((n, p) => n + targetsOf(p).length, 0);
+    expect(queries.length).toBe(targetCount);
+    for (const q of queries) {
+      expect(q.panelTitle).not.toBe('');
+      const plain = substituteVariables(q.expr);
+      expect(plain, q.panelTitle).not.toContain('$');
+      expect(checkExpr(plain).problems, q.panelTitle).toEqual([]);
+    }
+    const rate = queries.find((q) => q.panelTitle === 'Market data receive rate');
+    expect(rate?.rowTitle).toBe('Market Data');
+    expect(substituteVariables(rate?.expr ?? '', { exchange: 'binance', __rate_interval: '30s' })).toBe(
+      'sum by (exchange, symbol) (rate(market_data_received_total{job="market-data", exchange=~"binance", symbol=~".*"}[30s]))',
+    );
+    expect(variablesIn(rate?.expr ?? '')).toEqual(['exchange', 'symbol', '__rate_interval']);
+  });
+
+  it('refuses to substitute a variable it has no value for', () => {
+    expect(() => substituteVariables('up{job=~"$nope"}')).toThrow(
+      'no value for Grafana variable $nope in: up{job=~"$nope"}',
+    );
+  });
+
+  it('is generated deterministically', () => {
+    expect(renderDashboardJson()).toBe(renderDashboardJson());
+  });
+
+  it('matches the committed monitoring/generated/dashboards/ttquant.json', () => {
+    let committed = '';
+    try {
+      committed = readFileSync(GENERATED_DASHBOARD_PATH, 'utf8');
+    } catch {
+      // Missing file: compare against '' so the message below says how to create it.
+    }
+    const fresh = renderDashboardJson();
+    expect(
+      committed === fresh,
+      `monitoring/generated/dashboards/ttquant.json is stale or missing: run \`${REGENERATE_DASHBOARD_COMMAND}\` and commit the result`,
+    ).toBe(true);
+  });
+});

@@ -1,0 +1,201 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { PROMETHEUS_CONFIG_PATHS, retentionFlags } from '../src/prometheus-config.js';
+import { describeWithTools, monitoringPath, pollUntil, run, type Server, startServer } from './helpers/tools.js';
+
+interface ScrapeConfig {
+  job_name: string;
+  scrape_interval: string;
+  scrape_timeout: string;
+  static_configs: { targets: string[] }[];
+}
+interface PrometheusFile {
+  global: Record<string, string>;
+  rule_files: string[];
+  alerting: { alertmanagers: { static_configs: { targets: string[] }[] }[] };
+  scrape_configs: ScrapeConfig[];
+}
+
+const files = {
+  compose: monitoringPath(PROMETHEUS_CONFIG_PATHS.compose),
+  local: monitoringPath(PROMETHEUS_CONFIG_PATHS.local),
+};
+const load = (path: string) => parse(readFileSync(path, 'utf8')) as PrometheusFile;
+const seconds = (duration: string) => {
+  const match = /^(\d+)(s|m)$/.exec(duration);
+  if (match === null) throw new Error(`unexpected duration ${duration}`);
+  return Number(match[1]) * (match[2] === 'm' ? 60 : 1);
+};
+
+// The seed's six jobs and their targets, in Docker Compose and on one machine.
+const JOBS = [
+  { job: 'market-data', interval: '5s', compose: ['md-binance:8080', 'md-okx:8080'], local: ['127.0.0.1:8080'] },
+  { job: 'gateway', interval: '5s', compose: ['gateway-binance:8081', 'gateway-okx:8081'], local: ['127.0.0.1:8081'] },
+  { job: 'strategy-engine', interval: '5s', compose: ['strategy-engine:8000'], local: ['127.0.0.1:8000'] },
+  { job: 'timescaledb', interval: '15s', compose: ['postgres-exporter:9187'], local: ['127.0.0.1:9187'] },
+  { job: 'node', interval: '15s', compose: ['node-exporter:9100'], local: ['127.0.0.1:9100'] },
+  { job: 'prometheus', interval: '15s', compose: ['localhost:9090'], local: ['127.0.0.1:9090'] },
+] as const;
+
+describe('prometheus.yml and its local variant', () => {
+  for (const variant of ['compose', 'local'] as const) {
+    it(`${variant}: has the six jobs with their targets and intervals`, () => {
+      const config = load(files[variant]);
+      expect(
+        config.scrape_configs.map((job) => [
+          job.job_name,
+          job.scrape_interval,
+          job.static_configs.flatMap((s) => s.targets),
+        ]),
+      ).toEqual(JOBS.map((job) => [job.job, job.interval, [...job[variant]]]));
+    });
+
+    it(`${variant}: never lets a scrape timeout exceed its interval`, () => {
+      const config = load(files[variant]);
+      expect(seconds(config.global['scrape_timeout'] ?? '')).toBeLessThanOrEqual(
+        seconds(config.global['scrape_interval'] ?? ''),
+      );
+      for (const job of config.scrape_configs) {
+        expect(seconds(job.scrape_timeout), job.job_name).toBeLessThanOrEqual(seconds(job.scrape_interval));
+      }
+    });
+
+    it(`${variant}: loads both rule files and sends alerts to Alertmanager`, () => {
+      const config = load(files[variant]);
+      const ruleFiles = config.rule_files.map((file) => join(dirname(files[variant]), file));
+      expect(ruleFiles.map((file) => file.slice(monitoringPath().length))).toEqual([
+        '/generated/recording-rules.yml',
+        '/generated/alerts.yml',
+      ]);
+      for (const file of ruleFiles) expect(existsSync(file), file).toBe(true);
+      expect(config.alerting.alertmanagers.flatMap((a) => a.static_configs.flatMap((s) => s.targets))).toEqual([
+        variant === 'compose' ? 'alertmanager:9093' : '127.0.0.1:9093',
+      ]);
+    });
+
+    it(`${variant}: documents the retention flags (30d, 50GB) for the command line`, () => {
+      expect(retentionFlags()).toEqual(['--storage.tsdb.retention.time=30d', '--storage.tsdb.retention.size=50GB']);
+      const text = readFileSync(files[variant], 'utf8');
+      for (const flag of retentionFlags()) {
+        expect(
+          text.split('\n').some((line) => line.startsWith('#') && line.includes(flag)),
+          flag,
+        ).toBe(true);
+      }
+    });
+  }
+
+  it('differs between the variants only in addresses and rule-file folders', () => {
+    const strip = (config: PrometheusFile) => ({
+      ...config,
+      rule_files: config.rule_files.map((file) => file.replace(/^generated\//, '')),
+      alerting: null,
+      scrape_configs: config.scrape_configs.map((job) => ({ ...job, static_configs: null })),
+    });
+    expect(strip(load(files.local))).toEqual(strip(load(files.compose)));
+  });
+});
+
+describeWithTools('promtool check config', ['promtool'], () => {
+  for (const variant of ['compose', 'local'] as const) {
+    it(`accepts ${PROMETHEUS_CONFIG_PATHS[variant]} and the rule files it names`, async () => {
+      // Offline: promtool checks syntax and rule files, and does not resolve the Compose host names.
+      const result = await run('promtool', ['check', 'config', files[variant]]);
+      expect(result.code, result.stdout + result.stderr).toBe(0);
+      expect(result.stdout).toContain('SUCCESS: 2 rule files found');
+      expect(result.stdout).toContain('SUCCESS: 21 rules found');
+      expect(result.stdout).toContain('SUCCESS: 9 rules found');
+    });
+  }
+
+  it('rejects a timeout longer than the interval (the check can fail)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ttquant-promcfg-'));
+    try {
+      const bad = join(dir, 'prometheus.yml');
+      writeFileSync(
+        bad,
+        'scrape_configs:\n  - job_name: x\n    scrape_interval: 5s\n    scrape_timeout: 10s\n    static_configs: [{ targets: [a:1] }]\n',
+      );
+      const result = await run('promtool', ['check', 'config', bad]);
+      expect(result.code).toBe(1);
+      expect(result.stdout + result.stderr).toContain('scrape timeout greater than scrape interval');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describeWithTools('a real Prometheus loads the local variant', ['prometheus'], () => {
+  let prometheus: Server | undefined;
+  beforeAll(async () => {
+    prometheus = await startServer('prometheus', (port, dir) => [
+      `--config.file=${files.local}`,
+      `--storage.tsdb.path=${join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      ...retentionFlags(),
+    ]);
+  });
+  afterAll(async () => {
+    await prometheus?.stop();
+  });
+  const api = async <T>(path: string): Promise<T> => {
+    const response = await fetch(`${prometheus?.url}${path}`, { signal: AbortSignal.timeout(5_000) });
+    const body = (await response.json()) as { status: string; data: T };
+    expect(body.status).toBe('success');
+    return body.data;
+  };
+
+  it('has the six scrape pools with their targets, intervals and timeouts', async () => {
+    type Target = { scrapePool: string; scrapeUrl: string; scrapeInterval: string; scrapeTimeout: string };
+    // Targets appear once service discovery has run, shortly after start.
+    const active = await pollUntil(async () => {
+      const data = await api<{ activeTargets: Target[] }>('/api/v1/targets?state=any');
+      return data.activeTargets.length >= 6 ? data.activeTargets : undefined;
+    }, 'six active targets');
+    const targets = active
+      .map((t) => [t.scrapePool, t.scrapeUrl, t.scrapeInterval, t.scrapeTimeout])
+      .sort((a, b) => String(a[1]).localeCompare(String(b[1])));
+    expect(targets).toEqual(
+      JOBS.flatMap((job) =>
+        job.local.map((target) => [
+          job.job,
+          `http://${target}/metrics`,
+          job.interval,
+          job.interval === '5s' ? '4s' : '10s',
+        ]),
+      ).sort((a, b) => String(a[1]).localeCompare(String(b[1]))),
+    );
+  });
+
+  it('loads the 21 alerts and 9 recording rules without errors', async () => {
+    const data = await api<{ groups: { name: string; rules: { type: string; health: string; name: string }[] }[] }>(
+      '/api/v1/rules',
+    );
+    const rules = data.groups.flatMap((group) => group.rules);
+    expect(data.groups.map((group) => group.name).sort()).toEqual(
+      [
+        'database_alerts',
+        'gateway_alerts',
+        'gateway_records',
+        'market_data_alerts',
+        'market_data_records',
+        'strategy_alerts',
+        'system_alerts',
+      ].sort(),
+    );
+    expect(rules.filter((rule) => rule.type === 'alerting')).toHaveLength(21);
+    expect(rules.filter((rule) => rule.type === 'recording')).toHaveLength(9);
+    expect(rules.filter((rule) => rule.health === 'err')).toEqual([]);
+  });
+
+  it('sends alerts to Alertmanager on 127.0.0.1:9093', async () => {
+    const urls = await pollUntil(async () => {
+      const data = await api<{ activeAlertmanagers: { url: string }[] }>('/api/v1/alertmanagers');
+      return data.activeAlertmanagers.length > 0 ? data.activeAlertmanagers.map((a) => a.url) : undefined;
+    }, 'an active Alertmanager');
+    expect(urls).toEqual(['http://127.0.0.1:9093/api/v2/alerts']);
+  });
+});

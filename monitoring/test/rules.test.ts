@@ -1,0 +1,355 @@
+import { readFileSync } from 'node:fs';
+import { parser } from '@prometheus-io/lezer-promql';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { inhibitRules } from '../src/alertmanager-config.js';
+import { checkExpression, checkRules } from '../src/promql/check.js';
+import { catalogVocabulary } from '../src/promql/vocabulary.js';
+import { monitoringPath } from './helpers/tools.js';
+
+// The seed's contract (docs: issue 5 and the seed report): 21 alerts in 5 groups, with their
+// severities, thresholds and `for` durations. Thresholds marked "chosen" are not in the seed.
+interface SeedAlert {
+  readonly group: string;
+  readonly alert: string;
+  readonly severity: 'critical' | 'warning';
+  readonly for: string;
+  /** The comparison that carries the threshold. */
+  readonly op: '>' | '>=' | '<' | '==';
+  readonly threshold: number;
+  /** Every series name the expression selects. */
+  readonly reads: readonly string[];
+}
+
+const mdP99 = 'job_exchange:market_data_latency_ms:p99_1m';
+const orderP99 = 'job_exchange:order_processing_latency_ms:p99_1m';
+const SEED: readonly SeedAlert[] = [
+  {
+    group: 'market_data_alerts',
+    alert: 'HighMarketDataLatency',
+    severity: 'warning',
+    for: '1m',
+    op: '>',
+    threshold: 1000,
+    reads: [mdP99],
+  },
+  // histogram_quantile caps at the highest finite bound (5000), so "> 5000 ms" is written >= 5000.
+  {
+    group: 'market_data_alerts',
+    alert: 'CriticalMarketDataLatency',
+    severity: 'critical',
+    for: '30s',
+    op: '>=',
+    threshold: 5000,
+    reads: [mdP99],
+  },
+  {
+    group: 'market_data_alerts',
+    alert: 'MarketDataStreamDown',
+    severity: 'critical',
+    for: '2m',
+    op: '==',
+    threshold: 0,
+    reads: ['job_exchange:market_data_received:rate1m', 'ws_connection_status', 'up'],
+  },
+  // chosen: 1 message/s
+  {
+    group: 'market_data_alerts',
+    alert: 'LowMarketDataRate',
+    severity: 'warning',
+    for: '5m',
+    op: '<',
+    threshold: 1,
+    reads: ['job_exchange:market_data_received:rate1m'],
+  },
+  {
+    group: 'gateway_alerts',
+    alert: 'HighOrderLatency',
+    severity: 'warning',
+    for: '1m',
+    op: '>',
+    threshold: 500,
+    reads: [orderP99],
+  },
+  {
+    group: 'gateway_alerts',
+    alert: 'CriticalOrderLatency',
+    severity: 'critical',
+    for: '30s',
+    op: '>',
+    threshold: 2000,
+    reads: [orderP99],
+  },
+  {
+    group: 'gateway_alerts',
+    alert: 'HighOrderFailureRate',
+    severity: 'warning',
+    for: '2m',
+    op: '>',
+    threshold: 0.1,
+    reads: ['job_exchange:orders_failed:ratio_rate5m'],
+  },
+  {
+    group: 'gateway_alerts',
+    alert: 'CriticalOrderFailureRate',
+    severity: 'critical',
+    for: '1m',
+    op: '>',
+    threshold: 0.3,
+    reads: ['job_exchange:orders_failed:ratio_rate5m'],
+  },
+  {
+    group: 'gateway_alerts',
+    alert: 'HighRiskRejectionRate',
+    severity: 'warning',
+    for: '2m',
+    op: '>',
+    threshold: 0.05,
+    reads: ['job_exchange:orders_risk_rejected:ratio_rate5m'],
+  },
+  {
+    group: 'gateway_alerts',
+    alert: 'GatewayDown',
+    severity: 'critical',
+    for: '1m',
+    op: '==',
+    threshold: 0,
+    reads: ['up'],
+  },
+  {
+    group: 'strategy_alerts',
+    alert: 'StrategyLoss',
+    severity: 'warning',
+    for: '5m',
+    op: '<',
+    threshold: -1000,
+    reads: ['strategy_pnl_total'],
+  },
+  {
+    group: 'strategy_alerts',
+    alert: 'CriticalStrategyLoss',
+    severity: 'critical',
+    for: '2m',
+    op: '<',
+    threshold: -5000,
+    reads: ['strategy_pnl_total'],
+  },
+  {
+    group: 'strategy_alerts',
+    alert: 'LowWinRate',
+    severity: 'warning',
+    for: '10m',
+    op: '<',
+    threshold: 0.3,
+    reads: ['strategy_win_rate', 'strategy_winning_trades_total', 'strategy_losing_trades_total'],
+  },
+  {
+    group: 'strategy_alerts',
+    alert: 'StrategyEngineDown',
+    severity: 'critical',
+    for: '1m',
+    op: '==',
+    threshold: 0,
+    reads: ['up'],
+  },
+  // chosen: 10000 USD
+  {
+    group: 'strategy_alerts',
+    alert: 'HighPositionSize',
+    severity: 'warning',
+    for: '5m',
+    op: '>',
+    threshold: 10_000,
+    reads: ['strategy_position_value_usd'],
+  },
+  {
+    group: 'system_alerts',
+    alert: 'HighCPUUsage',
+    severity: 'warning',
+    for: '5m',
+    op: '>',
+    threshold: 80,
+    reads: ['node_cpu_seconds_total'],
+  },
+  {
+    group: 'system_alerts',
+    alert: 'HighMemoryUsage',
+    severity: 'warning',
+    for: '5m',
+    op: '>',
+    threshold: 85,
+    reads: ['node_memory_MemAvailable_bytes', 'node_memory_MemTotal_bytes'],
+  },
+  {
+    group: 'system_alerts',
+    alert: 'HighDiskUsage',
+    severity: 'warning',
+    for: '5m',
+    op: '>',
+    threshold: 85,
+    reads: ['node_filesystem_avail_bytes', 'node_filesystem_size_bytes'],
+  },
+  {
+    group: 'database_alerts',
+    alert: 'HighDatabaseConnections',
+    severity: 'warning',
+    for: '5m',
+    op: '>',
+    threshold: 80,
+    reads: ['pg_stat_activity_count'],
+  },
+  {
+    group: 'database_alerts',
+    alert: 'DatabaseDown',
+    severity: 'critical',
+    for: '1m',
+    op: '==',
+    threshold: 0,
+    reads: ['pg_up', 'up'],
+  },
+  // chosen: 60 s
+  {
+    group: 'database_alerts',
+    alert: 'SlowQueries',
+    severity: 'warning',
+    for: '5m',
+    op: '>',
+    threshold: 60,
+    reads: ['pg_stat_activity_max_tx_duration'],
+  },
+];
+
+interface YamlAlert {
+  alert: string;
+  expr: string;
+  for: string;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+}
+interface YamlRecord {
+  record: string;
+  expr: string;
+}
+
+const alertsFile = parse(readFileSync(monitoringPath('generated/alerts.yml'), 'utf8')) as {
+  groups: { name: string; rules: YamlAlert[] }[];
+};
+const recordingFile = parse(readFileSync(monitoringPath('generated/recording-rules.yml'), 'utf8')) as {
+  groups: { name: string; rules: YamlRecord[] }[];
+};
+const alerts = alertsFile.groups.flatMap((group) => group.rules.map((rule) => ({ group: group.name, rule })));
+const records = recordingFile.groups.flatMap((group) => group.rules);
+
+const OPS: Record<string, SeedAlert['op']> = { Gtr: '>', Gte: '>=', Lss: '<', Eql: '==' };
+
+/** Every `<op> <number>` comparison in an expression. */
+function comparisons(expr: string): { op: string; value: number }[] {
+  const out: { op: string; value: number }[] = [];
+  parser.parse(expr).iterate({
+    enter(node) {
+      if (node.name !== 'BinaryExpr') return;
+      const opNode = node.node
+        .getChildren('Gtr')
+        .concat(node.node.getChildren('Gte'), node.node.getChildren('Lss'), node.node.getChildren('Eql'))[0];
+      const rhs = node.node.lastChild;
+      if (opNode === undefined || rhs?.name !== 'NumberDurationLiteral') return;
+      out.push({ op: OPS[opNode.name] ?? '?', value: Number(expr.slice(rhs.from, rhs.to)) });
+    },
+  });
+  return out;
+}
+
+describe('alerts.yml against the seed', () => {
+  it('has the seed 5 groups in order with 21 alerts', () => {
+    expect(alertsFile.groups.map((group) => group.name)).toEqual([
+      'market_data_alerts',
+      'gateway_alerts',
+      'strategy_alerts',
+      'system_alerts',
+      'database_alerts',
+    ]);
+    expect(alertsFile.groups.map((group) => group.rules.length)).toEqual([4, 6, 5, 3, 3]);
+    expect(alerts.map(({ group, rule }) => [group, rule.alert])).toEqual(SEED.map((seed) => [seed.group, seed.alert]));
+  });
+
+  it('has 8 critical and 13 warning alerts, like the seed', () => {
+    const count = (severity: string) => alerts.filter(({ rule }) => rule.labels['severity'] === severity).length;
+    expect([count('critical'), count('warning')]).toEqual([8, 13]);
+  });
+
+  const vocabulary = checkRules(catalogVocabulary(), records, []).vocabulary;
+  for (const seed of SEED) {
+    it(`${seed.alert}: ${seed.severity}, ${seed.op} ${seed.threshold} for ${seed.for}`, () => {
+      const found = alerts.find(({ rule }) => rule.alert === seed.alert);
+      expect(found).toBeDefined();
+      const rule = found!.rule;
+      expect(rule.for).toBe(seed.for);
+      expect(rule.labels).toEqual({ severity: seed.severity });
+      expect(comparisons(rule.expr)).toContainEqual({ op: seed.op, value: seed.threshold });
+      expect([...checkExpression(rule.expr, vocabulary).selected].sort()).toEqual([...seed.reads].sort());
+    });
+  }
+
+  it('gives every alert a one-sentence summary, a templated description and its runbook link', () => {
+    for (const { rule } of alerts) {
+      const { summary, description, runbook_url } = rule.annotations;
+      expect(Object.keys(rule.annotations).sort(), rule.alert).toEqual(['description', 'runbook_url', 'summary']);
+      // One sentence: ends with a period and has no sentence break inside.
+      expect(summary, rule.alert).toMatch(/^[A-Z].*\.$/s);
+      expect(summary.slice(0, -1), rule.alert).not.toMatch(/[.!?]\s/);
+      expect(description, rule.alert).toMatch(/\{\{ .*\$(labels|value).* \}\}/);
+      expect(runbook_url, rule.alert).toBe(`docs/runbooks.md#${rule.alert.toLowerCase()}`);
+    }
+  });
+
+  it('reads recorded series only from recording-rules.yml', () => {
+    const recorded = new Set(records.map((record) => record.record));
+    for (const { rule } of alerts) {
+      for (const name of checkExpression(rule.expr, vocabulary).selected) {
+        if (name.includes(':')) expect(recorded.has(name), `${rule.alert} reads ${name}`).toBe(true);
+      }
+    }
+  });
+
+  it('lets each critical alert inhibit exactly its warning twin', () => {
+    const pairs = inhibitRules().map((rule) => [rule['source_matchers'], rule['target_matchers'], rule['equal']]);
+    expect(pairs).toEqual([
+      [['alertname="CriticalMarketDataLatency"'], ['alertname="HighMarketDataLatency"'], ['job', 'exchange']],
+      [['alertname="CriticalOrderLatency"'], ['alertname="HighOrderLatency"'], ['job', 'exchange']],
+      [['alertname="CriticalOrderFailureRate"'], ['alertname="HighOrderFailureRate"'], ['job', 'exchange']],
+      [['alertname="CriticalStrategyLoss"'], ['alertname="StrategyLoss"'], ['job', 'instance', 'strategy']],
+    ]);
+    const severity = new Map(alerts.map(({ rule }) => [rule.alert, rule.labels['severity']]));
+    for (const [source, target] of pairs as string[][][]) {
+      expect(severity.get(source![0]!.slice(11, -1))).toBe('critical');
+      expect(severity.get(target![0]!.slice(11, -1))).toBe('warning');
+    }
+  });
+});
+
+describe('recording-rules.yml', () => {
+  it('records the shared latency quantiles, the receive rate and the two order ratios', () => {
+    expect(recordingFile.groups.map((group) => group.name)).toEqual(['market_data_records', 'gateway_records']);
+    expect(records.map((record) => record.record)).toEqual([
+      'job_exchange:market_data_received:rate1m',
+      'job_exchange:market_data_latency_ms:p50_1m',
+      'job_exchange:market_data_latency_ms:p95_1m',
+      'job_exchange:market_data_latency_ms:p99_1m',
+      'job_exchange:order_processing_latency_ms:p50_1m',
+      'job_exchange:order_processing_latency_ms:p95_1m',
+      'job_exchange:order_processing_latency_ms:p99_1m',
+      'job_exchange:orders_failed:ratio_rate5m',
+      'job_exchange:orders_risk_rejected:ratio_rate5m',
+    ]);
+  });
+
+  it('keeps job and exchange on every recorded series', () => {
+    const { vocabulary } = checkRules(catalogVocabulary(), records, []);
+    for (const record of records) {
+      expect([...(vocabulary.series.get(record.record)?.labels.keys() ?? [])].sort(), record.record).toEqual([
+        'exchange',
+        'job',
+      ]);
+    }
+  });
+});
