@@ -38,6 +38,7 @@ export type {
   InferLabelValues,
   LabelDomain,
   LabelSpec,
+  NoLabels,
   OpenDomain,
 } from './define/labels.js';
 export { closed, open } from './define/labels.js';
