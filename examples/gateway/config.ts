@@ -1,4 +1,4 @@
-import { ConfigError, envList, envNumber, envPort, envString } from '../shared/config.js';
+import { ConfigError, envInteger, envList, envNumber, envPort, envString } from '../shared/config.js';
 import { DEFAULTS } from '../shared/ports.js';
 import { SYMBOLS, VENUES, type Venue } from '../shared/protocol.js';
 
@@ -96,7 +96,7 @@ export function readGatewayConfig(env: Readonly<Record<string, string | undefine
     metricsPort: envPort(env, 'GATEWAY_METRICS_PORT', DEFAULTS.gatewayMetricsPort),
     zmqEndpoint: envString(env, 'GATEWAY_ZMQ_ENDPOINT', DEFAULTS.gatewayZmqEndpoint),
     mdZmqEndpoint: env.MD_ZMQ_ENDPOINT ?? DEFAULTS.mdZmqEndpoint,
-    maxRetries: integer(env, 'GATEWAY_MAX_RETRIES', 3, 0, 20),
+    maxRetries: envInteger(env, 'GATEWAY_MAX_RETRIES', 3, 0, 20),
     retryBaseMs,
     retryMaxMs: envNumber(env, 'GATEWAY_RETRY_MAX_MS', 2_000, retryBaseMs, 600_000),
     exchangeTimeoutMs: envNumber(env, 'GATEWAY_EXCHANGE_TIMEOUT_MS', 2_000, 1, 600_000),
@@ -110,16 +110,4 @@ export function readGatewayConfig(env: Readonly<Record<string, string | undefine
       orderBurst: envNumber(env, 'RISK_ORDER_BURST', Math.max(1, maxOrdersPerSec), 1),
     },
   };
-}
-
-function integer(
-  env: Readonly<Record<string, string | undefined>>,
-  name: string,
-  fallback: number,
-  min: number,
-  max: number,
-) {
-  const value = envNumber(env, name, fallback, min, max);
-  if (!Number.isInteger(value)) throw new ConfigError(`${name}=${env[name]}: expected an integer`);
-  return value;
 }

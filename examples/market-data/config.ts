@@ -1,4 +1,4 @@
-import { ConfigError, envList, envNumber, envPort, envString } from '../shared/config.js';
+import { ConfigError, envInteger, envList, envNumber, envPort, envString } from '../shared/config.js';
 import { DEFAULTS } from '../shared/ports.js';
 import { SYMBOLS, VENUES, type Venue } from '../shared/protocol.js';
 
@@ -96,14 +96,14 @@ export function readMarketDataConfig(
       reconnectMinMs,
       reconnectMaxMs,
       staleMs: envNumber(env, 'MD_STALE_MS', 15_000, 0, 3_600_000),
-      maxFrameBytes: integer(env, 'MD_MAX_FRAME_BYTES', DEFAULT_MAX_FRAME_BYTES, 256, 16 * 1024 * 1024),
+      maxFrameBytes: envInteger(env, 'MD_MAX_FRAME_BYTES', DEFAULT_MAX_FRAME_BYTES, 256, 16 * 1024 * 1024),
     },
     db: {
       url: databaseUrl(env),
       dataDir: env.DB_DATA_DIR === '' ? undefined : env.DB_DATA_DIR,
-      batchSize: integer(env, 'DB_BATCH_SIZE', 500, 1, 100_000),
+      batchSize: envInteger(env, 'DB_BATCH_SIZE', 500, 1, 100_000),
       flushMs: envNumber(env, 'DB_FLUSH_MS', 250, 1, 600_000),
-      bufferMax: integer(env, 'DB_BUFFER_MAX', 50_000, 1, 10_000_000),
+      bufferMax: envInteger(env, 'DB_BUFFER_MAX', 50_000, 1, 10_000_000),
       retryMinMs,
       retryMaxMs,
       writeTimeoutMs: envNumber(env, 'DB_WRITE_TIMEOUT_MS', 5_000, 1, 600_000),
@@ -112,22 +112,10 @@ export function readMarketDataConfig(
       faultForMs: envNumber(env, 'DB_FAULT_FOR_MS', 0, 0),
     },
     zmqEndpoint: zmqEndpoint(env),
-    zmqSendHighWaterMark: integer(env, 'MD_ZMQ_SNDHWM', 10_000, 1, 10_000_000),
+    zmqSendHighWaterMark: envInteger(env, 'MD_ZMQ_SNDHWM', 10_000, 1, 10_000_000),
     metricsHost: envString(env, 'METRICS_HOST', DEFAULTS.metricsHost),
     metricsPort: envPort(env, 'MD_METRICS_PORT', DEFAULTS.mdMetricsPort),
   };
-}
-
-function integer(
-  env: Readonly<Record<string, string | undefined>>,
-  name: string,
-  fallback: number,
-  min: number,
-  max: number,
-) {
-  const value = envNumber(env, name, fallback, min, max);
-  if (!Number.isInteger(value)) throw new ConfigError(`${name}=${env[name]}: expected an integer`);
-  return value;
 }
 
 /** EXCHANGE_WS_URL, else EXCHANGE_URL with http(s) turned into ws(s). */

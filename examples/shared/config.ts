@@ -25,6 +25,13 @@ export function envNumber(env: Env, name: string, fallback: number, min = 0, max
   return value;
 }
 
+/** Reads an integer variable within [min, max]. */
+export function envInteger(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const value = envNumber(env, name, fallback, min, max);
+  if (!Number.isInteger(value)) throw new ConfigError(`${name}=${env[name]}: expected an integer`);
+  return value;
+}
+
 /** Reads a TCP port (0 = any free port). */
 export function envPort(env: Env, name: string, fallback: number): number {
   const port = envNumber(env, name, fallback, 0, 65_535);

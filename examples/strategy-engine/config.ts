@@ -1,4 +1,4 @@
-import { ConfigError, envNumber, envPort, envString } from '../shared/config.js';
+import { ConfigError, envInteger, envNumber, envPort, envString } from '../shared/config.js';
 import { DEFAULTS } from '../shared/ports.js';
 import { VENUES, type Venue } from '../shared/protocol.js';
 import { STRATEGY_KINDS, type StrategyKind, type StrategyParams } from './strategies.js';
@@ -153,12 +153,6 @@ export function parseStrategies(raw: string): StrategySpec[] {
   }
   if (specs.length === 0) throw new ConfigError(`ENGINE_STRATEGIES=${raw}: no strategy configured`);
   return specs;
-}
-
-function envInteger(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const value = envNumber(env, name, fallback, min, max);
-  if (!Number.isInteger(value)) throw new ConfigError(`${name}=${env[name]}: expected an integer`);
-  return value;
 }
 
 function envUrl(env: Env, name: string, fallback: string): string {

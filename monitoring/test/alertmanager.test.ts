@@ -4,8 +4,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import {
+  describeWithTools,
+  pollUntil,
+  run,
+  type Server,
+  startServer,
+} from '../../packages/metrics-sdk/test/helpers/tools.js';
 import { ALERTMANAGER_CONFIG_PATHS, inhibitRules, renderAlertmanagerConfig } from '../src/alertmanager-config.js';
-import { describeWithAlertmanager, monitoringPath, pollUntil, run, type Server, startServer } from './helpers/tools.js';
+import { monitoringPath } from './helpers/paths.js';
 
 const files = {
   compose: monitoringPath(ALERTMANAGER_CONFIG_PATHS.compose),
@@ -75,7 +82,7 @@ describe('alertmanager.yml and its local variant', () => {
   });
 });
 
-describeWithAlertmanager('amtool', ['amtool'], () => {
+describeWithTools('amtool', ['amtool'], () => {
   for (const variant of ['compose', 'local'] as const) {
     it(`check-config accepts ${ALERTMANAGER_CONFIG_PATHS[variant]}`, async () => {
       const result = await run('amtool', ['check-config', files[variant]]);
@@ -126,7 +133,7 @@ describeWithAlertmanager('amtool', ['amtool'], () => {
 
 // A real Alertmanager with the local variant (webhook pointed at this test): for each inhibit rule,
 // the warning twin with the same labels is suppressed, the twin on another venue or strategy is not.
-describeWithAlertmanager('a real Alertmanager applies the inhibitions', ['prometheus-alertmanager'], () => {
+describeWithTools('a real Alertmanager applies the inhibitions', ['prometheus-alertmanager'], () => {
   let alertmanager: Server | undefined;
   let webhook: HttpServer | undefined;
   let configDir: string | undefined;

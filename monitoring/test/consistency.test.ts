@@ -6,7 +6,7 @@ import { jobList, monitoringConfig } from '../src/config.js';
 import { externalMetrics } from '../src/external-metrics.js';
 import { checkExpression, checkRules } from '../src/promql/check.js';
 import { CATALOGS, catalogVocabulary } from '../src/promql/vocabulary.js';
-import { monitoringPath } from './helpers/tools.js';
+import { monitoringPath } from './helpers/paths.js';
 
 // Every PromQL expression in the generated rules, parsed with Prometheus' lezer grammar, may only
 // name catalog series (histograms through _bucket/_sum/_count), the allowed external exporter

@@ -1,13 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { checkExpr, seriesIndex } from '../src/dashboards/promql-lint.js';
 import { dashboardQueries, variableQueries } from '../src/dashboards/queries.js';
+import { checkDashboardExpression, dashboardVocabulary } from '../src/promql/grafana.js';
+
+const messages = (expr: string) => checkDashboardExpression(expr).issues.map((issue) => issue.message);
 
 describe('dashboard PromQL against the catalogs', () => {
   const queries = dashboardQueries();
 
   it('parses every panel query and uses only catalog metrics, their labels and defined variables', () => {
     const problems = queries
-      .map((q) => ({ where: `${q.panelTitle} [${q.refId}]`, problems: checkExpr(q.expr).problems }))
+      .map((q) => ({ where: `${q.panelTitle} [${q.refId}]`, problems: messages(q.expr) }))
       .filter((r) => r.problems.length > 0);
     expect(problems).toEqual([]);
     expect(queries.length).toBeGreaterThanOrEqual(43);
@@ -16,69 +18,93 @@ describe('dashboard PromQL against the catalogs', () => {
   it('checks the variables value queries the same way', () => {
     const vars = variableQueries();
     expect(vars.map((v) => v.name)).toEqual(['exchange', 'symbol', 'strategy']);
+    const vocabulary = dashboardVocabulary();
     for (const v of vars) {
-      const report = checkExpr(v.match);
-      expect(report.problems, v.name).toEqual([]);
-      const index = seriesIndex();
-      const info = index.get(report.metrics[0] ?? '');
+      const report = checkDashboardExpression(v.match);
+      expect(report.issues, v.name).toEqual([]);
+      const info = vocabulary.series.get([...report.selected][0] ?? '');
       expect(info?.labels.has(v.label), `${v.name} lists a label its metric declares`).toBe(true);
     }
   });
 });
 
-describe('checkExpr', () => {
+describe('checkDashboardExpression', () => {
   it('accepts histogram series with le on _bucket, target labels and up', () => {
     expect(
-      checkExpr(
+      checkDashboardExpression(
         'histogram_quantile(0.99, sum by (le, exchange) (rate(market_data_latency_ms_bucket{job="m", instance="i"}[$__rate_interval])))',
       ),
-    ).toEqual({ problems: [], metrics: ['market_data_latency_ms'] });
+    ).toMatchObject({ issues: [], metrics: ['market_data_latency_ms'] });
     expect(
-      checkExpr('sum(rate(order_processing_latency_ms_sum[5m])) / sum(rate(order_processing_latency_ms_count[5m]))'),
-    ).toEqual({ problems: [], metrics: ['order_processing_latency_ms'] });
-    expect(checkExpr('up{job="gateway"} == 0')).toEqual({ problems: [], metrics: ['up'] });
+      checkDashboardExpression(
+        'sum(rate(order_processing_latency_ms_sum[5m])) / sum(rate(order_processing_latency_ms_count[5m]))',
+      ),
+    ).toMatchObject({ issues: [], metrics: ['order_processing_latency_ms'] });
+    expect(checkDashboardExpression('up{job="gateway"} == 0')).toMatchObject({ issues: [], metrics: ['up'] });
   });
 
-  it('reports a metric that is not in the catalog', () => {
-    expect(checkExpr('rate(market_data_recieved_total[5m])').problems).toEqual([
-      'metric market_data_recieved_total is not in the catalog',
+  it('reports a metric that is not in the catalog, and exporter metrics, which dashboards do not show', () => {
+    expect(messages('rate(market_data_recieved_total[5m])')).toEqual([
+      'unknown metric "market_data_recieved_total": not in the catalogs, the allowed external metrics or the recording rules',
+    ]);
+    expect(messages('node_memory_MemTotal_bytes')).toEqual([
+      'unknown metric "node_memory_MemTotal_bytes": not in the catalogs, the allowed external metrics or the recording rules',
     ]);
     // A histogram has no bare series, only _bucket/_sum/_count.
-    expect(checkExpr('market_data_latency_ms').problems).toEqual([
-      'metric market_data_latency_ms is not in the catalog',
+    expect(messages('market_data_latency_ms')).toEqual([
+      '"market_data_latency_ms" is a histogram: select market_data_latency_ms_bucket, market_data_latency_ms_sum or market_data_latency_ms_count',
     ]);
   });
 
-  it('reports a matcher label the metric does not declare', () => {
-    expect(checkExpr('ws_connection_status{exchange="okx", symbol="BTCUSDT"}').problems).toEqual([
-      'label symbol in a matcher is not a label of ws_connection_status',
+  it('reports a matcher label the metric does not declare, and a closed value outside its domain', () => {
+    expect(messages('ws_connection_status{exchange="okx", symbol="BTCUSDT"}')).toEqual([
+      'ws_connection_status (MarketDataMetrics) has no label "symbol" (labels: exchange, instance, job)',
     ]);
-    expect(checkExpr('market_data_latency_ms_sum{le="5"}').problems).toEqual([
-      'label le in a matcher is not a label of market_data_latency_ms_sum',
+    expect(messages('market_data_latency_ms_sum{le="5"}')).toEqual([
+      'market_data_latency_ms_sum (MarketDataMetrics) has no label "le" (labels: exchange, instance, job, type)',
     ]);
+    expect(messages('orders_total{exchange=~"okx|kraken"}').join('\n')).toContain(
+      'orders_total: label "exchange" has no value "kraken"',
+    );
   });
 
   it('reports by(), without() and on() labels the grouped series do not carry', () => {
-    expect(checkExpr('sum by (symbol) (rate(orders_failed_total[5m]))').problems).toEqual([
-      'label symbol in by()/without() is not a label of the series it groups',
+    expect(messages('sum by (symbol) (rate(orders_failed_total[5m]))')).toEqual([
+      'sum by: label "symbol" does not exist here (available: exchange, instance, job, reason)',
     ]);
-    expect(checkExpr('sum without (side) (strategy_pnl_total)').problems).toEqual([
-      'label side in by()/without() is not a label of the series it groups',
+    expect(messages('sum without (side) (strategy_pnl_total)')).toEqual([
+      'sum without: label "side" does not exist here (available: instance, job, strategy)',
     ]);
-    expect(checkExpr('strategy_pnl_total / on (symbol) strategy_win_rate').problems).toEqual([
-      'label symbol in on()/ignoring() is not a label of the series it groups',
+    expect(messages('strategy_pnl_total / on (symbol) strategy_win_rate')).toEqual([
+      'on() left side: label "symbol" does not exist here (available: instance, job, strategy)',
+      'on() right side: label "symbol" does not exist here (available: instance, job, strategy)',
     ]);
-    expect(checkExpr('strategy_pnl_total / on (strategy) strategy_win_rate').problems).toEqual([]);
+    expect(messages('strategy_pnl_total / on (strategy) strategy_win_rate')).toEqual([]);
   });
 
-  it('reports undefined variables and syntax errors', () => {
-    expect(checkExpr('orders_total{exchange=~"$venue"}').problems).toEqual(['variable $venue is not defined']);
-    const broken = checkExpr('sum by (exchange (rate(orders_total[5m]))').problems;
-    expect(broken.length).toBeGreaterThan(0);
-    expect(broken[0]).toMatch(/^syntax error at offset \d+/);
+  it('reports rate() over a gauge', () => {
+    expect(messages('rate(strategy_pnl_total[$__rate_interval])')).toEqual([
+      'rate() needs a counter, but strategy_pnl_total is a gauge',
+    ]);
+  });
+
+  it('reports undefined variables where they stand, once each, and still checks the rest', () => {
+    expect(checkDashboardExpression('sum(rate(orders_total{exchange=~"$venue"}[5m]))').issues).toEqual([
+      { at: 33, message: 'variable $venue is not defined' },
+    ]);
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: Grafana's braced variable syntax, on purpose.
+    expect(messages('orders_total{exchange=~"${venue}", side=~"$venue"} + orders_total{bogus="x"}')).toEqual([
+      'variable $venue is not defined',
+      'orders_total (GatewayMetrics) has no label "bogus" (labels: exchange, instance, job, side, symbol, type)',
+    ]);
+    expect(messages('orders_total{exchange=~"$exchange"}[$__range]')).toEqual([]);
+  });
+
+  it('reports syntax errors', () => {
+    expect(messages('sum by (exchange (rate(orders_total[5m]))')).toContain('syntax error');
   });
 
   it('reports a selector without a metric name', () => {
-    expect(checkExpr('{job="gateway"}').problems).toEqual(['selector {job="gateway"} has no metric name']);
+    expect(messages('{job="gateway"}')).toEqual(['selector without a metric name']);
   });
 });

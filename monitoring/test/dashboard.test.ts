@@ -7,10 +7,11 @@ import {
   REGENERATE_DASHBOARD_COMMAND,
   renderDashboardJson,
 } from '../src/dashboards/generate-dashboard.js';
-import { catalogDefinitions, checkExpr } from '../src/dashboards/promql-lint.js';
 import { dashboardQueries, queriesOf } from '../src/dashboards/queries.js';
 import { buildTtquantDashboard } from '../src/dashboards/ttquant.js';
 import { substituteVariables, variablesIn } from '../src/dashboards/variables.js';
+import { checkDashboardExpression } from '../src/promql/grafana.js';
+import { CATALOGS } from '../src/promql/vocabulary.js';
 
 type AnyPanel = dashboard.Panel | dashboard.RowPanel;
 
@@ -26,6 +27,7 @@ interface Target {
   readonly refId?: string;
 }
 const targetsOf = (p: dashboard.Panel): Target[] => (p.targets ?? []) as unknown as Target[];
+const issuesOf = (expr: string): string[] => checkDashboardExpression(expr).issues.map((issue) => issue.message);
 
 /** Panel titles under each row, in order. */
 function titlesByRow(): Record<string, string[]> {
@@ -122,15 +124,15 @@ describe('TTQuant dashboard', () => {
       const query = String(v.query);
       const m = /^label_values\((.+), (\w+)\)$/.exec(query);
       expect(m?.[2], query).toBe(v.name);
-      expect(checkExpr(m?.[1] ?? '').problems, query).toEqual([]);
+      expect(issuesOf(m?.[1] ?? ''), query).toEqual([]);
       expect(v.definition).toBe(query);
     }
   });
 
   it('shows every one of the 43 catalog metrics in at least one panel query', () => {
-    const catalogNames = catalogDefinitions.map((d) => d.name);
+    const catalogNames = Object.values(CATALOGS).flatMap((defs) => Object.values(defs).map((def) => def.name));
     expect(new Set(catalogNames).size).toBe(43);
-    const shown = new Set(dashboardQueries().flatMap((q) => checkExpr(q.expr).metrics));
+    const shown = new Set(dashboardQueries().flatMap((q) => checkDashboardExpression(q.expr).metrics));
     expect(catalogNames.filter((n) => !shown.has(n))).toEqual([]);
     expect(shown.has('up')).toBe(true);
   });
@@ -160,7 +162,7 @@ describe('TTQuant dashboard', () => {
       expect(q.panelTitle).not.toBe('');
       const plain = substituteVariables(q.expr);
       expect(plain, q.panelTitle).not.toContain('$');
-      expect(checkExpr(plain).problems, q.panelTitle).toEqual([]);
+      expect(issuesOf(plain), q.panelTitle).toEqual([]);
     }
     const rate = queries.find((q) => q.panelTitle === 'Market data receive rate');
     expect(rate?.rowTitle).toBe('Market Data');

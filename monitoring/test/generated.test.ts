@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { renderConfigFiles } from '../src/outputs.js';
-import { monitoringPath } from './helpers/tools.js';
+import { monitoringPath } from './helpers/paths.js';
 
 describe('generated monitoring files', () => {
   it('render the six Prometheus and Alertmanager files', () => {

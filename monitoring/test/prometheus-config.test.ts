@@ -3,8 +3,15 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import {
+  describeWithTools,
+  pollUntil,
+  run,
+  type Server,
+  startServer,
+} from '../../packages/metrics-sdk/test/helpers/tools.js';
 import { PROMETHEUS_CONFIG_PATHS, retentionFlags } from '../src/prometheus-config.js';
-import { describeWithTools, monitoringPath, pollUntil, run, type Server, startServer } from './helpers/tools.js';
+import { monitoringPath } from './helpers/paths.js';
 
 interface ScrapeConfig {
   job_name: string;

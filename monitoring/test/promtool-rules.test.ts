@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { describeWithTools, monitoringPath, run } from './helpers/tools.js';
+import { describeWithTools, run } from '../../packages/metrics-sdk/test/helpers/tools.js';
+import { monitoringPath } from './helpers/paths.js';
 
 const TEST_FILES = readdirSync(monitoringPath('tests'))
   .filter((file) => file.endsWith('.yaml'))

@@ -5,7 +5,7 @@ import { parse } from 'yaml';
 import { inhibitRules } from '../src/alertmanager-config.js';
 import { checkExpression, checkRules } from '../src/promql/check.js';
 import { catalogVocabulary } from '../src/promql/vocabulary.js';
-import { monitoringPath } from './helpers/tools.js';
+import { monitoringPath } from './helpers/paths.js';
 
 // The seed's contract (docs: issue 5 and the seed report): 21 alerts in 5 groups, with their
 // severities, thresholds and `for` durations. Thresholds marked "chosen" are not in the seed.

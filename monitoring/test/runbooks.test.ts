@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { REPO } from './helpers/tools.js';
+import { REPO } from './helpers/paths.js';
 
 // Every alert's runbook_url must land on a section of docs/runbooks.md, and every section must say
 // what the alert means, what to check first and how to fix it.

@@ -1,4 +1,5 @@
-// The TTQuant Grafana dashboard: builder, generator, query export and the PromQL consistency checker.
+// The TTQuant Grafana dashboard: builder, generator and query export. Its PromQL is checked by
+// `checkDashboardExpression` in ../promql.
 
 export type { DashboardConfig, TemplateVariable } from './config.js';
 export { defaultDashboardConfig, templateVariables } from './config.js';
@@ -8,8 +9,6 @@ export {
   renderDashboardJson,
   writeDashboard,
 } from './generate-dashboard.js';
-export type { CheckOptions, ExprReport, SeriesInfo } from './promql-lint.js';
-export { catalogDefinitions, checkExpr, seriesIndex, TARGET_LABELS } from './promql-lint.js';
 export type { PanelQuery, VariableQuery } from './queries.js';
 export { dashboardQueries, queriesOf, variableQueries } from './queries.js';
 export type { DashboardRow, VariableSpec } from './ttquant.js';

@@ -63,6 +63,50 @@ function refId(index: number): string {
   return String.fromCharCode('A'.charCodeAt(0) + index);
 }
 
+/** A PromQL target in code mode, before it is made a range or an instant query. */
+function queryTarget(ds: dashboard.DataSourceRef, query: QuerySpec, index: number): prometheus.DataqueryBuilder {
+  return new prometheus.DataqueryBuilder()
+    .datasource(ds)
+    .refId(refId(index))
+    .editorMode(prometheus.QueryEditorMode.Code)
+    .expr(query.expr)
+    .legendFormat(query.legend ?? '__auto');
+}
+
+/** The setters every panel builder has, each returning the builder. */
+interface PanelSetters<B> {
+  title(title: string): B;
+  description(description: string): B;
+  datasource(datasource: dashboard.DataSourceRef): B;
+  targets(targets: prometheus.DataqueryBuilder[]): B;
+  span(w: number): B;
+  height(h: number): B;
+}
+
+/**
+ * Sets what every panel has from its spec: title, description, datasource, one target per query
+ * (range queries unless `target` says otherwise), and size.
+ */
+function specPanel<B extends PanelSetters<B>>(
+  panel: B,
+  ds: dashboard.DataSourceRef,
+  spec: PanelSpec,
+  target: typeof rangeTarget = rangeTarget,
+): B {
+  return panel
+    .title(spec.title)
+    .description(spec.description)
+    .datasource(ds)
+    .targets(spec.queries.map((q, i) => target(ds, q, i)))
+    .span(spec.span)
+    .height(spec.height ?? DEFAULT_HEIGHT);
+}
+
+/** Sets the unit last, when the spec has one: the generated JSON's key order depends on it. */
+function withUnit<B extends { unit(unit: string): B }>(panel: B, unit: string | undefined): B {
+  return unit === undefined ? panel : panel.unit(unit);
+}
+
 /**
  * A range query target (time series).
  *
@@ -72,13 +116,7 @@ function refId(index: number): string {
  * @returns the target builder
  */
 export function rangeTarget(ds: dashboard.DataSourceRef, query: QuerySpec, index: number): prometheus.DataqueryBuilder {
-  return new prometheus.DataqueryBuilder()
-    .datasource(ds)
-    .refId(refId(index))
-    .editorMode(prometheus.QueryEditorMode.Code)
-    .expr(query.expr)
-    .legendFormat(query.legend ?? '__auto')
-    .range();
+  return queryTarget(ds, query, index).range();
 }
 
 /**
@@ -94,14 +132,7 @@ export function instantTableTarget(
   query: QuerySpec,
   index: number,
 ): prometheus.DataqueryBuilder {
-  return new prometheus.DataqueryBuilder()
-    .datasource(ds)
-    .refId(refId(index))
-    .editorMode(prometheus.QueryEditorMode.Code)
-    .expr(query.expr)
-    .legendFormat(query.legend ?? '__auto')
-    .format(prometheus.PromQueryFormat.Table)
-    .instant();
+  return queryTarget(ds, query, index).format(prometheus.PromQueryFormat.Table).instant();
 }
 
 /**
@@ -135,13 +166,7 @@ const lastValue = (): common.ReduceDataOptionsBuilder =>
  * @returns the panel builder
  */
 export function timeseriesPanel(ds: dashboard.DataSourceRef, spec: PanelSpec): timeseries.PanelBuilder {
-  const panel = new timeseries.PanelBuilder()
-    .title(spec.title)
-    .description(spec.description)
-    .datasource(ds)
-    .targets(spec.queries.map((q, i) => rangeTarget(ds, q, i)))
-    .span(spec.span)
-    .height(spec.height ?? DEFAULT_HEIGHT)
+  const panel = specPanel(new timeseries.PanelBuilder(), ds, spec)
     .lineWidth(1)
     .fillOpacity(10)
     .showPoints(common.VisibilityMode.Never)
@@ -155,7 +180,7 @@ export function timeseriesPanel(ds: dashboard.DataSourceRef, spec: PanelSpec): t
     .tooltip(
       new common.VizTooltipOptionsBuilder().mode(common.TooltipDisplayMode.Multi).sort(common.SortOrder.Descending),
     );
-  return spec.unit === undefined ? panel : panel.unit(spec.unit);
+  return withUnit(panel, spec.unit);
 }
 
 /** Options of a stat panel beyond {@link PanelSpec}. */
@@ -187,20 +212,14 @@ export function statPanel(ds: dashboard.DataSourceRef, spec: PanelSpec, options:
       options: { match: dashboard.SpecialValueMatch.NotANumber, result: { text: options.nanText, index: 0 } },
     });
   }
-  const panel = new stat.PanelBuilder()
-    .title(spec.title)
-    .description(spec.description)
-    .datasource(ds)
-    .targets(spec.queries.map((q, i) => rangeTarget(ds, q, i)))
-    .span(spec.span)
-    .height(spec.height ?? DEFAULT_HEIGHT)
+  const panel = specPanel(new stat.PanelBuilder(), ds, spec)
     .reduceOptions(lastValue())
     .graphMode(options.sparkline === true ? common.BigValueGraphMode.Area : common.BigValueGraphMode.None)
     .colorMode(options.background === true ? common.BigValueColorMode.Background : common.BigValueColorMode.Value)
     .textMode(common.BigValueTextMode.ValueAndName)
     .mappings(mappings)
     .thresholds(thresholds(options.thresholds ?? [{ color: 'green', from: null }]));
-  return spec.unit === undefined ? panel : panel.unit(spec.unit);
+  return withUnit(panel, spec.unit);
 }
 
 /** Options of a gauge panel beyond {@link PanelSpec}. */
@@ -219,20 +238,14 @@ export interface GaugeOptions {
  * @returns the panel builder
  */
 export function gaugePanel(ds: dashboard.DataSourceRef, spec: PanelSpec, options: GaugeOptions): gauge.PanelBuilder {
-  const panel = new gauge.PanelBuilder()
-    .title(spec.title)
-    .description(spec.description)
-    .datasource(ds)
-    .targets(spec.queries.map((q, i) => rangeTarget(ds, q, i)))
-    .span(spec.span)
-    .height(spec.height ?? DEFAULT_HEIGHT)
+  const panel = specPanel(new gauge.PanelBuilder(), ds, spec)
     .reduceOptions(lastValue())
     .min(options.min)
     .max(options.max)
     .showThresholdMarkers(true)
     .showThresholdLabels(false)
     .thresholds(thresholds(options.thresholds));
-  return spec.unit === undefined ? panel : panel.unit(spec.unit);
+  return withUnit(panel, spec.unit);
 }
 
 /**
@@ -245,19 +258,12 @@ export function gaugePanel(ds: dashboard.DataSourceRef, spec: PanelSpec, options
  * @returns the panel builder
  */
 export function tablePanel(ds: dashboard.DataSourceRef, spec: PanelSpec, valueColumn: string): table.PanelBuilder {
-  const panel = new table.PanelBuilder()
-    .title(spec.title)
-    .description(spec.description)
-    .datasource(ds)
-    .targets(spec.queries.map((q, i) => instantTableTarget(ds, q, i)))
-    .span(spec.span)
-    .height(spec.height ?? DEFAULT_HEIGHT)
-    .withTransformation({
-      id: 'organize',
-      options: {
-        excludeByName: { Time: true, __name__: true, job: true, instance: true },
-        renameByName: { Value: valueColumn },
-      },
-    });
-  return spec.unit === undefined ? panel : panel.unit(spec.unit);
+  const panel = specPanel(new table.PanelBuilder(), ds, spec, instantTableTarget).withTransformation({
+    id: 'organize',
+    options: {
+      excludeByName: { Time: true, __name__: true, job: true, instance: true },
+      renameByName: { Value: valueColumn },
+    },
+  });
+  return withUnit(panel, spec.unit);
 }

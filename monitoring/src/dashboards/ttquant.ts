@@ -1,15 +1,33 @@
 import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
-import { engineDefinitions, gatewayDefinitions, marketDataDefinitions, strategyDefinitions } from '@ttquant/metrics';
+import {
+  type CounterDef,
+  engineDefinitions,
+  type GaugeDef,
+  gatewayDefinitions,
+  type HistogramDef,
+  marketDataDefinitions,
+  strategyDefinitions,
+} from '@ttquant/metrics';
 import { type DashboardConfig, defaultDashboardConfig, type TemplateVariable } from './config.js';
 import {
   type AnyPanelBuilder,
   gaugePanel,
   prometheusDatasource,
   statPanel,
+  type ThresholdStep,
   tablePanel,
   timeseriesPanel,
 } from './panels.js';
-import { gaugeBy, increaseBy, quantileBy, RATE_WINDOW, rateBy, selectorText } from './promql.js';
+import {
+  type FilterOf,
+  gaugeBy,
+  increaseBy,
+  type LabelOf,
+  quantileBy,
+  RATE_WINDOW,
+  rateBy,
+  selectorText,
+} from './promql.js';
 
 // The TTQuant overview dashboard: the seed's four areas as rows. Every metric name comes from a
 // catalog declaration; every selector from the configuration.
@@ -27,6 +45,77 @@ export interface DashboardRow {
 
 const QUANTILES = [0.5, 0.95, 0.99] as const;
 const pct = (q: number): string => `p${Math.round(q * 100)}`;
+
+/** A legend naming each series by the labels it keeps: `{{exchange}} {{symbol}}`. */
+const legendOf = (labels: readonly string[]): string => labels.map((label) => `{{${label}}}`).join(' ');
+
+/**
+ * Time series panels of one catalog metric of one service, described by the metric's HELP text, one
+ * line per series named by its labels.
+ *
+ * @param ds - the datasource reference
+ * @param sel - the service selector
+ * @returns `rate`: a counter's per-second rate summed by `by`; `gauge`: a gauge's series as exposed;
+ *   `quantiles`: one line per quantile of a histogram and `by` combination
+ */
+function metricPanels(ds: dashboard.DataSourceRef, sel: string) {
+  return {
+    rate: <D extends CounterDef>(
+      title: string,
+      def: D,
+      filters: readonly FilterOf<D>[],
+      by: readonly LabelOf<D>[],
+      unit: string,
+      span: number,
+    ) =>
+      timeseriesPanel(ds, {
+        title,
+        description: def.help,
+        queries: [{ expr: rateBy(def, sel, filters, by), legend: legendOf(by) }],
+        unit,
+        span,
+      }),
+    gauge: <D extends GaugeDef>(title: string, def: D, filters: readonly FilterOf<D>[], unit: string, span: number) =>
+      timeseriesPanel(ds, {
+        title,
+        description: def.help,
+        queries: [{ expr: gaugeBy(def, sel, filters), legend: legendOf(filters) }],
+        unit,
+        span,
+      }),
+    quantiles: <D extends HistogramDef>(
+      title: string,
+      def: D,
+      filters: readonly FilterOf<D>[],
+      by: readonly LabelOf<D>[],
+      quantiles: readonly number[],
+      span: number,
+    ) =>
+      timeseriesPanel(ds, {
+        title,
+        description: def.help,
+        queries: quantiles.map((q) => ({
+          expr: quantileBy(q, def, sel, filters, by),
+          legend: `${pct(q)} ${legendOf(by)}`,
+        })),
+        unit: 'ms',
+        span,
+      }),
+  };
+}
+
+/** Red below `green`, green from it: for 0/1 status gauges. */
+const redGreen = (green: number): ThresholdStep[] => [
+  { color: 'red', from: null },
+  { color: 'green', from: green },
+];
+
+/** Red below `orange`, orange up to `green`, green from it. */
+const redOrangeGreen = (orange: number, green: number): ThresholdStep[] => [
+  { color: 'red', from: null },
+  { color: 'orange', from: orange },
+  { color: 'green', from: green },
+];
 
 const upDown = [
   { value: 0, text: 'DOWN', color: 'red' },
@@ -55,10 +144,7 @@ export function systemOverviewRow(config: DashboardConfig): DashboardRow {
       {
         valueTexts: upDown,
         background: true,
-        thresholds: [
-          { color: 'red', from: null },
-          { color: 'green', from: 1 },
-        ],
+        thresholds: redGreen(1),
       },
     );
   return {
@@ -100,31 +186,12 @@ export function systemOverviewRow(config: DashboardConfig): DashboardRow {
 export function marketDataRow(config: DashboardConfig): DashboardRow {
   const ds = prometheusDatasource(config.datasourceUid);
   const sel = config.selectors.marketData;
+  const { rate, quantiles } = metricPanels(ds, sel);
   return {
     title: 'Market Data',
     panels: [
-      timeseriesPanel(ds, {
-        title: 'Market data receive rate',
-        description: md.received.help,
-        queries: [
-          {
-            expr: rateBy(md.received, sel, ['exchange', 'symbol'], ['exchange', 'symbol']),
-            legend: '{{exchange}} {{symbol}}',
-          },
-        ],
-        unit: 'mps',
-        span: 12,
-      }),
-      timeseriesPanel(ds, {
-        title: 'Market data latency p50 / p95 / p99',
-        description: md.latency.help,
-        queries: QUANTILES.map((q) => ({
-          expr: quantileBy(q, md.latency, sel, ['exchange'], ['exchange']),
-          legend: `${pct(q)} {{exchange}}`,
-        })),
-        unit: 'ms',
-        span: 12,
-      }),
+      rate('Market data receive rate', md.received, ['exchange', 'symbol'], ['exchange', 'symbol'], 'mps', 12),
+      quantiles('Market data latency p50 / p95 / p99', md.latency, ['exchange'], ['exchange'], QUANTILES, 12),
       statPanel(
         ds,
         {
@@ -139,10 +206,7 @@ export function marketDataRow(config: DashboardConfig): DashboardRow {
             { value: 1, text: 'Connected', color: 'green' },
           ],
           background: true,
-          thresholds: [
-            { color: 'red', from: null },
-            { color: 'green', from: 1 },
-          ],
+          thresholds: redGreen(1),
         },
       ),
       timeseriesPanel(ds, {
@@ -154,48 +218,10 @@ export function marketDataRow(config: DashboardConfig): DashboardRow {
         unit: 'short',
         span: 6,
       }),
-      timeseriesPanel(ds, {
-        title: 'Parse errors by reason',
-        description: md.parseErrors.help,
-        queries: [
-          {
-            expr: rateBy(md.parseErrors, sel, ['exchange'], ['exchange', 'reason']),
-            legend: '{{exchange}} {{reason}}',
-          },
-        ],
-        unit: 'cps',
-        span: 6,
-      }),
-      timeseriesPanel(ds, {
-        title: 'ZeroMQ published',
-        description: md.zmqPublished.help,
-        queries: [
-          { expr: rateBy(md.zmqPublished, sel, ['exchange'], ['exchange', 'type']), legend: '{{exchange}} {{type}}' },
-        ],
-        unit: 'mps',
-        span: 6,
-      }),
-      timeseriesPanel(ds, {
-        title: 'Database writes',
-        description: md.dbWrites.help,
-        queries: [
-          { expr: rateBy(md.dbWrites, sel, ['exchange'], ['exchange', 'table']), legend: '{{exchange}} {{table}}' },
-        ],
-        unit: 'wps',
-        span: 12,
-      }),
-      timeseriesPanel(ds, {
-        title: 'Database write errors',
-        description: md.dbWriteErrors.help,
-        queries: [
-          {
-            expr: rateBy(md.dbWriteErrors, sel, ['exchange'], ['exchange', 'reason']),
-            legend: '{{exchange}} {{reason}}',
-          },
-        ],
-        unit: 'cps',
-        span: 12,
-      }),
+      rate('Parse errors by reason', md.parseErrors, ['exchange'], ['exchange', 'reason'], 'cps', 6),
+      rate('ZeroMQ published', md.zmqPublished, ['exchange'], ['exchange', 'type'], 'mps', 6),
+      rate('Database writes', md.dbWrites, ['exchange'], ['exchange', 'table'], 'wps', 12),
+      rate('Database write errors', md.dbWriteErrors, ['exchange'], ['exchange', 'reason'], 'cps', 12),
       tablePanel(
         ds,
         {
@@ -229,31 +255,12 @@ export function marketDataRow(config: DashboardConfig): DashboardRow {
 export function tradingRow(config: DashboardConfig): DashboardRow {
   const ds = prometheusDatasource(config.datasourceUid);
   const sel = config.selectors.gateway;
+  const { rate, gauge, quantiles } = metricPanels(ds, sel);
   return {
     title: 'Trading',
     panels: [
-      timeseriesPanel(ds, {
-        title: 'Order rate',
-        description: gw.orders.help,
-        queries: [
-          {
-            expr: rateBy(gw.orders, sel, ['exchange', 'symbol'], ['exchange', 'side', 'type']),
-            legend: '{{exchange}} {{side}} {{type}}',
-          },
-        ],
-        unit: 'ops',
-        span: 8,
-      }),
-      timeseriesPanel(ds, {
-        title: 'Order latency p50 / p95 / p99',
-        description: gw.orderLatency.help,
-        queries: QUANTILES.map((q) => ({
-          expr: quantileBy(q, gw.orderLatency, sel, ['exchange'], ['exchange']),
-          legend: `${pct(q)} {{exchange}}`,
-        })),
-        unit: 'ms',
-        span: 8,
-      }),
+      rate('Order rate', gw.orders, ['exchange', 'symbol'], ['exchange', 'side', 'type'], 'ops', 8),
+      quantiles('Order latency p50 / p95 / p99', gw.orderLatency, ['exchange'], ['exchange'], QUANTILES, 8),
       gaugePanel(
         ds,
         {
@@ -272,49 +279,12 @@ export function tradingRow(config: DashboardConfig): DashboardRow {
           min: 0,
           max: 1,
           // The alert thresholds: warning above 10 % failures, critical above 30 %.
-          thresholds: [
-            { color: 'red', from: null },
-            { color: 'orange', from: 0.7 },
-            { color: 'green', from: 0.9 },
-          ],
+          thresholds: redOrangeGreen(0.7, 0.9),
         },
       ),
-      timeseriesPanel(ds, {
-        title: 'Order failures by reason',
-        description: gw.ordersFailed.help,
-        queries: [
-          {
-            expr: rateBy(gw.ordersFailed, sel, ['exchange'], ['exchange', 'reason']),
-            legend: '{{exchange}} {{reason}}',
-          },
-        ],
-        unit: 'ops',
-        span: 8,
-      }),
-      timeseriesPanel(ds, {
-        title: 'Risk rejections by rule',
-        description: gw.ordersRiskRejected.help,
-        queries: [
-          {
-            expr: rateBy(gw.ordersRiskRejected, sel, ['exchange'], ['exchange', 'rule']),
-            legend: '{{exchange}} {{rule}}',
-          },
-        ],
-        unit: 'ops',
-        span: 8,
-      }),
-      timeseriesPanel(ds, {
-        title: 'Trades',
-        description: gw.trades.help,
-        queries: [
-          {
-            expr: rateBy(gw.trades, sel, ['exchange', 'symbol'], ['exchange', 'symbol', 'side']),
-            legend: '{{exchange}} {{symbol}} {{side}}',
-          },
-        ],
-        unit: 'cps',
-        span: 8,
-      }),
+      rate('Order failures by reason', gw.ordersFailed, ['exchange'], ['exchange', 'reason'], 'ops', 8),
+      rate('Risk rejections by rule', gw.ordersRiskRejected, ['exchange'], ['exchange', 'rule'], 'ops', 8),
+      rate('Trades', gw.trades, ['exchange', 'symbol'], ['exchange', 'symbol', 'side'], 'cps', 8),
       statPanel(ds, {
         title: 'Trade volume',
         description: `${gw.tradeVolume.help} Total over the dashboard's time range.`,
@@ -333,37 +303,9 @@ export function tradingRow(config: DashboardConfig): DashboardRow {
         unit: 'currencyUSD',
         span: 6,
       }),
-      timeseriesPanel(ds, {
-        title: 'Current position',
-        description: gw.position.help,
-        queries: [{ expr: gaugeBy(gw.position, sel, ['exchange', 'symbol']), legend: '{{exchange}} {{symbol}}' }],
-        unit: 'short',
-        span: 12,
-      }),
-      timeseriesPanel(ds, {
-        title: 'API rate-limit hits',
-        description: gw.rateLimitHits.help,
-        queries: [
-          {
-            expr: rateBy(gw.rateLimitHits, sel, ['exchange'], ['exchange', 'endpoint']),
-            legend: '{{exchange}} {{endpoint}}',
-          },
-        ],
-        unit: 'cps',
-        span: 8,
-      }),
-      timeseriesPanel(ds, {
-        title: 'Order retries',
-        description: gw.orderRetries.help,
-        queries: [
-          {
-            expr: rateBy(gw.orderRetries, sel, ['exchange'], ['exchange', 'reason']),
-            legend: '{{exchange}} {{reason}}',
-          },
-        ],
-        unit: 'ops',
-        span: 8,
-      }),
+      gauge('Current position', gw.position, ['exchange', 'symbol'], 'short', 12),
+      rate('API rate-limit hits', gw.rateLimitHits, ['exchange'], ['exchange', 'endpoint'], 'cps', 8),
+      rate('Order retries', gw.orderRetries, ['exchange'], ['exchange', 'reason'], 'ops', 8),
       timeseriesPanel(ds, {
         title: 'Active orders',
         description: gw.activeOrders.help,
@@ -376,13 +318,7 @@ export function tradingRow(config: DashboardConfig): DashboardRow {
         unit: 'short',
         span: 8,
       }),
-      timeseriesPanel(ds, {
-        title: 'Risk exposure',
-        description: gw.riskExposure.help,
-        queries: [{ expr: gaugeBy(gw.riskExposure, sel, ['exchange']), legend: '{{exchange}}' }],
-        unit: 'currencyUSD',
-        span: 12,
-      }),
+      gauge('Risk exposure', gw.riskExposure, ['exchange'], 'currencyUSD', 12),
       statPanel(
         ds,
         {
@@ -408,16 +344,11 @@ export function tradingRow(config: DashboardConfig): DashboardRow {
 export function strategyRow(config: DashboardConfig): DashboardRow {
   const ds = prometheusDatasource(config.datasourceUid);
   const sel = config.selectors.strategyEngine;
+  const { rate, gauge, quantiles } = metricPanels(ds, sel);
   return {
     title: 'Strategy Performance',
     panels: [
-      timeseriesPanel(ds, {
-        title: 'Strategy PnL',
-        description: st.pnl.help,
-        queries: [{ expr: gaugeBy(st.pnl, sel, ['strategy']), legend: '{{strategy}}' }],
-        unit: 'currencyUSD',
-        span: 12,
-      }),
+      gauge('Strategy PnL', st.pnl, ['strategy'], 'currencyUSD', 12),
       timeseriesPanel(ds, {
         title: 'Realized / unrealized PnL',
         description: `${st.realizedPnl.help} ${st.unrealizedPnl.help}`,
@@ -441,36 +372,12 @@ export function strategyRow(config: DashboardConfig): DashboardRow {
           min: 0,
           max: 1,
           // LowWinRate fires below 30 %.
-          thresholds: [
-            { color: 'red', from: null },
-            { color: 'orange', from: 0.3 },
-            { color: 'green', from: 0.5 },
-          ],
+          thresholds: redOrangeGreen(0.3, 0.5),
         },
       ),
-      timeseriesPanel(ds, {
-        title: 'Position size',
-        description: st.positionSize.help,
-        queries: [{ expr: gaugeBy(st.positionSize, sel, ['strategy', 'symbol']), legend: '{{strategy}} {{symbol}}' }],
-        unit: 'short',
-        span: 8,
-      }),
-      timeseriesPanel(ds, {
-        title: 'Position value',
-        description: st.positionValue.help,
-        queries: [{ expr: gaugeBy(st.positionValue, sel, ['strategy', 'symbol']), legend: '{{strategy}} {{symbol}}' }],
-        unit: 'currencyUSD',
-        span: 8,
-      }),
-      timeseriesPanel(ds, {
-        title: 'Strategy trades',
-        description: st.trades.help,
-        queries: [
-          { expr: rateBy(st.trades, sel, ['strategy'], ['strategy', 'side']), legend: '{{strategy}} {{side}}' },
-        ],
-        unit: 'cps',
-        span: 8,
-      }),
+      gauge('Position size', st.positionSize, ['strategy', 'symbol'], 'short', 8),
+      gauge('Position value', st.positionValue, ['strategy', 'symbol'], 'currencyUSD', 8),
+      rate('Strategy trades', st.trades, ['strategy'], ['strategy', 'side'], 'cps', 8),
       statPanel(ds, {
         title: 'Winning / losing trades',
         description: `${st.winningTrades.help} ${st.losingTrades.help} Counts over the dashboard's time range.`,
@@ -491,13 +398,7 @@ export function strategyRow(config: DashboardConfig): DashboardRow {
         unit: 'currencyUSD',
         span: 8,
       }),
-      timeseriesPanel(ds, {
-        title: 'Strategy max drawdown',
-        description: st.maxDrawdown.help,
-        queries: [{ expr: gaugeBy(st.maxDrawdown, sel, ['strategy']), legend: '{{strategy}}' }],
-        unit: 'currencyUSD',
-        span: 12,
-      }),
+      gauge('Strategy max drawdown', st.maxDrawdown, ['strategy'], 'currencyUSD', 12),
       statPanel(
         ds,
         {
@@ -510,59 +411,27 @@ export function strategyRow(config: DashboardConfig): DashboardRow {
         {
           // The gauge is NaN until the strategy has enough return samples.
           nanText: 'too few samples',
-          thresholds: [
-            { color: 'red', from: null },
-            { color: 'orange', from: 0 },
-            { color: 'green', from: 1 },
-          ],
+          thresholds: redOrangeGreen(0, 1),
         },
       ),
-      timeseriesPanel(ds, {
-        title: 'Engine market data rate',
-        description: en.marketDataReceived.help,
-        queries: [
-          {
-            expr: rateBy(en.marketDataReceived, sel, ['exchange'], ['exchange', 'type']),
-            legend: '{{exchange}} {{type}}',
-          },
-        ],
-        unit: 'mps',
-        span: 8,
-      }),
-      timeseriesPanel(ds, {
-        title: 'Orders sent by the engine',
-        description: en.ordersSent.help,
-        queries: [
-          {
-            expr: rateBy(en.ordersSent, sel, ['strategy', 'exchange'], ['strategy', 'exchange', 'side']),
-            legend: '{{strategy}} {{exchange}} {{side}}',
-          },
-        ],
-        unit: 'ops',
-        span: 8,
-      }),
-      timeseriesPanel(ds, {
-        title: 'Fills received by the engine',
-        description: en.tradesReceived.help,
-        queries: [
-          {
-            expr: rateBy(en.tradesReceived, sel, ['strategy', 'exchange'], ['strategy', 'exchange']),
-            legend: '{{strategy}} {{exchange}}',
-          },
-        ],
-        unit: 'cps',
-        span: 8,
-      }),
-      timeseriesPanel(ds, {
-        title: 'Strategy decision latency p50 / p99',
-        description: en.strategyLatency.help,
-        queries: [0.5, 0.99].map((q) => ({
-          expr: quantileBy(q, en.strategyLatency, sel, ['strategy'], ['strategy']),
-          legend: `${pct(q)} {{strategy}}`,
-        })),
-        unit: 'ms',
-        span: 24,
-      }),
+      rate('Engine market data rate', en.marketDataReceived, ['exchange'], ['exchange', 'type'], 'mps', 8),
+      rate(
+        'Orders sent by the engine',
+        en.ordersSent,
+        ['strategy', 'exchange'],
+        ['strategy', 'exchange', 'side'],
+        'ops',
+        8,
+      ),
+      rate(
+        'Fills received by the engine',
+        en.tradesReceived,
+        ['strategy', 'exchange'],
+        ['strategy', 'exchange'],
+        'cps',
+        8,
+      ),
+      quantiles('Strategy decision latency p50 / p99', en.strategyLatency, ['strategy'], ['strategy'], [0.5, 0.99], 24),
     ],
   };
 }

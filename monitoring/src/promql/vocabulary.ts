@@ -18,6 +18,8 @@ export type SeriesKind = 'counter' | 'gauge' | 'histogram_bucket' | 'histogram_s
 /** One selectable series name. */
 export interface SeriesInfo {
   readonly name: string;
+  /** The declared metric the series belongs to: `x` for `x_bucket`, else the name itself. */
+  readonly metric: string;
   readonly kind: SeriesKind;
   /** Label name to its allowed values (`null`: open). Includes the scrape's `job` and `instance`. */
   readonly labels: ReadonlyMap<string, readonly string[] | null>;
@@ -54,18 +56,27 @@ function catalogSeries(def: MetricDef, origin: string): SeriesInfo[] {
     label,
     domain.kind === 'closed' ? domain.values : null,
   ]);
-  if (def.kind !== 'histogram') return [{ name: def.name, kind: def.kind, labels: withTargetLabels(own), origin }];
+  const metric = def.name;
+  if (def.kind !== 'histogram')
+    return [{ name: metric, metric, kind: def.kind, labels: withTargetLabels(own), origin }];
   const le = [...def.buckets.map(formatNumber), '+Inf'];
   return [
-    { name: `${def.name}_bucket`, kind: 'histogram_bucket', labels: withTargetLabels([...own, ['le', le]]), origin },
-    { name: `${def.name}_sum`, kind: 'histogram_sum', labels: withTargetLabels(own), origin },
-    { name: `${def.name}_count`, kind: 'histogram_count', labels: withTargetLabels(own), origin },
+    {
+      name: `${metric}_bucket`,
+      metric,
+      kind: 'histogram_bucket',
+      labels: withTargetLabels([...own, ['le', le]]),
+      origin,
+    },
+    { name: `${metric}_sum`, metric, kind: 'histogram_sum', labels: withTargetLabels(own), origin },
+    { name: `${metric}_count`, metric, kind: 'histogram_count', labels: withTargetLabels(own), origin },
   ];
 }
 
 function externalSeries(metric: ExternalMetric): SeriesInfo {
   return {
     name: metric.name,
+    metric: metric.name,
     kind: metric.kind,
     labels: withTargetLabels(metric.labels.map((label): [string, null] => [label, null])),
     origin: metric.source,
@@ -103,6 +114,7 @@ export function withRecorded(vocabulary: Vocabulary, name: string, labels: Itera
   const series = new Map(vocabulary.series);
   series.set(name, {
     name,
+    metric: name,
     kind: 'recorded',
     labels: new Map([...labels].map((label): [string, null] => [label, null])),
     origin: 'recording rule',

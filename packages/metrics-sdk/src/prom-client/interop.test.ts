@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { collectDefaultMetrics, register as globalRegistry, type OpenMetricsContentType, Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
+import { itWithTool, promtoolCheckMetrics, pythonWithPrometheusClient } from '../../test/helpers/tools.js';
 import { catalog } from '../define/catalog.js';
 import { MetricDefinitionError } from '../define/errors.js';
 import { closed, open } from '../define/labels.js';
@@ -11,7 +12,7 @@ import { createProcessMetricsRegistry, OMITTED_PROCESS_METRICS, registerCatalogs
 
 // Debian's interpreter and promtool (see TOOLCHAIN.md). Without them the checks skip locally, with the
 // reason in the test name, and fail under CI.
-const PYTHON = '/usr/bin/python3';
+const PYTHON = pythonWithPrometheusClient() ?? '/usr/bin/python3';
 const PARSE_SCRIPT = `
 import sys, json
 from prometheus_client.parser import text_string_to_metric_families as classic
@@ -19,22 +20,6 @@ from prometheus_client.openmetrics.parser import text_string_to_metric_families 
 parse = openmetrics if sys.argv[1] == 'openmetrics' else classic
 print(json.dumps([[s.name, s.labels, repr(float(s.value))] for f in parse(sys.stdin.read()) for s in f.samples]))
 `;
-
-function missingTool(command: string, args: string[]): string | undefined {
-  const probe = spawnSync(command, args, { encoding: 'utf8' });
-  if (probe.error !== undefined) return `${command} not found`;
-  return probe.status === 0 ? undefined : `${command} ${args.join(' ')} failed`;
-}
-
-type TestBody = () => Promise<void>;
-
-function toolTest(missing: string | undefined): { run: (name: string, body: TestBody) => void; suffix: string } {
-  if (missing === undefined || process.env['CI']) return { run: (name, body) => it(name, body), suffix: '' };
-  return { run: (name, body) => it.skip(name, body), suffix: ` (skipped: ${missing})` };
-}
-
-const python = toolTest(missingTool(PYTHON, ['-c', 'import prometheus_client']));
-const promtool = toolTest(missingTool('promtool', ['--version']));
 
 type Sample = [name: string, labels: Record<string, string>, value: string];
 
@@ -46,14 +31,6 @@ function parseSamples(text: string, format: 'classic' | 'openmetrics' = 'classic
   const samples = JSON.parse(result.stdout) as Sample[];
   const key = (s: Sample): string => JSON.stringify([s[0], Object.entries(s[1]).sort()]);
   return samples.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
-}
-
-/** Runs `promtool check metrics`; returns its exit code and findings. */
-function lint(text: string): { status: number | null; findings: string[] } {
-  const result = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
-  if (result.error !== undefined) throw result.error;
-  const findings = `${result.stdout}${result.stderr}`.split('\n').filter((line) => line.trim() !== '');
-  return { status: result.status, findings };
 }
 
 const defs = {
@@ -100,19 +77,20 @@ describe('createProcessMetricsRegistry', () => {
     expect(a.getSingleMetric('process_cpu_seconds_total')).not.toBe(b.getSingleMetric('process_cpu_seconds_total'));
   });
 
-  promtool.run(`promtool finds nothing in its output${promtool.suffix}`, async () => {
-    const { status, findings } = lint(await createProcessMetricsRegistry().metrics());
+  itWithTool('promtool', `promtool finds nothing in its output`, async () => {
+    const { code, findings } = await promtoolCheckMetrics(await createProcessMetricsRegistry().metrics());
     expect(findings).toEqual([]);
-    expect(status).toBe(0);
+    expect(code).toBe(0);
   });
 
-  promtool.run(
-    `OMITTED_PROCESS_METRICS is exactly what promtool flags in prom-client's defaults${promtool.suffix}`,
+  itWithTool(
+    'promtool',
+    `OMITTED_PROCESS_METRICS is exactly what promtool flags in prom-client's defaults`,
     async () => {
       const unfiltered = new Registry();
       collectDefaultMetrics({ register: unfiltered });
-      const { status, findings } = lint(await unfiltered.metrics());
-      expect(status).toBe(3);
+      const { code, findings } = await promtoolCheckMetrics(await unfiltered.metrics());
+      expect(code).toBe(3);
       expect(findings.sort()).toEqual(
         [...OMITTED_PROCESS_METRICS]
           .map((name) => `${name} non-counter metrics should not have "_total" suffix`)
@@ -169,17 +147,21 @@ describe('registerCatalogs', () => {
     );
   });
 
-  python.run(`prom-client's output parses to the same samples as PrometheusWriter's${python.suffix}`, async () => {
-    const m = recorded();
-    const registry = new Registry();
-    registerCatalogs(registry, [m]);
-    const ours = parseSamples(new PrometheusWriter([m]).renderText());
-    const theirs = parseSamples(await registry.metrics());
-    expect(ours.length).toBe(18);
-    expect(theirs).toEqual(ours);
-  });
+  itWithTool(
+    'python-prometheus-client',
+    `prom-client's output parses to the same samples as PrometheusWriter's`,
+    async () => {
+      const m = recorded();
+      const registry = new Registry();
+      registerCatalogs(registry, [m]);
+      const ours = parseSamples(new PrometheusWriter([m]).renderText());
+      const theirs = parseSamples(await registry.metrics());
+      expect(ours.length).toBe(18);
+      expect(theirs).toEqual(ours);
+    },
+  );
 
-  python.run(`an OpenMetrics registry's output parses with the strict parser${python.suffix}`, async () => {
+  itWithTool('python-prometheus-client', `an OpenMetrics registry's output parses with the strict parser`, async () => {
     const m = recorded();
     const registry = new Registry<OpenMetricsContentType>();
     registry.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);

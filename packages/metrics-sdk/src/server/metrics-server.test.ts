@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { connect, createServer as createNetServer, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { itWithTool, promtoolCheckMetrics, pythonWithPrometheusClient } from '../../test/helpers/tools.js';
 import { catalog } from '../define/catalog.js';
 import { closed } from '../define/labels.js';
 import { counter, histogram } from '../define/metric.js';
@@ -20,23 +21,7 @@ import {
 
 // Debian's interpreter and promtool (see TOOLCHAIN.md). Without them the checks skip locally, with the
 // reason in the test name, and fail under CI.
-const PYTHON = '/usr/bin/python3';
-
-function missingTool(command: string, args: string[]): string | undefined {
-  const probe = spawnSync(command, args, { encoding: 'utf8' });
-  if (probe.error !== undefined) return `${command} not found`;
-  return probe.status === 0 ? undefined : `${command} ${args.join(' ')} failed`;
-}
-
-type TestBody = () => Promise<void>;
-
-function toolTest(missing: string | undefined): { run: (name: string, body: TestBody) => void; suffix: string } {
-  if (missing === undefined || process.env['CI']) return { run: (name, body) => it(name, body), suffix: '' };
-  return { run: (name, body) => it.skip(name, body), suffix: ` (skipped: ${missing})` };
-}
-
-const python = toolTest(missingTool(PYTHON, ['-c', 'import prometheus_client']));
-const promtool = toolTest(missingTool('promtool', ['--version']));
+const PYTHON = pythonWithPrometheusClient() ?? '/usr/bin/python3';
 
 const defs = {
   orders: counter('orders_total', 'Orders sent.', { exchange: closed('binance', 'okx') }),
@@ -244,15 +229,15 @@ describe('createMetricsServer', () => {
     expect(body).not.toContain('nodejs_');
   });
 
-  promtool.run(`a body with process metrics passes promtool with no findings${promtool.suffix}`, async () => {
+  itWithTool('promtool', `a body with process metrics passes promtool with no findings`, async () => {
     const { url } = await start({ processMetrics: true });
     const body = await (await fetch(`${url}/metrics`)).text();
-    const result = spawnSync('promtool', ['check', 'metrics'], { input: body, encoding: 'utf8' });
-    expect(`${result.stdout}${result.stderr}`.trim()).toBe('');
-    expect(result.status).toBe(0);
+    const { code, findings } = await promtoolCheckMetrics(body);
+    expect(findings).toEqual([]);
+    expect(code).toBe(0);
   });
 
-  python.run(`a body with process metrics parses with prometheus_client${python.suffix}`, async () => {
+  itWithTool('python-prometheus-client', `a body with process metrics parses with prometheus_client`, async () => {
     const { url } = await start({ processMetrics: true });
     const body = await (await fetch(`${url}/metrics`)).text();
     const script =

@@ -1,6 +1,7 @@
 // Shared helpers for tests that check our output with the real Prometheus tools: Debian's `promtool`
-// and `prometheus` (2.42) and Debian's python3-prometheus-client parser. Every child process is
-// spawned with node:child_process under a timeout, and servers are stopped by their PID.
+// and `prometheus` (2.42), `amtool` and `prometheus-alertmanager`, and Debian's
+// python3-prometheus-client parser. Every child process is spawned with node:child_process under a
+// timeout, and servers are stopped by their PID. monitoring/ imports these too.
 
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -9,13 +10,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'vitest';
 
-/** An external tool a conformance test needs. */
-export type Tool = 'promtool' | 'prometheus' | 'python-prometheus-client';
+/** An external tool a test needs. */
+export type Tool = 'promtool' | 'prometheus' | 'amtool' | 'prometheus-alertmanager' | 'python-prometheus-client';
 
 /** Debian package that provides each tool, named in the failure message on CI. */
 const INSTALL: Record<Tool, string> = {
   promtool: 'apt-get install -y prometheus',
   prometheus: 'apt-get install -y prometheus',
+  amtool: 'apt-get install -y prometheus-alertmanager',
+  'prometheus-alertmanager': 'apt-get install -y prometheus-alertmanager',
   'python-prometheus-client': 'apt-get install -y python3-prometheus-client',
 };
 
@@ -89,12 +92,29 @@ export function describeWithTools(title: string, tools: readonly Tool[], body: (
     describe(title, () => {
       it(`requires ${names}`, () => {
         const how = [...new Set(missing.map((tool) => INSTALL[tool]))].join(' && ');
-        throw new Error(`${names} not installed; on CI every conformance test must run. Install: ${how}`);
+        throw new Error(`${names} not installed; on CI every tool-backed test must run. Install: ${how}`);
       });
     });
     return;
   }
   describe.skip(`${title} (skipped: ${names} not installed)`, body);
+}
+
+/**
+ * An `it` that needs one external tool. On CI (env `CI` set) it always runs, so a missing tool fails
+ * it; locally it is skipped and its name says `skipped: <tool> not installed`.
+ *
+ * @param tool - the tool the test needs
+ * @param name - the test name
+ * @param body - the test
+ * @example
+ * ```ts
+ * itWithTool('promtool', 'lints clean', async () => expect((await promtoolCheckMetrics(body)).code).toBe(0));
+ * ```
+ */
+export function itWithTool(tool: Tool, name: string, body: () => Promise<void>): void {
+  if (hasTool(tool) || process.env['CI']) it(name, body);
+  else it.skip(`${name} (skipped: ${tool} not installed)`, body);
 }
 
 /** Exit status and output of a finished child process. */
@@ -377,17 +397,123 @@ export async function pollUntil<T>(
   }
 }
 
-/** A Prometheus server started by {@link startPrometheus}. */
-export interface PrometheusServer {
+/** A server process started by {@link startServer}. */
+export interface Server {
   /** Base URL, `http://127.0.0.1:<port>`. */
   readonly url: string;
   readonly pid: number;
+  /** The last lines it logged, for failure messages. */
+  log(): string;
+  /** Stops it by its PID (SIGTERM, then SIGKILL after 10 s) and removes its temporary folder. */
+  stop(): Promise<void>;
+}
+
+/** Options of {@link startServer}. */
+export interface ServerOptions {
+  /** Path that answers 200 once the server is ready; default `/-/ready` (Prometheus, Alertmanager). */
+  readonly readyPath?: string;
+  /** How long to wait for it; default 30 s. */
+  readonly readyTimeoutMs?: number;
+}
+
+/**
+ * Starts a server on a free 127.0.0.1 port with a fresh temporary folder, and waits until
+ * `readyPath` answers 200. The caller must `stop()` it (in `afterAll`, pass or fail).
+ *
+ * @param command - executable
+ * @param args - builds the arguments from the port and the temporary folder (it may write files there)
+ * @param options - readiness path and timeout
+ * @returns the running server
+ * @example
+ * ```ts
+ * const am = await startServer('prometheus-alertmanager', (port, dir) => [
+ *   `--config.file=${configFile}`, `--storage.path=${dir}`, `--web.listen-address=127.0.0.1:${port}`,
+ * ]);
+ * try { await fetch(`${am.url}/api/v2/status`); } finally { await am.stop(); }
+ * ```
+ */
+export async function startServer(
+  command: string,
+  args: (port: number, dir: string) => readonly string[],
+  options: ServerOptions = {},
+): Promise<Server> {
+  const readyPath = options.readyPath ?? '/-/ready';
+  const dir = mkdtempSync(join(tmpdir(), 'ttquant-srv-'));
+  let port: number;
+  let argv: readonly string[];
+  try {
+    port = await freePort();
+    argv = args(port, dir);
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
+  const url = `http://127.0.0.1:${port}`;
+  const child = spawn(command, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let logTail = '';
+  const keep = (chunk: Buffer): void => {
+    logTail = (logTail + chunk.toString('utf8')).slice(-8_000);
+  };
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  let exited = false;
+  const exit = new Promise<void>((resolve) => {
+    child.once('exit', () => {
+      exited = true;
+      resolve();
+    });
+    child.once('error', (error) => {
+      logTail += `\nspawn error: ${error.message}`;
+      exited = true;
+      resolve();
+    });
+  });
+  const pid = child.pid ?? -1;
+
+  const stop = async (): Promise<void> => {
+    try {
+      if (!exited && pid > 0) {
+        killPid(pid, 'SIGTERM');
+        let timer: NodeJS.Timeout | undefined;
+        const grace = new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, 10_000);
+        });
+        await Promise.race([exit, grace]);
+        clearTimeout(timer);
+        if (!exited) {
+          killPid(pid, 'SIGKILL');
+          await exit;
+        }
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+
+  try {
+    await pollUntil(
+      async () => {
+        if (exited) throw new Error(`${command} exited`);
+        // Connection refused until it listens: try again.
+        const response = await fetch(`${url}${readyPath}`, { signal: AbortSignal.timeout(2_000) }).catch(
+          () => undefined,
+        );
+        return response?.ok ? true : undefined;
+      },
+      `${command} ${readyPath}`,
+      options.readyTimeoutMs ?? 30_000,
+    );
+  } catch (error) {
+    await stop();
+    throw new Error(`${command} did not become ready: ${String(error)}\n${logTail}`);
+  }
+  return { url, pid, log: () => logTail, stop };
+}
+
+/** A Prometheus server started by {@link startPrometheus}. */
+export interface PrometheusServer extends Server {
   /** GETs an API path (e.g. `/api/v1/targets`) and returns its `data`; throws on a non-success reply. */
   api<T>(path: string): Promise<T>;
-  /** The last lines Prometheus logged, for failure messages. */
-  log(): string;
-  /** Stops the server by its PID (SIGTERM, then SIGKILL after 10 s) and removes its temp dir. */
-  stop(): Promise<void>;
 }
 
 /** Options of {@link startPrometheus}. */
@@ -415,7 +541,6 @@ export interface PrometheusOptions {
  * ```
  */
 export async function startPrometheus(options: PrometheusOptions): Promise<PrometheusServer> {
-  const dir = mkdtempSync(join(tmpdir(), 'ttquant-prom-'));
   const interval = options.scrapeInterval ?? '1s';
   const config = [
     'global:',
@@ -428,84 +553,27 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Prome
     `      - targets: [${options.targets.map((t) => `'${t}'`).join(', ')}]`,
     '',
   ].join('\n');
-  const configFile = join(dir, 'prometheus.yml');
-  writeFileSync(configFile, config);
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const child = spawn(
+  const server = await startServer(
     'prometheus',
-    [
-      `--config.file=${configFile}`,
-      `--storage.tsdb.path=${join(dir, 'data')}`,
-      `--web.listen-address=127.0.0.1:${port}`,
-      '--web.enable-lifecycle',
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+    (port, dir) => {
+      const configFile = join(dir, 'prometheus.yml');
+      writeFileSync(configFile, config);
+      return [
+        `--config.file=${configFile}`,
+        `--storage.tsdb.path=${join(dir, 'data')}`,
+        `--web.listen-address=127.0.0.1:${port}`,
+        '--web.enable-lifecycle',
+      ];
+    },
+    { readyTimeoutMs: options.readyTimeoutMs },
   );
-  let logTail = '';
-  const keep = (chunk: Buffer): void => {
-    logTail = (logTail + chunk.toString('utf8')).slice(-8_000);
-  };
-  child.stdout.on('data', keep);
-  child.stderr.on('data', keep);
-  let exited = false;
-  const exit = new Promise<void>((resolve) => {
-    child.once('exit', () => {
-      exited = true;
-      resolve();
-    });
-    child.once('error', (error) => {
-      logTail += `\nspawn error: ${error.message}`;
-      exited = true;
-      resolve();
-    });
-  });
-  const pid = child.pid;
-
-  const stop = async (): Promise<void> => {
-    try {
-      if (!exited && pid !== undefined) {
-        killPid(pid, 'SIGTERM');
-        let timer: NodeJS.Timeout | undefined;
-        const grace = new Promise<void>((resolve) => {
-          timer = setTimeout(resolve, 10_000);
-        });
-        await Promise.race([exit, grace]);
-        clearTimeout(timer);
-        if (!exited) {
-          killPid(pid, 'SIGKILL');
-          await exit;
-        }
-      }
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  };
-
   const api = async <T>(path: string): Promise<T> => {
-    const response = await fetch(`${url}${path}`, { signal: AbortSignal.timeout(5_000) });
+    const response = await fetch(`${server.url}${path}`, { signal: AbortSignal.timeout(5_000) });
     const json = (await response.json()) as { status: string; data: T; error?: string };
     if (json.status !== 'success') throw new Error(`${path}: ${json.error ?? response.status}`);
     return json.data;
   };
-
-  try {
-    if (pid === undefined) throw new Error('prometheus did not start');
-    await pollUntil(
-      async () => {
-        if (exited) throw new Error('prometheus exited');
-        // Connection refused until it listens: try again.
-        const response = await fetch(`${url}/-/ready`, { signal: AbortSignal.timeout(2_000) }).catch(() => undefined);
-        return response?.ok ? true : undefined;
-      },
-      'prometheus /-/ready',
-      options.readyTimeoutMs ?? 30_000,
-    );
-  } catch (error) {
-    await stop();
-    throw new Error(`prometheus did not become ready: ${String(error)}\n${logTail}`);
-  }
-  return { url, pid, api, log: () => logTail, stop };
+  return { ...server, api };
 }
 
 /** Signals one process by its PID; a process that has already exited (ESRCH) is not an error. */
