@@ -136,7 +136,7 @@ function classify(text: string): 'trade' | 'book' | 'ticker' | MalformedReason {
 describe('config', () => {
   it('has documented defaults with every fault off', () => {
     const c = readExchangeConfig({});
-    expect(c).toMatchObject({ host: '127.0.0.1', port: 9100, seed: 42, tickMs: 20, ackMs: 5, feeBps: 4 });
+    expect(c).toMatchObject({ host: '127.0.0.1', port: 9400, seed: 42, tickMs: 20, ackMs: 5, feeBps: 4 });
     expect(c.faults).toEqual({
       dropEveryMs: 0,
       malformedFraction: 0,

@@ -24,7 +24,7 @@ export type ExchangeOutcome =
 
 /** Options of an {@link ExchangeClient}. */
 export interface ExchangeClientOptions {
-  /** Base URL of the exchange, e.g. `http://127.0.0.1:9100`. */
+  /** Base URL of the exchange, e.g. `http://127.0.0.1:9400`. */
   readonly baseUrl: string;
   /** Venues whose metric series are bound up front. */
   readonly venues: readonly Venue[];

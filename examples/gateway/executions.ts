@@ -27,7 +27,7 @@ const MAX_FRAME_BYTES = 64 * 1024;
  *
  * @example
  * ```ts
- * const stream = new ExecutionStream({ url: 'ws://127.0.0.1:9100/ws/binance/executions', reconnectMs: 250, maxReconnectMs: 7500, logger, onEvent, onMalformed });
+ * const stream = new ExecutionStream({ url: 'ws://127.0.0.1:9400/ws/binance/executions', reconnectMs: 250, maxReconnectMs: 7500, logger, onEvent, onMalformed });
  * stream.start();
  * await stream.close();
  * ```

@@ -9,7 +9,7 @@ import { SYMBOLS, VENUES, type Venue } from '../shared/protocol.js';
 export interface FeedConfig {
   /** One feed per venue: `${wsBaseUrl}/ws/{venue}`. */
   readonly exchanges: readonly Venue[];
-  /** Base URL of the exchange's WebSocket server, without a trailing slash (`ws://127.0.0.1:9100`). */
+  /** Base URL of the exchange's WebSocket server, without a trailing slash (`ws://127.0.0.1:9400`). */
   readonly wsBaseUrl: string;
   /** Accepted symbols; `'*'` accepts any well-formed symbol (up to {@link MAX_DYNAMIC_SYMBOLS} per venue). */
   readonly symbols: readonly string[] | '*';

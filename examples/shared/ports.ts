@@ -3,9 +3,9 @@
 
 export const DEFAULTS = {
   /** EXCHANGE_PORT: the simulated exchange (HTTP order API and WebSocket feeds). */
-  exchangePort: 9100,
+  exchangePort: 9400,
   /** EXCHANGE_URL: where services find the exchange. */
-  exchangeUrl: 'http://127.0.0.1:9100',
+  exchangeUrl: 'http://127.0.0.1:9400',
   /** MD_METRICS_PORT: market-data metrics (the seed's port). */
   mdMetricsPort: 8080,
   /** MD_ZMQ_ENDPOINT: market-data tick bus (PUB binds, SUB connects). */

@@ -12,6 +12,19 @@ export const COMPONENT_PORTS = Object.freeze({
   postgresExporter: 9187,
 } as const);
 
+/**
+ * One `remote_write` endpoint: Prometheus pushes every sample it scrapes to a long-term store that
+ * speaks the remote-write protocol. Examples of `url`: Thanos Receive
+ * `http://thanos-receive:19291/api/v1/receive`, Grafana Mimir `http://mimir:9009/api/v1/push`,
+ * VictoriaMetrics `http://victoriametrics:8428/api/v1/write`, or a Prometheus started with
+ * `--web.enable-remote-write-receiver` (`http://host:9090/api/v1/write`).
+ */
+export interface RemoteWriteSpec {
+  readonly url: string;
+  /** Names the queue in Prometheus' own `prometheus_remote_storage_*` metrics (`remote_name`). */
+  readonly name?: string;
+}
+
 /** How often a job is scraped: trading services every 5 s, infrastructure every 15 s (seed). */
 export type ScrapeClass = 'trading' | 'infrastructure';
 
@@ -120,6 +133,12 @@ export const monitoringConfig = {
     /** Receiver of the local variant: a test's HTTP server on 127.0.0.1. */
     localWebhookUrl: 'http://127.0.0.1:5001/alerts',
   },
+  /**
+   * Scale-out: remote_write endpoints for long-term storage, rendered as `remote_write` in both
+   * prometheus.yml variants. Off (empty) by default, because the local TSDB (30 days) is enough for one
+   * trading host; add an entry (see {@link RemoteWriteSpec}) and run `npm run monitoring:generate`.
+   */
+  remoteWrite: [] as readonly RemoteWriteSpec[],
   /** Storage limits, passed as flags where Prometheus starts (seed: 30 days, 50 GB). */
   retention: { time: '30d', size: '50GB' },
   /** Filesystems HighDiskUsage ignores: in-memory and read-only image layers never fill a disk. */

@@ -1,5 +1,5 @@
 import { isMap, isSeq } from 'yaml';
-import { jobList, monitoringConfig, type Variant } from './config.js';
+import { jobList, monitoringConfig, type RemoteWriteSpec, type Variant } from './config.js';
 import { renderYaml } from './yaml.js';
 
 const cfg = monitoringConfig;
@@ -25,14 +25,33 @@ export function retentionFlags(): readonly string[] {
   return [`--storage.tsdb.retention.time=${cfg.retention.time}`, `--storage.tsdb.retention.size=${cfg.retention.size}`];
 }
 
+/** Options of {@link prometheusConfig}. */
+export interface PrometheusConfigOptions {
+  /** remote_write endpoints; default `monitoringConfig.remoteWrite` (empty: no `remote_write` key). */
+  readonly remoteWrite?: readonly RemoteWriteSpec[];
+}
+
 /**
- * The Prometheus configuration as plain data: the six jobs, rule files and Alertmanager.
+ * Prometheus' `remote_write` section for some endpoints.
+ *
+ * @param endpoints - the long-term stores
+ * @returns one entry per endpoint, `name` only where given
+ */
+export function remoteWriteSection(endpoints: readonly RemoteWriteSpec[]): { url: string; name?: string }[] {
+  return endpoints.map((e) => (e.name === undefined ? { url: e.url } : { url: e.url, name: e.name }));
+}
+
+/**
+ * The Prometheus configuration as plain data: the six jobs, rule files, Alertmanager and, when
+ * configured, remote_write.
  *
  * @param variant - `compose` (service names of the Docker network) or `local` (all on 127.0.0.1)
+ * @param options - remote_write endpoints
  * @returns the object rendered to YAML
  */
-export function prometheusConfig(variant: Variant): Record<string, unknown> {
+export function prometheusConfig(variant: Variant, options: PrometheusConfigOptions = {}): Record<string, unknown> {
   const infra = cfg.scrape.infrastructure;
+  const remoteWrite = options.remoteWrite ?? cfg.remoteWrite;
   return {
     global: {
       scrape_interval: infra.interval,
@@ -48,6 +67,7 @@ export function prometheusConfig(variant: Variant): Record<string, unknown> {
       metrics_path: '/metrics',
       static_configs: [{ targets: job[variant] }],
     })),
+    ...(remoteWrite.length > 0 ? { remote_write: remoteWriteSection(remoteWrite) } : {}),
   };
 }
 
@@ -55,9 +75,10 @@ export function prometheusConfig(variant: Variant): Record<string, unknown> {
  * prometheus.yml (compose) or generated/prometheus.local.yml (local) as YAML text.
  *
  * @param variant - which addresses to use
+ * @param options - remote_write endpoints
  * @returns the YAML text
  */
-export function renderPrometheusConfig(variant: Variant): string {
+export function renderPrometheusConfig(variant: Variant, options: PrometheusConfigOptions = {}): string {
   const where =
     variant === 'compose'
       ? ' Targets are Docker Compose service names; generated/prometheus.local.yml has the same jobs on 127.0.0.1.'
@@ -68,8 +89,14 @@ export function renderPrometheusConfig(variant: Variant): string {
     ` Retention (${cfg.retention.time}, ${cfg.retention.size}) is set by flags where Prometheus starts:`,
     `   prometheus --config.file=${PROMETHEUS_CONFIG_PATHS[variant].split('/').pop()} --storage.tsdb.path=<data dir> \\`,
     `     ${retentionFlags().join(' ')} --web.enable-lifecycle`,
+    ...((options.remoteWrite ?? cfg.remoteWrite).length === 0
+      ? [
+          ' Scale-out: remote_write to a long-term store (Thanos Receive, Mimir, VictoriaMetrics) is off;',
+          ' list endpoints in monitoringConfig.remoteWrite (monitoring/src/config.ts) and regenerate.',
+        ]
+      : [' Scale-out: remote_write copies every sample to the long-term stores listed at the end.']),
   ].join('\n');
-  return renderYaml(prometheusConfig(variant), header, (doc) => {
+  return renderYaml(prometheusConfig(variant, options), header, (doc) => {
     const jobs = doc.get('scrape_configs', true);
     if (!isSeq(jobs)) return;
     jobList().forEach((job, i) => {

@@ -1,0 +1,346 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { engineDefinitions, gatewayDefinitions, marketDataDefinitions, strategyDefinitions } from '@ttquant/metrics';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import {
+  type RunningService,
+  type ServiceSpec,
+  startService,
+  stopServices,
+} from '../../examples/pipeline/process-tree.js';
+import { freePort } from '../../examples/pipeline/scrape.js';
+import { jobList } from '../src/config.js';
+import { dashboardQueries, substituteVariables } from '../src/dashboards/index.js';
+import { alertGroups } from '../src/rules/index.js';
+import { type StackLayout, type StackPorts, stackLayout } from '../stack/layout.js';
+import { type NativeStack, nativeProcesses, nativeTools, startNativeStack, stopNativeStack } from '../stack/native.js';
+import { isAlive } from '../stack/processes.js';
+import { installHint, missingTools } from '../stack/tools.js';
+
+// The live proof of monitoring/: the example pipeline (four processes) and the native stack
+// (Debian's Prometheus, Alertmanager, node and postgres exporters, a private PostgreSQL, and a second
+// Prometheus as remote-write receiver), all on free 127.0.0.1 ports. Every target is up, each of the
+// 43 metrics and every dashboard panel query returns data, a stopped gateway fires GatewayDown
+// through Alertmanager to this test's webhook and resolves after the restart, and remote_write
+// delivers series to the second Prometheus. Everything is stopped by PID in afterAll.
+
+const missing = missingTools(nativeTools(true));
+// A missing Debian tool fails on CI (a skipped proof must not read as green) and skips locally.
+const describeLive =
+  missing.length === 0
+    ? describe
+    : process.env['CI']
+      ? (title: string, _body: () => void) =>
+          describe(title, () => {
+            it(`requires ${missing.join(', ')}`, () => {
+              throw new Error(
+                `${missing.join(', ')} not installed; on CI the live test must run: ${installHint(missing)}`,
+              );
+            });
+          })
+      : (title: string, body: () => void) =>
+          describe.skip(`${title} (skipped: ${missing.join(', ')} not installed)`, body);
+
+const entry = (path: string): string => fileURLToPath(new URL(`../../examples/${path}`, import.meta.url));
+
+/** Divides a Prometheus duration (`30s`, `1m`, `10m`) by `factor`, never below 1 s. */
+function shorten(duration: string, factor: number): string {
+  const match = /^(\d+)([smh])$/.exec(duration);
+  if (match === null) throw new Error(`unexpected duration ${duration}`);
+  const seconds = Number(match[1]) * { s: 1, m: 60, h: 3600 }[match[2] as 's' | 'm' | 'h'];
+  return `${Math.max(1, Math.round(seconds / factor))}s`;
+}
+
+// Test variant of generated/alerts.yml: the same rule definitions (alertGroups), expressions and
+// thresholds, with every `for` divided by 30 (1m → 2s, 30s → 1s, 10m → 20s), so that GatewayDown
+// fires within seconds of the gateway going down instead of after a minute.
+const FOR_FACTOR = 30;
+const testAlertRules = stringify(
+  {
+    groups: alertGroups.map((group) => ({
+      name: group.name,
+      rules: group.alerts.map((a) => ({ ...a.rule, for: shorten(a.rule.for, FOR_FACTOR) })),
+    })),
+  },
+  { lineWidth: 0 },
+);
+
+interface Notification {
+  readonly status: string;
+  readonly labels: Record<string, string>;
+}
+
+const pipelineLines: string[] = [];
+const services: RunningService[] = [];
+const notifications: Notification[] = [];
+let webhook: Server | undefined;
+let layout: StackLayout | undefined;
+let stack: NativeStack | undefined;
+let ports: StackPorts;
+let gatewaySpec: ServiceSpec;
+
+async function api<T>(base: string, path: string): Promise<T> {
+  const response = await fetch(`${base}${path}`, { signal: AbortSignal.timeout(5_000) });
+  const json = (await response.json()) as { status: string; data: T; error?: string };
+  if (json.status !== 'success') throw new Error(`${path}: ${json.error ?? response.status}`);
+  return json.data;
+}
+
+interface Vector {
+  readonly resultType: string;
+  readonly result: readonly { metric: Record<string, string> }[];
+}
+
+async function resultCount(base: string, expr: string): Promise<number> {
+  const data = await api<Vector>(base, `/api/v1/query?query=${encodeURIComponent(expr)}`);
+  return data.result.length;
+}
+
+/** Retries `probe` until it returns an empty list of failures or the deadline passes; returns the last list. */
+async function until(probe: () => Promise<string[]>, timeoutMs: number): Promise<string[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const failing = await probe().catch((error: Error) => [error.message]);
+    if (failing.length === 0 || Date.now() > deadline) return failing;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
+const context = (): string =>
+  [`pipeline (last lines):`, ...pipelineLines.slice(-15), `notifications: ${JSON.stringify(notifications)}`].join('\n');
+
+describeLive('live: the pipeline scraped by the native stack', () => {
+  beforeAll(async () => {
+    // Webhook receiver for Alertmanager on 127.0.0.1.
+    webhook = createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk: Buffer) => {
+        body += chunk.toString('utf8');
+      });
+      request.on('end', () => {
+        const payload = JSON.parse(body) as { alerts: Notification[] };
+        notifications.push(...payload.alerts.map((a) => ({ status: a.status, labels: a.labels })));
+        response.end();
+      });
+    });
+    await new Promise<void>((resolve) => webhook?.listen(0, '127.0.0.1', resolve));
+    const address = webhook.address();
+    const webhookPort = typeof address === 'object' && address !== null ? address.port : 0;
+
+    const free = await Promise.all(Array.from({ length: 14 }, freePort));
+    const [exchangePort, orderPort, mdZmq, gwZmq, receiverPort] = free.slice(9) as number[];
+    ports = {
+      prometheus: free[0] as number,
+      alertmanager: free[1] as number,
+      nodeExporter: free[2] as number,
+      postgresExporter: free[3] as number,
+      postgres: free[4] as number,
+      grafana: free[5] as number,
+      marketData: free[6] as number,
+      gateway: free[7] as number,
+      strategyEngine: free[8] as number,
+    };
+
+    // The pipeline with the fault knobs of examples/pipeline/pipeline.test.ts, so that every metric
+    // (parse errors, reconnects, DB write errors, retries, rejects, fills) gets series quickly.
+    const common = {
+      LOG_LEVEL: 'warn',
+      METRICS_HOST: '127.0.0.1',
+      EXCHANGE_URL: `http://127.0.0.1:${exchangePort}`,
+      MD_ZMQ_ENDPOINT: `tcp://127.0.0.1:${mdZmq}`,
+      GATEWAY_ZMQ_ENDPOINT: `tcp://127.0.0.1:${gwZmq}`,
+      GATEWAY_URL: `http://127.0.0.1:${orderPort}`,
+    };
+    gatewaySpec = {
+      name: 'gateway',
+      entry: entry('gateway/main.ts'),
+      env: {
+        ...common,
+        GATEWAY_METRICS_PORT: String(ports.gateway),
+        GATEWAY_ORDER_PORT: String(orderPort),
+        RISK_MAX_ORDERS_PER_SEC: '3',
+        RISK_ORDER_BURST: '2',
+        RISK_MAX_POSITION_USD: '1500',
+        GATEWAY_MAX_RETRIES: '2',
+        GATEWAY_RETRY_BASE_MS: '10',
+      },
+      ready: /gateway: metrics at (\S+)\/metrics/,
+    };
+    const specs: ServiceSpec[] = [
+      {
+        name: 'exchange',
+        entry: entry('exchange/main.ts'),
+        env: {
+          ...common,
+          EXCHANGE_PORT: String(exchangePort),
+          EXCHANGE_DROP_EVERY_MS: '3000',
+          EXCHANGE_MALFORMED_FRACTION: '0.03',
+          EXCHANGE_RATE_LIMIT_FRACTION: '0.15',
+          EXCHANGE_ERROR_FRACTION: '0.35',
+          EXCHANGE_LATENCY_SPIKE_FRACTION: '0.01',
+        },
+        ready: /exchange: listening at (\S+)/,
+      },
+      {
+        name: 'market-data',
+        entry: entry('market-data/main.ts'),
+        env: {
+          ...common,
+          MD_METRICS_PORT: String(ports.marketData),
+          DB_FAULT_AT_MS: '2000',
+          DB_FAULT_FOR_MS: '2500',
+          DB_FLUSH_MS: '100',
+        },
+        ready: /market-data: metrics at (\S+)\/metrics/,
+      },
+      gatewaySpec,
+      {
+        name: 'strategy-engine',
+        entry: entry('strategy-engine/main.ts'),
+        env: {
+          ...common,
+          ENGINE_METRICS_PORT: String(ports.strategyEngine),
+          ENGINE_ORDER_COOLDOWN_MS: '100',
+          ENGINE_REJECT_COOLDOWN_MS: '200',
+          ENGINE_SHARPE_PERIOD_MS: '1000',
+          ENGINE_SHARPE_PERIODS_PER_YEAR: '252',
+          ENGINE_MA_FAST: '3',
+          ENGINE_MA_SLOW: '8',
+          ENGINE_MR_WINDOW: '10',
+          ENGINE_MR_ENTRY_Z: '1',
+        },
+        ready: /strategy-engine: metrics at (\S+)\/metrics/,
+      },
+    ];
+    const onLine = (name: string, line: string): void => {
+      pipelineLines.push(`[${name}] ${line}`);
+    };
+    for (const spec of specs) services.push(await startService(spec, { onLine }));
+
+    // The stack through the runner's library (not the CLI), scraping every second.
+    layout = stackLayout(mkdtempSync(join(tmpdir(), 'ttquant-live-')));
+    stack = await startNativeStack({
+      layout,
+      ports,
+      scrapeInterval: '1s',
+      evaluationInterval: '1s',
+      receiverPort,
+      alertRules: testAlertRules,
+      webhookUrl: `http://127.0.0.1:${webhookPort}/alerts`,
+    });
+  }, 90_000);
+
+  afterAll(async () => {
+    const errors: unknown[] = [];
+    const attempt = async (what: () => Promise<unknown>): Promise<void> => {
+      await what().catch((error: unknown) => {
+        errors.push(error);
+      });
+    };
+    await attempt(() => stopServices([...services].reverse(), 5_000));
+    if (layout !== undefined) {
+      const l = layout;
+      const pids = nativeProcesses(l).flatMap((p) => (p.pid === undefined ? [] : [p.pid]));
+      await attempt(() => stopNativeStack(l));
+      for (const pid of pids) if (isAlive(pid)) errors.push(new Error(`pid ${pid} still runs after stop`));
+      rmSync(l.root, { recursive: true, force: true });
+    }
+    await attempt(() => new Promise((resolve) => webhook?.close(resolve) ?? resolve(undefined)));
+    if (errors.length > 0) throw new AggregateError(errors, 'cleanup failed');
+  }, 60_000);
+
+  it('has every target up: the pipeline, node-exporter, postgres-exporter and Prometheus itself', async () => {
+    const want = jobList().map((job) => job.name);
+    const failing = await until(async () => {
+      const data = await api<{
+        activeTargets: { labels: Record<string, string>; health: string; lastError: string }[];
+      }>(stack?.prometheusUrl ?? '', '/api/v1/targets?state=active');
+      const byJob = new Map(data.activeTargets.map((t) => [t.labels['job'] ?? '', t]));
+      return want.flatMap((job) => {
+        const t = byJob.get(job);
+        if (t === undefined) return [`${job}: no target`];
+        return t.health === 'up' ? [] : [`${job}: ${t.health} ${t.lastError}`];
+      });
+    }, 20_000);
+    expect(failing, context()).toEqual([]);
+  }, 30_000);
+
+  it('answers a query for each of the 43 catalog metrics', async () => {
+    const defs = [marketDataDefinitions, gatewayDefinitions, strategyDefinitions, engineDefinitions].flatMap((c) =>
+      Object.values(c),
+    );
+    expect(defs).toHaveLength(43);
+    const failing = await until(async () => {
+      const out: string[] = [];
+      for (const def of defs) {
+        const expr = def.kind === 'histogram' ? `${def.name}_count` : def.name;
+        if ((await resultCount(stack?.prometheusUrl ?? '', expr)) === 0) out.push(expr);
+      }
+      return out;
+    }, 45_000);
+    expect(failing, `metrics with no series:\n${failing.join('\n')}\n${context()}`).toEqual([]);
+  }, 60_000);
+
+  it('returns data for every dashboard panel query (variables substituted)', async () => {
+    const queries = dashboardQueries();
+    expect(queries.length).toBeGreaterThanOrEqual(34);
+    const failing = await until(async () => {
+      const out: string[] = [];
+      for (const q of queries) {
+        const expr = substituteVariables(q.expr);
+        if ((await resultCount(stack?.prometheusUrl ?? '', expr)) === 0) {
+          out.push(`#${q.panelId} ${q.panelTitle} (${q.refId}): ${expr}`);
+        }
+      }
+      return out;
+    }, 30_000);
+    expect(failing, `panel queries with no data:\n${failing.join('\n')}`).toEqual([]);
+  }, 45_000);
+
+  it('delivers series by remote_write to a second Prometheus (the long-term store stand-in)', async () => {
+    const name = marketDataDefinitions.received.name;
+    const failing = await until(async () => {
+      const n = await resultCount(stack?.receiverUrl ?? '', `${name}{job="market-data"}`);
+      return n > 0 ? [] : [`${name} not in the receiver yet`];
+    }, 30_000);
+    expect(failing).toEqual([]);
+    // The receiver scrapes nothing itself: what it holds came through remote_write.
+    expect(await resultCount(stack?.receiverUrl ?? '', 'up')).toBeGreaterThan(0);
+    expect(await resultCount(stack?.receiverUrl ?? '', 'up{job="prometheus",instance=~".+"}')).toBeGreaterThan(0);
+  }, 40_000);
+
+  it('fires GatewayDown through Alertmanager to the webhook when the gateway stops, and resolves it after a restart', async () => {
+    const gatewayDown = (status: string) => (n: Notification) =>
+      n.labels['alertname'] === 'GatewayDown' && n.status === status;
+    expect(notifications.filter(gatewayDown('firing')), 'no GatewayDown before the fault').toEqual([]);
+
+    const index = services.findIndex((s) => s.spec.name === 'gateway');
+    const gateway = services[index] as RunningService;
+    const [stopped] = await stopServices([gateway], 5_000);
+    expect(stopped?.code, 'gateway exits cleanly on SIGTERM').toBe(0);
+
+    const fired = await until(async () => (notifications.some(gatewayDown('firing')) ? [] : ['not fired']), 30_000);
+    expect(fired, context()).toEqual([]);
+    const alert = notifications.find(gatewayDown('firing'));
+    expect(alert?.labels).toMatchObject({
+      severity: 'critical',
+      job: 'gateway',
+      instance: `127.0.0.1:${ports.gateway}`,
+    });
+
+    services[index] = await startService(gatewaySpec, {
+      onLine: (name, line) => {
+        pipelineLines.push(`[${name}] ${line}`);
+      },
+    });
+    const resolved = await until(
+      async () => (notifications.some(gatewayDown('resolved')) ? [] : ['not resolved']),
+      30_000,
+    );
+    expect(resolved, context()).toEqual([]);
+  }, 75_000);
+});
