@@ -1,11 +1,9 @@
-import { fileURLToPath } from 'node:url';
-import { type RunningService, type ServiceSpec, startService, stopServices } from './process-tree.js';
+import { type RunningService, startService, stopServices } from './process-tree.js';
+import { pipelineSpecs } from './specs.js';
 
 // `npm run demo`: the simulated exchange and the three services as one process tree on the seed's
 // ports. Every service reads its own environment (examples/README.md); this file only orders the
 // start, prints where to look, and stops everything on Ctrl-C or SIGTERM.
-
-const entry = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
 
 // Demo settings, so every metric moves within a minute: mild faults on the exchange (a dropped feed
 // every 30 s, a few malformed messages, some 429 and 503 answers), a 3-second database outage
@@ -42,22 +40,7 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void shutdown('SIGINT', 0));
   process.on('SIGTERM', () => void shutdown('SIGTERM', 0));
 
-  const specs: ServiceSpec[] = [
-    { name: 'exchange', entry: entry('../exchange/main.ts'), env: {}, ready: /exchange: listening at (\S+)/ },
-    {
-      name: 'market-data',
-      entry: entry('../market-data/main.ts'),
-      env: {},
-      ready: /market-data: metrics at (\S+)\/metrics/,
-    },
-    { name: 'gateway', entry: entry('../gateway/main.ts'), env: {}, ready: /gateway: metrics at (\S+)\/metrics/ },
-    {
-      name: 'strategy-engine',
-      entry: entry('../strategy-engine/main.ts'),
-      env: {},
-      ready: /strategy-engine: metrics at (\S+)\/metrics/,
-    },
-  ];
+  const specs = pipelineSpecs();
   try {
     for (const spec of specs) {
       const service = await startService(spec, onLine === undefined ? {} : { onLine });

@@ -1,14 +1,13 @@
 import { once } from 'node:events';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningService, type ServiceSpec, startService } from './process-tree.js';
-import { freePort, parseSamples, type Sample, series, total } from './scrape.js';
+import { type RunningService, startService } from './process-tree.js';
+import { parseSamples, type Sample, series, total } from './scrape.js';
+import { ALL_FAULTS, freePipelinePorts, pipelineSpecs, SERVICE_NAMES, type ServiceName } from './specs.js';
 
 // The whole pipeline as separate processes (exchange, market data, gateway, strategy engine) with
 // every fault knob on, on free ports. Asserts that each of the 43 metrics moved for its reason, that
 // no tick is lost silently across a database outage, and that SIGTERM stops every process cleanly.
 
-const entry = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
 const lines: string[] = [];
 const services: RunningService[] = [];
 const urls: Record<string, string> = {};
@@ -29,83 +28,20 @@ function alive(pid: number | undefined): boolean {
 }
 
 beforeAll(async () => {
-  const [exchangePort, mdPort, gwPort, orderPort, enginePort, mdZmq, gwZmq] = await Promise.all(
-    Array.from({ length: 7 }, freePort),
-  );
-  const common = {
-    LOG_LEVEL: 'warn',
-    METRICS_HOST: '127.0.0.1',
-    EXCHANGE_URL: `http://127.0.0.1:${exchangePort}`,
-    MD_ZMQ_ENDPOINT: `tcp://127.0.0.1:${mdZmq}`,
-    GATEWAY_ZMQ_ENDPOINT: `tcp://127.0.0.1:${gwZmq}`,
-    GATEWAY_URL: `http://127.0.0.1:${orderPort}`,
-  };
-  const specs: ServiceSpec[] = [
-    {
-      name: 'exchange',
-      entry: entry('../exchange/main.ts'),
-      env: {
-        ...common,
-        EXCHANGE_PORT: String(exchangePort),
-        EXCHANGE_DROP_EVERY_MS: '3000',
-        EXCHANGE_MALFORMED_FRACTION: '0.03',
-        EXCHANGE_RATE_LIMIT_FRACTION: '0.15',
-        EXCHANGE_ERROR_FRACTION: '0.35',
-        EXCHANGE_LATENCY_SPIKE_FRACTION: '0.01',
-      },
-      ready: /exchange: listening at (\S+)/,
-    },
-    {
-      name: 'market-data',
-      entry: entry('../market-data/main.ts'),
-      env: {
-        ...common,
-        MD_METRICS_PORT: String(mdPort),
-        DB_FAULT_AT_MS: '2000',
-        DB_FAULT_FOR_MS: '2500',
-        DB_FLUSH_MS: '100',
-      },
-      ready: /market-data: metrics at (\S+)\/metrics/,
-    },
-    {
-      name: 'gateway',
-      entry: entry('../gateway/main.ts'),
-      env: {
-        ...common,
-        GATEWAY_METRICS_PORT: String(gwPort),
-        GATEWAY_ORDER_PORT: String(orderPort),
-        RISK_MAX_ORDERS_PER_SEC: '3',
-        RISK_ORDER_BURST: '2',
-        RISK_MAX_POSITION_USD: '1500',
-        GATEWAY_MAX_RETRIES: '2',
-        GATEWAY_RETRY_BASE_MS: '10',
-      },
-      ready: /gateway: metrics at (\S+)\/metrics/,
-    },
-    {
-      name: 'strategy-engine',
-      entry: entry('../strategy-engine/main.ts'),
-      env: {
-        ...common,
-        ENGINE_METRICS_PORT: String(enginePort),
-        ENGINE_ORDER_COOLDOWN_MS: '100',
-        ENGINE_REJECT_COOLDOWN_MS: '200',
-        ENGINE_SHARPE_PERIOD_MS: '1000',
-        ENGINE_SHARPE_PERIODS_PER_YEAR: '252',
-        ENGINE_MA_FAST: '3',
-        ENGINE_MA_SLOW: '8',
-        ENGINE_MR_WINDOW: '10',
-        ENGINE_MR_ENTRY_Z: '1',
-      },
-      ready: /strategy-engine: metrics at (\S+)\/metrics/,
-    },
-  ];
+  const specs = pipelineSpecs(await freePipelinePorts(), withLogLevel(ALL_FAULTS));
   for (const spec of specs) {
     const service = await startService(spec, { onLine: (name, line) => lines.push(`[${name}] ${line}`) });
     services.push(service);
     urls[spec.name] = service.url;
   }
 }, 60_000);
+
+/** The fault settings with warn-level logs, so the test output stays readable. */
+function withLogLevel(env: typeof ALL_FAULTS): Record<ServiceName, Record<string, string>> {
+  const out = {} as Record<ServiceName, Record<string, string>>;
+  for (const name of SERVICE_NAMES) out[name] = { ...env[name], LOG_LEVEL: 'warn' };
+  return out;
+}
 
 afterAll(() => {
   for (const { child } of services) if (alive(child.pid) && child.exitCode === null) child.kill('SIGKILL');

@@ -2,7 +2,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { engineDefinitions, gatewayDefinitions, marketDataDefinitions, strategyDefinitions } from '@ttquant/metrics';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
@@ -13,6 +12,7 @@ import {
   stopServices,
 } from '../../examples/pipeline/process-tree.js';
 import { freePort } from '../../examples/pipeline/scrape.js';
+import { ALL_FAULTS, freePipelinePorts, pipelineSpecs } from '../../examples/pipeline/specs.js';
 import { jobList } from '../src/config.js';
 import { dashboardQueries, substituteVariables } from '../src/dashboards/index.js';
 import { alertGroups } from '../src/rules/index.js';
@@ -44,8 +44,6 @@ const describeLive =
           })
       : (title: string, body: () => void) =>
           describe.skip(`${title} (skipped: ${missing.join(', ')} not installed)`, body);
-
-const entry = (path: string): string => fileURLToPath(new URL(`../../examples/${path}`, import.meta.url));
 
 /** Divides a Prometheus duration (`30s`, `1m`, `10m`) by `factor`, never below 1 s. */
 function shorten(duration: string, factor: number): string {
@@ -131,8 +129,8 @@ describeLive('live: the pipeline scraped by the native stack', () => {
     const address = webhook.address();
     const webhookPort = typeof address === 'object' && address !== null ? address.port : 0;
 
-    const free = await Promise.all(Array.from({ length: 14 }, freePort));
-    const [exchangePort, orderPort, mdZmq, gwZmq, receiverPort] = free.slice(9) as number[];
+    const free = await Promise.all(Array.from({ length: 10 }, freePort));
+    const receiverPort = free[9] as number;
     ports = {
       prometheus: free[0] as number,
       alertmanager: free[1] as number,
@@ -147,75 +145,20 @@ describeLive('live: the pipeline scraped by the native stack', () => {
 
     // The pipeline with the fault knobs of examples/pipeline/pipeline.test.ts, so that every metric
     // (parse errors, reconnects, DB write errors, retries, rejects, fills) gets series quickly.
-    const common = {
-      LOG_LEVEL: 'warn',
-      METRICS_HOST: '127.0.0.1',
-      EXCHANGE_URL: `http://127.0.0.1:${exchangePort}`,
-      MD_ZMQ_ENDPOINT: `tcp://127.0.0.1:${mdZmq}`,
-      GATEWAY_ZMQ_ENDPOINT: `tcp://127.0.0.1:${gwZmq}`,
-      GATEWAY_URL: `http://127.0.0.1:${orderPort}`,
+    const pipelinePorts = {
+      ...(await freePipelinePorts()),
+      marketData: ports.marketData,
+      gateway: ports.gateway,
+      strategyEngine: ports.strategyEngine,
     };
-    gatewaySpec = {
-      name: 'gateway',
-      entry: entry('gateway/main.ts'),
-      env: {
-        ...common,
-        GATEWAY_METRICS_PORT: String(ports.gateway),
-        GATEWAY_ORDER_PORT: String(orderPort),
-        RISK_MAX_ORDERS_PER_SEC: '3',
-        RISK_ORDER_BURST: '2',
-        RISK_MAX_POSITION_USD: '1500',
-        GATEWAY_MAX_RETRIES: '2',
-        GATEWAY_RETRY_BASE_MS: '10',
-      },
-      ready: /gateway: metrics at (\S+)\/metrics/,
-    };
-    const specs: ServiceSpec[] = [
-      {
-        name: 'exchange',
-        entry: entry('exchange/main.ts'),
-        env: {
-          ...common,
-          EXCHANGE_PORT: String(exchangePort),
-          EXCHANGE_DROP_EVERY_MS: '3000',
-          EXCHANGE_MALFORMED_FRACTION: '0.03',
-          EXCHANGE_RATE_LIMIT_FRACTION: '0.15',
-          EXCHANGE_ERROR_FRACTION: '0.35',
-          EXCHANGE_LATENCY_SPIKE_FRACTION: '0.01',
-        },
-        ready: /exchange: listening at (\S+)/,
-      },
-      {
-        name: 'market-data',
-        entry: entry('market-data/main.ts'),
-        env: {
-          ...common,
-          MD_METRICS_PORT: String(ports.marketData),
-          DB_FAULT_AT_MS: '2000',
-          DB_FAULT_FOR_MS: '2500',
-          DB_FLUSH_MS: '100',
-        },
-        ready: /market-data: metrics at (\S+)\/metrics/,
-      },
-      gatewaySpec,
-      {
-        name: 'strategy-engine',
-        entry: entry('strategy-engine/main.ts'),
-        env: {
-          ...common,
-          ENGINE_METRICS_PORT: String(ports.strategyEngine),
-          ENGINE_ORDER_COOLDOWN_MS: '100',
-          ENGINE_REJECT_COOLDOWN_MS: '200',
-          ENGINE_SHARPE_PERIOD_MS: '1000',
-          ENGINE_SHARPE_PERIODS_PER_YEAR: '252',
-          ENGINE_MA_FAST: '3',
-          ENGINE_MA_SLOW: '8',
-          ENGINE_MR_WINDOW: '10',
-          ENGINE_MR_ENTRY_Z: '1',
-        },
-        ready: /strategy-engine: metrics at (\S+)\/metrics/,
-      },
-    ];
+    const quiet = { LOG_LEVEL: 'warn' };
+    const specs = pipelineSpecs(pipelinePorts, {
+      exchange: { ...ALL_FAULTS.exchange, ...quiet },
+      'market-data': { ...ALL_FAULTS['market-data'], ...quiet },
+      gateway: { ...ALL_FAULTS.gateway, ...quiet },
+      'strategy-engine': { ...ALL_FAULTS['strategy-engine'], ...quiet },
+    });
+    gatewaySpec = specs[2] as ServiceSpec;
     const onLine = (name: string, line: string): void => {
       pipelineLines.push(`[${name}] ${line}`);
     };
