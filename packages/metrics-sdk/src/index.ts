@@ -69,6 +69,7 @@ export { CatalogMetricProducer, SCOPE_NAME, SCOPE_VERSION } from './otel/produce
 export { createProcessMetricsRegistry, OMITTED_PROCESS_METRICS, registerCatalogs } from './prom-client/interop.js';
 export type { LintFinding, ReferenceCatalog, ReferenceOptions } from './reference/markdown.js';
 export { defaultReferenceCatalogs, lintFindings, renderMetricReference } from './reference/markdown.js';
+export type { MetricsAuth } from './server/auth.js';
 export type { MetricsServer, MetricsServerAddress, MetricsServerOptions } from './server/metrics-server.js';
 export {
   createMetricsServer,

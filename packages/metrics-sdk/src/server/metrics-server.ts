@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import { type MetricSource, PROMETHEUS_CONTENT_TYPE, PrometheusWriter } from '../exposition/prometheus-text.js';
 import { createProcessMetricsRegistry } from '../prom-client/interop.js';
+import { authorizationCheck, challenge, type MetricsAuth } from './auth.js';
 
 /**
  * Default metrics port of each TTQuant service, as existing Prometheus scrape configs expect them:
@@ -43,6 +44,12 @@ export interface MetricsServerOptions {
    * and `OMITTED_PROCESS_METRICS`); default `true`.
    */
   readonly processMetrics?: boolean;
+  /**
+   * Require credentials on `/metrics` (a bearer token or basic auth); without them or with wrong
+   * ones the answer is 401 with no metric data. `/health` stays open for liveness probes and shows
+   * no metric data. Default: no auth (the server listens on 127.0.0.1 unless told otherwise).
+   */
+  readonly auth?: MetricsAuth;
   /** Wall clock in ms since the epoch, for `/health`'s uptime; default `Date.now`. */
   readonly now?: () => number;
   /**
@@ -111,6 +118,8 @@ export function createMetricsServer(options: MetricsServerOptions): MetricsServe
   const onError = options.onError ?? warnServerError;
   const writer = new PrometheusWriter(options.sources);
   const processRegistry = options.processMetrics === false ? undefined : createProcessMetricsRegistry();
+  const auth = options.auth;
+  const authorized = auth === undefined ? undefined : authorizationCheck(auth);
 
   const server = createServer((request, response) => {
     handle(request, response).catch(() => response.destroy());
@@ -130,6 +139,10 @@ export function createMetricsServer(options: MetricsServerOptions): MetricsServe
     if (path === '/health') {
       const body = JSON.stringify({ status: 'ok', service, uptime_seconds: (now() - startedAt) / 1000 });
       return send(response, 200, JSON_CONTENT_TYPE, body, head);
+    }
+    if (auth !== undefined && authorized !== undefined && !authorized(request.headers.authorization)) {
+      response.setHeader('WWW-Authenticate', challenge(auth));
+      return send(response, 401, TEXT_CONTENT_TYPE, 'Unauthorized\n', head);
     }
     let body: Buffer;
     try {
