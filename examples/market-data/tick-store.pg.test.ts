@@ -1,12 +1,13 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chownSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MarketDataMetrics, throwOnInvalidValue } from '@ttquant/metrics';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { postgresBinDir, postgresUser } from '../../monitoring/stack/tools.js';
 import { createLogger } from '../shared/logger.js';
 import { openDatabase } from './database.js';
 import { waitFor } from './test-helpers.js';
@@ -17,26 +18,9 @@ import { TickStore } from './tick-store.js';
 // while ticks arrive, then started again. Runs where PostgreSQL's binaries are installed (Debian's
 // postgresql package: /usr/lib/postgresql/<v>/bin); elsewhere this file reports itself as skipped.
 
-function findBin(): string | undefined {
-  const root = '/usr/lib/postgresql';
-  const versions = existsSync(root) ? readdirSync(root).sort().reverse() : [];
-  for (const v of versions) if (existsSync(join(root, v, 'bin', 'postgres'))) return join(root, v, 'bin');
-  return undefined;
-}
-
-const bin = findBin();
+const bin = postgresBinDir();
 // initdb and postgres refuse to run as root: as root, run them as the `postgres` user.
-const asUser = ((): { uid: number; gid: number } | undefined => {
-  if (process.getuid?.() !== 0) return undefined;
-  try {
-    return {
-      uid: Number(execFileSync('id', ['-u', 'postgres']).toString().trim()),
-      gid: Number(execFileSync('id', ['-g', 'postgres']).toString().trim()),
-    };
-  } catch {
-    return undefined;
-  }
-})();
+const asUser = postgresUser();
 const available = bin !== undefined && (process.getuid?.() !== 0 || asUser !== undefined);
 
 const logger = createLogger('tick-store-pg-test', { LOG_LEVEL: process.env.TEST_LOG ?? 'silent' });

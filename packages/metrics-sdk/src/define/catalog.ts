@@ -97,8 +97,11 @@ export function catalog<const D extends CatalogDefs>(defs: D): CatalogClass<D> {
 
     constructor(options: CatalogOptions<D> = {}) {
       const budgets = (options.budgets ?? {}) as Record<string, Record<string, number> | undefined>;
-      const overrideIssues = validateDefinitions(frozen, budgets);
-      if (overrideIssues.length > 0) throw new MetricDefinitionError(overrideIssues);
+      // The declarations were validated by catalog(); only overrides can add issues here.
+      if (options.budgets !== undefined) {
+        const overrideIssues = validateDefinitions(frozen, budgets);
+        if (overrideIssues.length > 0) throw new MetricDefinitionError(overrideIssues);
+      }
       const onInvalidValue = options.onInvalidValue ?? warnOncePerMetric();
       const now = options.now ?? Date.now;
       const families: MetricFamily<unknown>[] = [];

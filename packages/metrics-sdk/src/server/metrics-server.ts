@@ -193,10 +193,11 @@ export function createMetricsServer(options: MetricsServerOptions): MetricsServe
 }
 
 async function renderMetrics(writer: PrometheusWriter, processRegistry: Registry | undefined): Promise<Buffer> {
-  // Copy: the writer reuses its buffer, and another scrape may render while this one awaits prom-client.
-  const catalogs = Buffer.from(writer.render());
-  if (processRegistry === undefined) return catalogs;
-  const processText = await processRegistry.metrics();
+  // Await prom-client first, then render and copy in one synchronous step: the writer reuses its
+  // buffer, so nothing may await between render() and the copy (one copy per scrape, not two).
+  const processText = processRegistry === undefined ? '' : await processRegistry.metrics();
+  const catalogs = writer.render();
+  if (processText === '') return Buffer.from(catalogs);
   return Buffer.concat([catalogs, Buffer.from(processText, 'utf8')]);
 }
 
