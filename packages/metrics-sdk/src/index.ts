@@ -1,5 +1,6 @@
 // Public API of @ttquant/metrics. Re-exports only: importing this module has no side effects.
 
+export { DROPPED_VALUES_METRIC, OVERFLOW_RECORDS_METRIC } from './accounting/record-accounting.js';
 export { DrawdownTracker } from './analytics/drawdown.js';
 export type { Fill, FillSide } from './analytics/fill.js';
 export { LedgerInputError } from './analytics/input-error.js';
@@ -55,17 +56,19 @@ export type {
   NonFinitePolicy,
 } from './define/metric.js';
 export { counter, gauge, histogram } from './define/metric.js';
-export { OVERFLOW_VALUE } from './define/naming.js';
+export { OVERFLOW_ATTRIBUTE, OVERFLOW_LABEL } from './define/naming.js';
 export { MAX_SERIES_CAPACITY, validateDefinitions } from './define/validate.js';
 export { formatNumber } from './exposition/byte-writer.js';
 export { escapeHelp, escapeLabelValue } from './exposition/escape.js';
-export type { MetricSource } from './exposition/prometheus-text.js';
+export type { PrometheusWriterOptions } from './exposition/prometheus-text.js';
 export { PROMETHEUS_CONTENT_TYPE, PrometheusWriter } from './exposition/prometheus-text.js';
+export type { MetricSource } from './exposition/sources.js';
 
 export type { CreateMeterProviderOptions, MetricReaderFactory } from './otel/meter-provider.js';
 export { createMeterProvider } from './otel/meter-provider.js';
 export type { CatalogMetricProducerOptions, UnitPolicy } from './otel/producer.js';
 export { CatalogMetricProducer, SCOPE_NAME, SCOPE_VERSION } from './otel/producer.js';
+export type { RegisterCatalogsOptions } from './prom-client/interop.js';
 export { createProcessMetricsRegistry, OMITTED_PROCESS_METRICS, registerCatalogs } from './prom-client/interop.js';
 export type { LintFinding, ReferenceCatalog, ReferenceOptions } from './reference/markdown.js';
 export { defaultReferenceCatalogs, lintFindings, renderMetricReference } from './reference/markdown.js';
@@ -73,12 +76,19 @@ export type { MetricsAuth } from './server/auth.js';
 export type { MetricsServer, MetricsServerAddress, MetricsServerOptions } from './server/metrics-server.js';
 export {
   createMetricsServer,
+  DEFAULT_MAX_CONNECTIONS,
   DEFAULT_METRICS_PORT,
   defaultMetricsPort,
   SERVICE_PORTS,
 } from './server/metrics-server.js';
+export type { MetricsServerTimeouts } from './server/timeouts.js';
+export { DEFAULT_TIMEOUTS } from './server/timeouts.js';
+export type { MetricsServerTls } from './server/tls.js';
+export { MetricsServerConfigError } from './server/tls.js';
 export type { BindArgs } from './storage/families.js';
 export { CounterFamily, GaugeFamily, HistogramFamily, MetricFamily } from './storage/families.js';
 export { CounterHandle, EmittingGaugeHandle, GaugeHandle, HistogramHandle } from './storage/handles.js';
 export type { FamilyStats, InvalidValueEvent, InvalidValueHook, InvalidValueReason } from './storage/invalid.js';
 export { throwOnInvalidValue, warnOncePerMetric } from './storage/invalid.js';
+export type { OverflowEvent, OverflowHook } from './storage/overflow.js';
+export { warnOnFirstOverflow } from './storage/overflow.js';

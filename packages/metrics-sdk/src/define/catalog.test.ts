@@ -64,13 +64,13 @@ describe('catalog()', () => {
       big.price.set({ symbol }, 1);
     }
     expect(small.price.overflowed).toBe(3);
-    expect(small.price.seriesCount).toBe(3); // A, B and __overflow__
+    expect(small.price.seriesCount).toBe(3); // A, B and the overflow series
     expect(big.price.overflowed).toBe(0);
     expect(big.price.seriesCount).toBe(5);
     big.price.set({ symbol: 'F' }, 1);
     expect(big.price.overflowed).toBe(1);
     // The override applies to that metric only.
-    expect(big.orders['~store'].layout.capacity).toBe(2 * 3);
+    expect(big.orders['~store'].layout.capacity).toBe(2 * 2 + 1);
     expect(big.price['~store'].layout.capacity).toBe(6);
   });
 

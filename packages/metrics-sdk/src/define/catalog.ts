@@ -1,6 +1,7 @@
 import type { CounterFamily, GaugeFamily, HistogramFamily, MetricFamily } from '../storage/families.js';
 import { CounterFamily as Counter, GaugeFamily as Gauge, HistogramFamily as Histogram } from '../storage/families.js';
 import { type InvalidValueHook, warnOncePerMetric } from '../storage/invalid.js';
+import { type OverflowHook, warnOnFirstOverflow } from '../storage/overflow.js';
 import { MetricDefinitionError } from './errors.js';
 import type { OpenDomain } from './labels.js';
 import type { InferLabels, MetricDef } from './metric.js';
@@ -31,13 +32,21 @@ type OpenLabelsOf<M> =
 
 /** Options for a catalog instance. */
 export interface CatalogOptions<D extends CatalogDefs = CatalogDefs> {
-  /** Override open-label budgets at start-up: catalog key → label → budget. */
+  /**
+   * Override open-label budgets at start-up: catalog key → label → budget. Past a budget, new label
+   * sets of that metric are recorded in its one overflow series, `otel_metric_overflow="true"`.
+   */
   readonly budgets?: { readonly [K in keyof D]?: { readonly [L in OpenLabelsOf<D[K]>]?: number } };
   /**
    * Called for each dropped value (negative or non-finite). Default: one process warning per metric.
    * Tests pass `throwOnInvalidValue` to stay strict.
    */
   readonly onInvalidValue?: InvalidValueHook;
+  /**
+   * Called for each record folded into an overflow series because a budget was full. Default: one
+   * process warning per metric; every folded record is counted either way.
+   */
+  readonly onOverflow?: OverflowHook;
   /** Wall clock, ms since the epoch; read when a series is first created. Default `Date.now`. */
   readonly now?: () => number;
 }
@@ -103,11 +112,12 @@ export function catalog<const D extends CatalogDefs>(defs: D): CatalogClass<D> {
         if (overrideIssues.length > 0) throw new MetricDefinitionError(overrideIssues);
       }
       const onInvalidValue = options.onInvalidValue ?? warnOncePerMetric();
+      const onOverflow = options.onOverflow ?? warnOnFirstOverflow();
       const now = options.now ?? Date.now;
       const families: MetricFamily<unknown>[] = [];
       for (const key of keys) {
         const def = frozen[key] as MetricDef;
-        const familyOptions = { budgets: budgets[key], onInvalidValue, now };
+        const familyOptions = { budgets: budgets[key], onInvalidValue, onOverflow, now };
         const family =
           def.kind === 'counter'
             ? new Counter<unknown>(def, familyOptions)

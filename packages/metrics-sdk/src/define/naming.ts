@@ -5,16 +5,24 @@ export const METRIC_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 export const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
 /**
- * Label names a catalog may not declare: `le` and `quantile` are written by the exposition itself,
- * and names starting with `__` are reserved for Prometheus internals.
+ * The label of the one series per metric that holds records past its cardinality budget, labelled
+ * `otel_metric_overflow="true"` and nothing else: OpenTelemetry's convention, so the series reads
+ * the same through the Prometheus writer and through any OTel exporter.
  */
-export const RESERVED_LABELS: ReadonlySet<string> = new Set(['le', 'quantile']);
+export const OVERFLOW_LABEL = 'otel_metric_overflow';
+
+/** The OpenTelemetry attribute of the overflow series (`otel.metric.overflow: true`). */
+export const OVERFLOW_ATTRIBUTE = 'otel.metric.overflow';
+
+/**
+ * Label names a catalog may not declare: `le` and `quantile` are written by the exposition itself,
+ * `otel_metric_overflow` marks the overflow series, and names starting with `__` are reserved for
+ * Prometheus internals.
+ */
+export const RESERVED_LABELS: ReadonlySet<string> = new Set(['le', 'quantile', OVERFLOW_LABEL]);
 
 /** Suffixes Prometheus appends to histogram series; a metric name must not collide with them. */
 export const HISTOGRAM_SUFFIXES = ['_bucket', '_sum', '_count'] as const;
-
-/** Label value written for records folded into the overflow slot of an open label. */
-export const OVERFLOW_VALUE = '__overflow__';
 
 /** Returns a reason when `name` is not usable as a label name, else `undefined`. */
 export function labelNameProblem(name: string): string | undefined {

@@ -105,20 +105,18 @@ describe('catalog() definition errors', () => {
   });
 
   it('rejects a capacity over MAX_SERIES_CAPACITY and accepts one at the limit', () => {
-    // 1001 × 1000 slots: two open labels (budget + 1 overflow slot each).
+    // 1000 × 1000 slots plus the overflow slot.
     const issues = issuesOf(() =>
-      catalog({ m: gauge('m', 'h', { a: open({ budget: 1000 }), b: open({ budget: 999 }) }) }),
+      catalog({ m: gauge('m', 'h', { a: open({ budget: 1000 }), b: open({ budget: 1000 }) }) }),
     );
     expect(issues).toEqual([
       {
         path: 'm.labels',
-        message: `declares 1001000 series slots, over the limit of ${MAX_SERIES_CAPACITY}; lower a budget`,
+        message: `declares 1000001 series slots, over the limit of ${MAX_SERIES_CAPACITY}; lower a budget`,
       },
     ]);
-    // 1000 × 1000 exactly.
-    expect(validateDefinitions({ m: gauge('m', 'h', { a: open({ budget: 999 }), b: open({ budget: 999 }) }) })).toEqual(
-      [],
-    );
+    // 999,999 values plus the overflow slot: exactly the limit.
+    expect(validateDefinitions({ m: gauge('m', 'h', { a: open({ budget: 999_999 }) }) })).toEqual([]);
   });
 
   it('rejects a budget override that names no open label, at construction', () => {

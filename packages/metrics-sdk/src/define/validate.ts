@@ -56,6 +56,7 @@ export function validateDefinitions(
     if (typeof def.help !== 'string' || def.help.trim() === '')
       add(`${key}.help`, 'help text must be a non-empty string');
     let capacity = 1;
+    let hasOpen = false;
     const overrides = budgets[key] ?? {};
     for (const [label, domain] of Object.entries(def.labels ?? {})) {
       const path = `${key}.labels.${label}`;
@@ -70,7 +71,8 @@ export function validateDefinitions(
         const budget = overrides[label] ?? domain.budget;
         if (!Number.isInteger(budget) || budget < 1)
           add(path, `budget must be a positive integer, got ${String(budget)}`);
-        capacity *= Math.max(budget, 1) + 1;
+        capacity *= Math.max(budget, 1);
+        hasOpen = true;
       } else {
         add(path, 'label domain must be closed(...) or open({ budget })');
       }
@@ -78,6 +80,8 @@ export function validateDefinitions(
     for (const label of Object.keys(overrides)) {
       if (def.labels?.[label]?.kind !== 'open') add(`${key}.labels.${label}`, 'budget override names no open label');
     }
+    // One more slot for the overflow series.
+    if (hasOpen) capacity += 1;
     if (capacity > MAX_SERIES_CAPACITY) {
       add(
         `${key}.labels`,

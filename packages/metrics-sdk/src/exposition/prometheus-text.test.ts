@@ -17,7 +17,7 @@ describe('PrometheusWriter', () => {
     const lag = m.lag.bind();
     lag.observe(0.5);
     lag.observe(3);
-    expect(new PrometheusWriter([m]).renderText()).toBe(
+    expect(new PrometheusWriter([m], { accounting: false }).renderText()).toBe(
       [
         '# HELP job_lag_seconds Lag of the job.',
         '# TYPE job_lag_seconds histogram',
@@ -51,7 +51,7 @@ describe('PrometheusWriter', () => {
     const third = writer.renderText();
     // Budget 4 holds a, b"q, k0 and k1; k2 folds into the overflow series.
     expect(third).toContain('cache_hits_total{cache="l1",key="k0"} 6633\n');
-    expect(third).toContain('cache_hits_total{cache="l1",key="__overflow__"} 6567\n');
+    expect(third).toContain('cache_hits_total{otel_metric_overflow="true"} 6567\n');
   });
 
   it('rejects two sources whose series names collide, histogram suffixes included', () => {

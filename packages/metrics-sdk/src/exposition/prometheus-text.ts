@@ -1,15 +1,13 @@
-import type { Catalog } from '../define/catalog.js';
-import { MetricDefinitionError } from '../define/errors.js';
 import type { SeriesStore } from '../storage/families.js';
-import { decodeOffset } from '../storage/layout.js';
+import { seriesLabels } from '../storage/layout.js';
 import { ByteWriter, formatNumber } from './byte-writer.js';
 import { escapeHelp, escapeLabelValue } from './escape.js';
+import { exposedSources, type MetricSource } from './sources.js';
 
 /** Content-Type of the Prometheus text exposition format 0.0.4. */
 export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
-/** Anything whose metrics can be exposed: a catalog instance. */
-export type MetricSource = Catalog;
+export type { MetricSource } from './sources.js';
 
 // Bytes rendered once per family, and once per series when the series is first seen (append-only,
 // parallel to store.series). A series' whole line prefix is one Buffer, so a counter line is one
@@ -27,6 +25,8 @@ class FamilyBytes {
   /** Histogram: `,le="b"} ` per bucket (no comma when unlabelled), `+Inf` last. */
   readonly le: Buffer[];
   readonly labelled: boolean;
+  /** The store's generation the prefixes were built for. */
+  generation = 0;
 
   constructor(store: SeriesStore) {
     const { def } = store;
@@ -45,6 +45,12 @@ class FamilyBytes {
   /** Renders the prefixes of every series created since the last scrape. */
   catchUp(store: SeriesStore): void {
     const { series, def } = store;
+    // A removal reorders `series`: rebuild from scratch (removals are rare; appends are the rule).
+    if (this.generation !== store.generation) {
+      this.generation = store.generation;
+      this.prefixes.length = 0;
+      this.closes.length = 0;
+    }
     while (this.prefixes.length < series.length) {
       const labels = renderLabels(store, series[this.prefixes.length] as number);
       if (def.kind !== 'histogram') {
@@ -62,8 +68,18 @@ class FamilyBytes {
 const NEWLINE = 0x0a;
 
 function renderLabels(store: SeriesStore, offset: number): string {
-  const values = decodeOffset(store.layout, offset);
-  return store.layout.axes.map((axis, i) => `${axis.name}="${escapeLabelValue(values[i] as string)}"`).join(',');
+  return Object.entries(seriesLabels(store.layout, offset))
+    .map(([name, value]) => `${name}="${escapeLabelValue(value)}"`)
+    .join(',');
+}
+
+/** Options of a {@link PrometheusWriter}. */
+export interface PrometheusWriterOptions {
+  /**
+   * Append the SDK's accounting counters after the catalogs: `ttquant_metrics_overflow_records_total`
+   * and `ttquant_metrics_dropped_values_total`, per metric. Default `true`.
+   */
+  readonly accounting?: boolean | undefined;
 }
 
 /**
@@ -79,31 +95,19 @@ function renderLabels(store: SeriesStore, offset: number): string {
  */
 export class PrometheusWriter {
   readonly #sources: readonly MetricSource[];
+  /** The sources plus the accounting catalog: what a render writes. */
+  readonly #rendered: readonly MetricSource[];
   readonly #out = new ByteWriter();
   readonly #bytes = new WeakMap<SeriesStore, FamilyBytes>();
   #lastSize = 0;
 
   /**
    * @param sources - the catalogs to expose; their metric names must not collide
+   * @param options - whether to append the accounting counters
    * @throws MetricDefinitionError when two sources expose the same metric name
    */
-  constructor(sources: readonly MetricSource[]) {
-    const seen = new Set<string>();
-    const issues = [];
-    for (const source of sources) {
-      for (const family of source['~families']) {
-        // A histogram also exposes `_bucket`, `_sum` and `_count` series, which may collide too.
-        const names =
-          family['~store'].kind === 'histogram'
-            ? [family.name, `${family.name}_bucket`, `${family.name}_sum`, `${family.name}_count`]
-            : [family.name];
-        for (const name of names) {
-          if (seen.has(name)) issues.push({ path: name, message: 'exposed by two catalogs' });
-          seen.add(name);
-        }
-      }
-    }
-    if (issues.length > 0) throw new MetricDefinitionError(issues);
+  constructor(sources: readonly MetricSource[], options: PrometheusWriterOptions = {}) {
+    this.#rendered = exposedSources(sources, options);
     this.#sources = sources;
   }
 
@@ -125,7 +129,7 @@ export class PrometheusWriter {
     // scrape peaked at 249 MB that way, against a 70 MB body).
     if (this.#lastSize > 0) out.fit(this.#lastSize);
     else out.fit(this.#estimate(), 0); // the estimate already errs high
-    for (const source of this.#sources) {
+    for (const source of this.#rendered) {
       source['~runCollectHooks']();
       for (const family of source['~families']) this.#renderFamily(family['~store']);
     }
@@ -146,7 +150,7 @@ export class PrometheusWriter {
   // other value. An underestimate costs one growth step; an overestimate, memory until the next fit.
   #estimate(): number {
     let size = 0;
-    for (const source of this.#sources) {
+    for (const source of this.#rendered) {
       for (const family of source['~families']) {
         const store = family['~store'];
         const bytes = this.#familyBytes(store);

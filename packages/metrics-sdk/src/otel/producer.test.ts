@@ -91,7 +91,7 @@ describe('CatalogMetricProducer', () => {
     ]);
   });
 
-  it('exports an unlabelled series with empty attributes and labels past the budget as __overflow__', async () => {
+  it('exports an unlabelled series with empty attributes, and records past the budget in the otel.metric.overflow series', async () => {
     const m = new TestMetrics({ onInvalidValue: throwOnInvalidValue, now: () => 0 });
     m.plain.bind().add(7);
     for (const symbol of ['S1', 'S2', 'S3', 'S4']) m.sent.inc({ venue: 'a', symbol });
@@ -100,8 +100,11 @@ describe('CatalogMetricProducer', () => {
     expect(metrics.get('test_sent_total')?.dataPoints.map((p) => [p.attributes, p.value])).toEqual([
       [{ venue: 'a', symbol: 'S1' }, 1],
       [{ venue: 'a', symbol: 'S2' }, 1],
-      [{ venue: 'a', symbol: '__overflow__' }, 2],
+      [{ 'otel.metric.overflow': true }, 2],
     ]);
+    expect(
+      metrics.get('ttquant_metrics_overflow_records_total')?.dataPoints.map((p) => [p.attributes, p.value]),
+    ).toEqual([[{ metric: 'test_sent_total' }, 2]]);
   });
 
   it('exports a gauge as a gauge, including negative values', async () => {
@@ -152,7 +155,7 @@ describe('CatalogMetricProducer', () => {
 
   it('leaves out families without series, and returns no scope when nothing was recorded', async () => {
     const m = new TestMetrics({ onInvalidValue: throwOnInvalidValue });
-    const producer = new CatalogMetricProducer([m]);
+    const producer = new CatalogMetricProducer([m], { accounting: false });
     expect((await producer.collect()).resourceMetrics.scopeMetrics).toEqual([]);
     m.price.bind({ venue: 'a' });
     const { resourceMetrics } = await producer.collect();

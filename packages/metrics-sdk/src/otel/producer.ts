@@ -13,8 +13,8 @@ import {
   type ResourceMetrics,
   type ScopeMetrics,
 } from '@opentelemetry/sdk-metrics';
-import { type DefinitionIssue, MetricDefinitionError } from '../define/errors.js';
-import type { MetricSource } from '../exposition/prometheus-text.js';
+import { OVERFLOW_ATTRIBUTE } from '../define/naming.js';
+import { exposedSources, type MetricSource } from '../exposition/sources.js';
 import type { SeriesStore } from '../storage/families.js';
 import { decodeOffset } from '../storage/layout.js';
 
@@ -48,6 +48,12 @@ export interface CatalogMetricProducerOptions {
   readonly now?: () => number;
   /** See {@link UnitPolicy}; default `'omit'`. */
   readonly units?: UnitPolicy;
+  /**
+   * Export the SDK's accounting counters after the catalogs, as the Prometheus writer does:
+   * `ttquant_metrics_overflow_records_total` and `ttquant_metrics_dropped_values_total`, per
+   * metric. Default `true`.
+   */
+  readonly accounting?: boolean;
 }
 
 // Per family, built once: the descriptor, the histogram boundaries, and per series (parallel to
@@ -59,6 +65,8 @@ interface FamilyEntry {
   readonly boundaries: number[];
   readonly attributes: Attributes[];
   readonly startTimes: HrTime[];
+  /** The store's generation the per-series caches were built for. */
+  generation: number;
 }
 
 interface SourceEntry {
@@ -109,14 +117,10 @@ export class CatalogMetricProducer implements MetricProducer {
    */
   constructor(sources: readonly MetricSource[], options: CatalogMetricProducerOptions = {}) {
     const units = options.units ?? 'omit';
-    const seen = new Set<string>();
-    const issues: DefinitionIssue[] = [];
     const entries: SourceEntry[] = [];
-    for (const source of sources) {
+    for (const source of exposedSources(sources, options)) {
       const families: FamilyEntry[] = [];
       for (const family of source['~families']) {
-        if (seen.has(family.name)) issues.push({ path: family.name, message: 'exposed by two catalogs' });
-        seen.add(family.name);
         const store = family['~store'];
         families.push({
           store,
@@ -130,11 +134,11 @@ export class CatalogMetricProducer implements MetricProducer {
           boundaries: Object.freeze(Array.from(store.bounds)) as number[],
           attributes: [],
           startTimes: [],
+          generation: store.generation,
         });
       }
       entries.push({ source, families });
     }
-    if (issues.length > 0) throw new MetricDefinitionError(issues);
     this.#sources = entries;
     this.#now = options.now ?? Date.now;
   }
@@ -184,6 +188,12 @@ function collectFamily(entry: FamilyEntry, endTime: HrTime): MetricData {
   const { series, values } = store;
   const attributes = entry.attributes;
   const startTimes = entry.startTimes;
+  // A removal reorders `series`: rebuild the caches (removals are rare; appends are the rule).
+  if (entry.generation !== store.generation) {
+    entry.generation = store.generation;
+    attributes.length = 0;
+    startTimes.length = 0;
+  }
   while (attributes.length < series.length) {
     const offset = series[attributes.length] as number;
     attributes.push(decodeAttributes(store, offset));
@@ -246,6 +256,8 @@ function collectFamily(entry: FamilyEntry, endTime: HrTime): MetricData {
 
 function decodeAttributes(store: SeriesStore, offset: number): Attributes {
   const values = decodeOffset(store.layout, offset);
+  // The overflow series carries only OTel's own marker, as the OTel SDK's cardinality limit does.
+  if (values === null) return Object.freeze({ [OVERFLOW_ATTRIBUTE]: true });
   const axes = store.layout.axes;
   const attributes: Record<string, string> = {};
   for (let i = 0; i < axes.length; i++) attributes[axes[i].name] = values[i] as string;

@@ -103,14 +103,14 @@ describe('createProcessMetricsRegistry', () => {
 describe('registerCatalogs', () => {
   it("serves the catalog through prom-client's registry.metrics()", async () => {
     const registry = new Registry();
-    registerCatalogs(registry, [recorded()]);
+    registerCatalogs(registry, [recorded()], { accounting: false });
     expect(await registry.metrics()).toBe(
       [
         '# HELP orders_total Orders sent.',
         '# TYPE orders_total counter',
         'orders_total{exchange="binance",symbol="BTCUSDT"} 1',
         'orders_total{exchange="okx",symbol="ETH\\"USDT\\\\\\n"} 2.5',
-        'orders_total{exchange="okx",symbol="__overflow__"} 1',
+        'orders_total{otel_metric_overflow="true"} 1',
         '',
         '# HELP last_price Last "price" \\\\ seen.\\nSecond line.',
         '# TYPE last_price gauge',
@@ -156,7 +156,10 @@ describe('registerCatalogs', () => {
       registerCatalogs(registry, [m]);
       const ours = parseSamples(new PrometheusWriter([m]).renderText());
       const theirs = parseSamples(await registry.metrics());
-      expect(ours.length).toBe(18);
+      // 18 catalog samples, then the accounting counters: dropped for 6 families, overflow for the 2
+      // with an open label.
+      expect(ours.length).toBe(18 + 8);
+      expect(ours).toContainEqual(['ttquant_metrics_overflow_records_total', { metric: 'orders_total' }, '1.0']);
       expect(theirs).toEqual(ours);
     },
   );

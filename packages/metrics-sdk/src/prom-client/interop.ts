@@ -1,9 +1,8 @@
 import { collectDefaultMetrics, type Metric, Registry, type RegistryContentType } from 'prom-client';
-import { MetricDefinitionError } from '../define/errors.js';
 import { formatNumber } from '../exposition/byte-writer.js';
-import type { MetricSource } from '../exposition/prometheus-text.js';
+import { exposedSources, type MetricSource } from '../exposition/sources.js';
 import type { MetricFamily, SeriesStore } from '../storage/families.js';
-import { decodeOffset } from '../storage/layout.js';
+import { seriesLabels } from '../storage/layout.js';
 
 /**
  * Names of prom-client 15.1.3's default metrics that {@link createProcessMetricsRegistry} leaves out.
@@ -111,9 +110,7 @@ class PromClientFamilyAdapter {
     const { series, values, layout } = store;
     const samples: PromClientSample[] = [];
     for (const offset of series) {
-      const decoded = decodeOffset(layout, offset);
-      const labels: Record<string, string> = {};
-      for (const [i, axis] of layout.axes.entries()) labels[axis.name] = decoded[i] as string;
+      const labels = seriesLabels(layout, offset);
       if (store.kind !== 'histogram') {
         samples.push({ value: values[offset] as number, labels });
         continue;
@@ -147,6 +144,15 @@ class PromClientFamilyAdapter {
   reset(): void {}
 }
 
+/** Options of {@link registerCatalogs}. */
+export interface RegisterCatalogsOptions {
+  /**
+   * Register the SDK's accounting counters too (`ttquant_metrics_overflow_records_total`,
+   * `ttquant_metrics_dropped_values_total`), as the Prometheus writer does. Default `true`.
+   */
+  readonly accounting?: boolean;
+}
+
 /**
  * Registers every family of the given catalogs into an existing prom-client `Registry`, for services
  * that already serve prom-client's `register.metrics()`. Each family becomes one prom-client metric
@@ -161,6 +167,7 @@ class PromClientFamilyAdapter {
  * @param registry - the prom-client registry to add to: its global `register` or one of your own, in
  *   the Prometheus text or the OpenMetrics content type
  * @param sources - the catalog instances to expose
+ * @param options - whether to register the accounting counters
  * @throws MetricDefinitionError listing every name that is already taken
  * @example
  * ```ts
@@ -170,20 +177,17 @@ class PromClientFamilyAdapter {
  * app.get('/metrics', async (_req, res) => res.type(register.contentType).send(await register.metrics()));
  * ```
  */
-export function registerCatalogs(registry: Registry<RegistryContentType>, sources: readonly MetricSource[]): void {
-  const seen = new Set<string>();
-  const issues: { path: string; message: string }[] = [];
-  for (const source of sources) {
-    for (const family of source['~families']) {
-      if (seen.has(family.name)) issues.push({ path: family.name, message: 'exposed by two catalogs' });
-      else if (registry.getSingleMetric(family.name) !== undefined) {
-        issues.push({ path: family.name, message: 'already registered in the prom-client registry' });
-      }
-      seen.add(family.name);
-    }
-  }
-  if (issues.length > 0) throw new MetricDefinitionError(issues);
-  for (const source of sources) {
+export function registerCatalogs(
+  registry: Registry<RegistryContentType>,
+  sources: readonly MetricSource[],
+  options: RegisterCatalogsOptions = {},
+): void {
+  const exposed = exposedSources(sources, {
+    accounting: options.accounting,
+    taken: (name) =>
+      registry.getSingleMetric(name) === undefined ? undefined : 'already registered in the prom-client registry',
+  });
+  for (const source of exposed) {
     const collection = new CatalogCollection(source);
     for (const family of source['~families']) {
       // prom-client types registerMetric() as taking its own classes; Registry only uses the members

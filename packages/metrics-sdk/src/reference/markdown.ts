@@ -1,3 +1,4 @@
+import { DROPPED_VALUES_METRIC, OVERFLOW_RECORDS_METRIC } from '../accounting/record-accounting.js';
 import { EngineMetrics } from '../catalogs/engine.js';
 import { GatewayMetrics } from '../catalogs/gateway.js';
 import { MarketDataMetrics } from '../catalogs/market-data.js';
@@ -5,7 +6,7 @@ import { StrategyMetrics } from '../catalogs/strategy.js';
 import type { CatalogDefs } from '../define/catalog.js';
 import type { LabelDomain } from '../define/labels.js';
 import type { MetricDef, MetricKind } from '../define/metric.js';
-import { OVERFLOW_VALUE } from '../define/naming.js';
+import { OVERFLOW_LABEL } from '../define/naming.js';
 import { OMITTED_PROCESS_METRICS } from '../prom-client/interop.js';
 
 // docs/metrics.md is rendered from the catalogs by a pure function, so the committed file can be
@@ -155,6 +156,7 @@ export function renderMetricReference(catalogs: readonly ReferenceCatalog[], opt
   renderSummary(out, catalogs);
   renderConventions(out);
   renderFindings(out, catalogs);
+  renderAccountingMetrics(out);
   renderProcessMetrics(out);
   for (const cat of catalogs) renderCatalog(out, cat);
   while (out[out.length - 1] === '') out.pop();
@@ -209,17 +211,24 @@ function renderConventions(out: string[]): void {
     '- **Closed labels** accept only the values listed. In TypeScript another value is a compile ' +
       'error; untyped JavaScript gets a `MetricLabelError` naming the metric, the label and the allowed values.',
     '- **Open labels** (`symbol`, `strategy`) have a cardinality budget per metric and process: the ' +
-      'first *budget* distinct values get their own series; later values are recorded into one series ' +
-      `with the value \`${OVERFLOW_VALUE}\`, and \`family.overflowed\` counts every such record. Raise a ` +
-      'budget at start-up with the constructor option `budgets`, e.g. ' +
-      '`new MarketDataMetrics({ budgets: { received: { symbol: 500 } } })`.',
+      'first *budget* distinct values get their own series; a record with a later value goes to the ' +
+      `metric's one overflow series, labelled only \`${OVERFLOW_LABEL}="true"\` (OpenTelemetry's ` +
+      'convention), so no record is lost and memory stays bounded. Every folded record is counted in ' +
+      '`family.overflowed` and exported as `ttquant_metrics_overflow_records_total{metric="…"}`; the ' +
+      'first one per metric logs a warning. Raise a budget at start-up with the constructor option ' +
+      '`budgets`, e.g. `new MarketDataMetrics({ budgets: { received: { symbol: 500 } } })`.',
+    '- **Removing series**: `family.remove(labels)` drops one series (a delisted symbol) from the ' +
+      'exposition; `family.reset()` drops them all. A removed label value keeps its budget slot, so ' +
+      'bound handles stay valid; recording it again brings the series back.',
     '- **Invalid values are dropped, never recorded**: a negative or non-finite counter increment, a ' +
       'non-finite gauge value (except on gauges marked *emits non-finite*), a negative or non-finite ' +
-      'histogram sample. Each drop adds 1 to `family.dropped` and calls the `onInvalidValue` hook ' +
+      'histogram sample. Each drop adds 1 to `family.dropped`, exported as ' +
+      '`ttquant_metrics_dropped_values_total{metric="…"}`, and calls the `onInvalidValue` hook ' +
       '(default: one process warning per metric), so a bad input never corrupts a series.',
     '- **Series** appear when first recorded or bound, starting at 0. A family with no series yet ' +
       'still exposes its `# HELP` and `# TYPE` lines. *Series capacity* is the most series a metric ' +
-      'can hold: the product over its labels of the closed values, or the budget + 1 overflow slot.',
+      'can hold: the product over its labels of the closed values or the budget, plus the overflow ' +
+      'series when the metric has an open label.',
     '- **Units**: `1` is a count or ratio, `ms` milliseconds, `s` seconds, `usd` US dollars; ' +
       '— means the unit is the instrument’s own (a price, a quantity in base units).',
     '',
@@ -245,6 +254,23 @@ function renderFindings(out: string[], catalogs: readonly ReferenceCatalog[]): v
   out.push('| Metric | promtool says |', '| --- | --- |');
   for (const { metric, finding } of findings) out.push(`| \`${metric}\` | ${cell(finding)} |`);
   out.push('');
+}
+
+function renderAccountingMetrics(out: string[]): void {
+  out.push('## Accounting metrics', '');
+  out.push(
+    'Every exposition path (`PrometheusWriter`, `createMetricsServer()`, `CatalogMetricProducer`, ' +
+      '`registerCatalogs()`) appends two counters after the catalogs, so no record is lost without a ' +
+      'count; each series exists at 0 from the first scrape. Turn them off with `accounting: false`.',
+    '',
+    '| Metric | Kind | Labels | Counts |',
+    '| --- | --- | --- | --- |',
+    `| \`${OVERFLOW_RECORDS_METRIC}\` | counter | \`metric\`: each metric with an open label | ` +
+      `records folded into that metric's \`${OVERFLOW_LABEL}="true"\` series (\`family.overflowed\`) |`,
+    `| \`${DROPPED_VALUES_METRIC}\` | counter | \`metric\`: every metric | ` +
+      'values dropped as invalid (`family.dropped`) |',
+    '',
+  );
 }
 
 function renderProcessMetrics(out: string[]): void {
@@ -307,13 +333,16 @@ function renderMetric(out: string[], cat: ReferenceCatalog, key: string, def: Me
 
 function describeLabel(name: string, domain: LabelDomain): string {
   if (domain.kind === 'closed') return `\`${name}\` (closed): ${domain.values.map((v) => `\`${v}\``).join(', ')}`;
-  return `\`${name}\` (open): budget ${domain.budget}, then \`${OVERFLOW_VALUE}\``;
+  return `\`${name}\` (open): budget ${domain.budget}, then \`${OVERFLOW_LABEL}="true"\``;
 }
 
 function capacityOf(def: MetricDef): string {
-  const radixes = Object.values(def.labels).map((d) => (d.kind === 'closed' ? d.values.length : d.budget + 1));
-  const total = radixes.reduce((a, b) => a * b, 1);
-  return radixes.length <= 1 ? String(total) : `${radixes.join(' × ')} = ${total}`;
+  const domains = Object.values(def.labels);
+  const radixes = domains.map((d) => (d.kind === 'closed' ? d.values.length : d.budget));
+  const overflow = domains.some((d) => d.kind === 'open') ? 1 : 0;
+  const total = radixes.reduce((a, b) => a * b, 1) + overflow;
+  if (radixes.length <= 1 && overflow === 0) return String(total);
+  return `${radixes.join(' × ')}${overflow === 1 ? ' + 1' : ''} = ${total}`;
 }
 
 function invalidPolicy(def: MetricDef): string {

@@ -55,6 +55,43 @@ describe('metrics server auth (real server on 127.0.0.1)', () => {
     expect(await ok.text()).toContain('secret_fills_total');
   });
 
+  for (const [scheme, auth, good, wrong] of [
+    [
+      'bearer',
+      { bearerToken: 's3cret-token' },
+      'Bearer s3cret-token',
+      ['', 'Bearer', 'Bearer ', 'bearer s3cret-token', 'Bearer s3cret-toke', basic('s3cret-token', '')],
+    ],
+    [
+      'basic',
+      { basic: { username: 'prometheus', password: 'p@ss:word' } },
+      basic('prometheus', 'p@ss:word'),
+      ['', 'Basic', basic('prometheus', 'p@ss:wor'), basic('prometheus', ''), 'Bearer p@ss:word', 'Basic !!!'],
+    ],
+  ] as const) {
+    it(`${scheme}: GET and HEAD with missing or wrong credentials get 401, no data and no render`, async () => {
+      const url = await serve(auth);
+      for (const method of ['GET', 'HEAD'] as const) {
+        for (const header of [undefined, ...wrong]) {
+          const response = await fetch(`${url}/metrics`, {
+            method,
+            headers: header === undefined ? {} : { authorization: header },
+          });
+          const body = await response.text();
+          expect({ method, header, status: response.status }).toEqual({ method, header, status: 401 });
+          expect(body).toBe(method === 'GET' ? 'Unauthorized\n' : '');
+          expect(response.headers.get('content-type')).toBe('text/plain; charset=utf-8');
+        }
+        expect(server?.['~stats']().collections).toBe(0);
+      }
+      const ok = await fetch(`${url}/metrics`, { method: 'HEAD', headers: { authorization: good } });
+      expect(ok.status).toBe(200);
+      expect(Number(ok.headers.get('content-length'))).toBeGreaterThan(0);
+      const get = await fetch(`${url}/metrics`, { headers: { authorization: good } });
+      expect(await get.text()).toContain('secret_fills_total{venue="binance"} 1\n');
+    });
+  }
+
   it('leaves /health open (no metric data in it) and other methods still 405', async () => {
     const url = await serve({ bearerToken: 't' });
     const health = await fetch(`${url}/health`);

@@ -1,9 +1,13 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerOptions, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import { type MetricSource, PROMETHEUS_CONTENT_TYPE, PrometheusWriter } from '../exposition/prometheus-text.js';
 import { createProcessMetricsRegistry } from '../prom-client/interop.js';
 import { authorizationCheck, challenge, type MetricsAuth } from './auth.js';
+import { ScrapeCoalescer } from './scrape-coalescer.js';
+import { applySocketTimeouts, httpTimeoutOptions, type MetricsServerTimeouts, resolveTimeouts } from './timeouts.js';
+import { loadTls, type MetricsServerTls } from './tls.js';
 
 /**
  * Default metrics port of each TTQuant service, as existing Prometheus scrape configs expect them:
@@ -45,11 +49,34 @@ export interface MetricsServerOptions {
    */
   readonly processMetrics?: boolean;
   /**
+   * Serve the SDK's accounting counters after the catalogs (`ttquant_metrics_overflow_records_total`,
+   * `ttquant_metrics_dropped_values_total`); default `true`.
+   */
+  readonly accounting?: boolean;
+  /**
    * Require credentials on `/metrics` (a bearer token or basic auth); without them or with wrong
    * ones the answer is 401 with no metric data. `/health` stays open for liveness probes and shows
    * no metric data. Default: no auth (the server listens on 127.0.0.1 unless told otherwise).
    */
   readonly auth?: MetricsAuth;
+  /**
+   * Serve HTTPS (node:https) with this key and certificate, and optionally require client
+   * certificates signed by `caPath` (mutual TLS). The files are read when the server is created; an
+   * unreadable or mismatched file throws `MetricsServerConfigError` naming the path. To take a
+   * renewed certificate, create a new server. Default: plain HTTP.
+   */
+  readonly tls?: MetricsServerTls;
+  /**
+   * Time limits for slow or stalled clients (see {@link MetricsServerTimeouts}): default head 10 s,
+   * whole request 30 s, idle keep-alive 5 s, socket inactivity 30 s.
+   */
+  readonly timeouts?: MetricsServerTimeouts;
+  /**
+   * Most connections open at once; further ones are closed as soon as they are accepted, so a
+   * scraper that opens hundreds of connections cannot use up the process' file descriptors.
+   * Default 256 (Prometheus needs one per server scraping this target).
+   */
+  readonly maxConnections?: number;
   /** Wall clock in ms since the epoch, for `/health`'s uptime; default `Date.now`. */
   readonly now?: () => number;
   /**
@@ -65,7 +92,10 @@ export interface MetricsServerAddress {
   readonly host: string;
   /** The bound port (the real one when `port: 0` was given). */
   readonly port: number;
-  /** Base URL, e.g. `http://127.0.0.1:8080`; the endpoints are `${url}/metrics` and `${url}/health`. */
+  /**
+   * Base URL, e.g. `http://127.0.0.1:8080` (`https://` with `tls`); the endpoints are `${url}/metrics`
+   * and `${url}/health`.
+   */
   readonly url: string;
 }
 
@@ -79,33 +109,73 @@ export interface MetricsServer {
    */
   listen(): Promise<MetricsServerAddress>;
   /**
-   * Stops accepting connections, closes idle keep-alive connections and waits for in-flight requests.
+   * Stops accepting connections, closes idle keep-alive connections and waits for in-flight requests;
+   * a stalled client holds it at most until its time limit (see {@link MetricsServerTimeouts}).
    * Safe to call more than once, or before `listen()`.
    *
    * @returns resolves when the port is free
    */
   close(): Promise<void>;
+  /**
+   * Counters for tests and diagnostics; not a stable API.
+   *
+   * @returns collections run, `/metrics` requests that shared them, open connections and sockets
+   *   closed by a time limit
+   * @internal
+   */
+  '~stats'(): MetricsServerStats;
 }
+
+/** What `'~stats'()` reports. @internal */
+export interface MetricsServerStats {
+  /** Renders of `/metrics` (catalogs and process metrics) since creation. */
+  readonly collections: number;
+  /** Authorized `/metrics` requests; `scrapes / collections` is how many shared each render. */
+  readonly scrapes: number;
+  /** TCP connections open now. */
+  readonly connections: number;
+  /** Connections destroyed for inactivity or an expired keep-alive. */
+  readonly timedOut: number;
+  /** Connections refused at accept because `maxConnections` were open. */
+  readonly refused: number;
+}
+
+/** Default of {@link MetricsServerOptions.maxConnections}. */
+export const DEFAULT_MAX_CONNECTIONS = 256;
 
 const ALLOW = 'GET, HEAD';
 const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
 const TEXT_CONTENT_TYPE = 'text/plain; charset=utf-8';
 
 /**
- * Creates an HTTP server (node:http) for one service: `GET /metrics` renders the catalogs in the
- * Prometheus text format 0.0.4, followed by the Node.js process metrics unless turned off;
- * `GET /health` answers `{"status":"ok","service":…,"uptime_seconds":…}`, the uptime counted from this
- * call. `HEAD` works on both. Another method on those paths gets 405 with `Allow: GET, HEAD`; any other
- * path 404. Query strings are ignored. A render that throws is a 500, and the server keeps serving.
+ * Creates an HTTP server (node:http, or node:https with `tls`) for one service: `GET /metrics` renders
+ * the catalogs in the Prometheus text format 0.0.4, followed by the Node.js process metrics unless
+ * turned off; `GET /health` answers `{"status":"ok","service":…,"uptime_seconds":…}`, the uptime
+ * counted from this call. `HEAD` works on both. Another method on those paths gets 405 with
+ * `Allow: GET, HEAD`; any other path 404. Query strings are ignored. A render that throws is a 500, and
+ * the server keeps serving.
  *
- * @param options - sources, service name, and optional port, host, process metrics and clock
+ * Hostile scrapers: scrapes that arrive together share one render (each still gets a body collected
+ * after its request arrived), slow or silent clients are cut off by {@link MetricsServerTimeouts}, and
+ * connections are capped by `maxConnections`. With `auth`, a wrong or missing credential gets 401
+ * before anything is rendered.
+ *
+ * @param options - sources, service name, and optional port, host, auth, TLS, limits, process metrics and clock
  * @returns the server, not yet listening: call `listen()`
  * @throws MetricDefinitionError when two sources expose the same metric name
+ * @throws MetricsServerConfigError when a TLS file cannot be read or used
+ * @throws RangeError for an invalid timeout or `maxConnections`; TypeError for empty credentials
  * @example
  * ```ts
  * const md = new MarketDataMetrics();
- * const server = createMetricsServer({ sources: [md], service: 'market-data', host: '0.0.0.0' });
- * const { url } = await server.listen(); // http://0.0.0.0:8080
+ * const server = createMetricsServer({
+ *   sources: [md],
+ *   service: 'market-data',
+ *   host: '0.0.0.0',
+ *   auth: { bearerToken: readFileSync('/run/secrets/metrics_token', 'utf8').trim() },
+ *   tls: { keyPath: '/run/secrets/metrics.key', certPath: '/run/secrets/metrics.pem' },
+ * });
+ * const { url } = await server.listen(); // https://0.0.0.0:8080
  * process.on('SIGTERM', () => void server.close());
  * ```
  */
@@ -116,14 +186,46 @@ export function createMetricsServer(options: MetricsServerOptions): MetricsServe
   const host = options.host ?? '127.0.0.1';
   const port = options.port ?? defaultMetricsPort(service);
   const onError = options.onError ?? warnServerError;
-  const writer = new PrometheusWriter(options.sources);
-  const processRegistry = options.processMetrics === false ? undefined : createProcessMetricsRegistry();
   const auth = options.auth;
   const authorized = auth === undefined ? undefined : authorizationCheck(auth);
-
-  const server = createServer((request, response) => {
-    handle(request, response).catch(() => response.destroy());
+  const timeouts = resolveTimeouts(options.timeouts);
+  const maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
+  if (!Number.isSafeInteger(maxConnections) || maxConnections <= 0) {
+    throw new RangeError(`metrics server: maxConnections must be a positive integer; got ${String(maxConnections)}`);
+  }
+  const tls = options.tls === undefined ? undefined : loadTls(options.tls);
+  const writer = new PrometheusWriter(options.sources, { accounting: options.accounting });
+  const processRegistry = options.processMetrics === false ? undefined : createProcessMetricsRegistry();
+  // One render per burst of scrapes; a failed render is reported once, however many requests shared it.
+  const scrapes = new ScrapeCoalescer<Buffer>(async () => {
+    try {
+      return await renderMetrics(writer, processRegistry);
+    } catch (error) {
+      onError(error);
+      throw error;
+    }
   });
+
+  const listener = (request: IncomingMessage, response: ServerResponse): void => {
+    handle(request, response).catch(() => response.destroy());
+  };
+  const httpOptions: ServerOptions = httpTimeoutOptions(timeouts);
+  const server: Server =
+    tls === undefined
+      ? createServer(httpOptions, listener)
+      : // A silent TLS client never reaches HTTP, so the handshake gets the head's deadline.
+        createHttpsServer({ ...httpOptions, ...tls, handshakeTimeout: timeouts.headersMs }, listener);
+  server.maxConnections = maxConnections;
+  let connections = 0;
+  let timedOut = 0;
+  let refused = 0;
+  // node:http closes a connection over maxConnections itself; count it rather than lose it silently.
+  server.on('drop', () => refused++);
+  server.on('connection', (socket) => {
+    connections++;
+    socket.once('close', () => connections--);
+  });
+  applySocketTimeouts(server, timeouts, () => timedOut++);
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const url = request.url ?? '/';
@@ -146,11 +248,12 @@ export function createMetricsServer(options: MetricsServerOptions): MetricsServe
     }
     let body: Buffer;
     try {
-      body = await renderMetrics(writer, processRegistry);
-    } catch (error) {
-      onError(error);
+      body = await scrapes.get();
+    } catch {
       return send(response, 500, TEXT_CONTENT_TYPE, 'metrics render failed\n');
     }
+    // The client may have gone (or timed out) while the render ran: nothing to write then.
+    if (response.destroyed || request.socket.destroyed) return;
     send(response, 200, PROMETHEUS_CONTENT_TYPE, body, head);
   }
 
@@ -174,7 +277,8 @@ export function createMetricsServer(options: MetricsServerOptions): MetricsServe
           rejectListen = undefined;
           const bound = (server.address() as AddressInfo).port;
           const urlHost = host.includes(':') ? `[${host}]` : host;
-          resolve(Object.freeze({ host, port: bound, url: `http://${urlHost}:${bound}` }));
+          const scheme = tls === undefined ? 'http' : 'https';
+          resolve(Object.freeze({ host, port: bound, url: `${scheme}://${urlHost}:${bound}` }));
         });
       });
       // A failed bind (EADDRINUSE, or ERR_SOCKET_BAD_PORT thrown by listen() itself) may be retried.
@@ -189,12 +293,17 @@ export function createMetricsServer(options: MetricsServerOptions): MetricsServe
       closing ??= closeServer(server, listening);
       return closing;
     },
+    '~stats'(): MetricsServerStats {
+      const { collections, requests } = scrapes.stats;
+      return { collections, scrapes: requests, connections, timedOut, refused };
+    },
   };
 }
 
 async function renderMetrics(writer: PrometheusWriter, processRegistry: Registry | undefined): Promise<Buffer> {
   // Await prom-client first, then render and copy in one synchronous step: the writer reuses its
-  // buffer, so nothing may await between render() and the copy (one copy per scrape, not two).
+  // buffer, so nothing may await between render() and the copy (one copy per collection, which every
+  // scrape sharing it then sends as is).
   const processText = processRegistry === undefined ? '' : await processRegistry.metrics();
   const catalogs = writer.render();
   if (processText === '') return Buffer.from(catalogs);

@@ -59,7 +59,7 @@ describe('exposition after records', () => {
     shop.latency.observe({ side: 'buy' }, 1000);
     shop.latency.observe({ side: 'sell' }, 1);
 
-    expect(new PrometheusWriter([shop]).renderText()).toBe(
+    expect(new PrometheusWriter([shop], { accounting: false }).renderText()).toBe(
       [
         '# HELP orders_total Orders sent.',
         '# TYPE orders_total counter',
@@ -299,7 +299,7 @@ describe('invalid values', () => {
 });
 
 describe('open label budgets', () => {
-  it('folds values past the budget into __overflow__ and counts every folded record', () => {
+  it('folds label sets past the budget into one otel_metric_overflow series and counts every fold', () => {
     const shop = strict();
     shop.orders.inc({ side: 'buy', symbol: 'A' });
     shop.orders.inc({ side: 'buy', symbol: 'B' });
@@ -309,20 +309,22 @@ describe('open label budgets', () => {
     e.inc();
     e.inc();
     shop.orders.inc({ side: 'buy', symbol: 'A' });
-    // C, D, E bind: three records and one bind resolved to an overflow slot.
+    // C, D and the bind of E: two records and one bind resolved to the overflow series.
     expect(shop.orders.overflowed).toBe(3);
     shop.orders.inc({ side: 'buy', symbol: 'C' });
     expect(shop.orders.overflowed).toBe(4);
     expect(shop.orders.dropped).toBe(0);
-    expect(new PrometheusWriter([shop]).renderText().split('\n').slice(0, 7)).toEqual([
+    // Nothing is lost: C 1 + D 2 + E 2 + C 1 in the overflow series, with no other label.
+    const text = new PrometheusWriter([shop]).renderText();
+    expect(text.split('\n').slice(0, 6)).toEqual([
       '# HELP orders_total Orders sent.',
       '# TYPE orders_total counter',
       'orders_total{side="buy",symbol="A"} 2',
       'orders_total{side="buy",symbol="B"} 1',
-      'orders_total{side="buy",symbol="__overflow__"} 4',
-      'orders_total{side="sell",symbol="__overflow__"} 2',
+      'orders_total{otel_metric_overflow="true"} 6',
       '# HELP last_price Last price.',
     ]);
+    expect(text).toContain('ttquant_metrics_overflow_records_total{metric="orders_total"} 4\n');
   });
 
   it('counts a record once when several of its open labels overflow', () => {
@@ -331,14 +333,16 @@ describe('open label budgets', () => {
     c.m.inc({ a: 'x', b: 'y' });
     c.m.inc({ a: 'x2', b: 'y2' });
     c.m.inc({ a: 'x', b: 'y2' });
-    expect(c.m.overflowed).toBe(2);
-    expect(new PrometheusWriter([c]).renderText()).toBe(
+    c.m.inc({ a: 'x3', b: 'y' });
+    // x2 and y2 were never interned: a folded record takes no slot from another open label.
+    expect(c.m['~store'].layout.axes.map((axis) => axis.interner?.values)).toEqual([['x'], ['y']]);
+    expect(c.m.overflowed).toBe(3);
+    expect(new PrometheusWriter([c], { accounting: false }).renderText()).toBe(
       [
         '# HELP m_total h',
         '# TYPE m_total counter',
         'm_total{a="x",b="y"} 1',
-        'm_total{a="__overflow__",b="__overflow__"} 1',
-        'm_total{a="x",b="__overflow__"} 1',
+        'm_total{otel_metric_overflow="true"} 3',
         '',
       ].join('\n'),
     );

@@ -9,6 +9,7 @@ import {
   reportInvalidValue,
 } from './invalid.js';
 import { computeLayout, type SeriesLayout } from './layout.js';
+import type { OverflowHook } from './overflow.js';
 import { compileResolver, type Resolver } from './resolver.js';
 
 /** Storage options a catalog passes to each family. @internal */
@@ -16,6 +17,7 @@ export interface FamilyOptions {
   /** Open-label budget overrides, label name → budget. */
   readonly budgets?: Readonly<Record<string, number>> | undefined;
   readonly onInvalidValue: InvalidValueHook;
+  readonly onOverflow: OverflowHook;
   /** Wall clock in ms since the epoch; read once when a series is first resolved. */
   readonly now: () => number;
 }
@@ -32,6 +34,11 @@ export interface SeriesStore {
   readonly layout: SeriesLayout;
   /** Offsets of the series that exist (bound or recorded), in creation order. */
   readonly series: number[];
+  /**
+   * Bumped when a series is removed (the only change that is not an append to `series`), so
+   * readers that cache per-series bytes parallel to `series` know to rebuild them.
+   */
+  generation: number;
   /** 1 where a series exists. */
   readonly touched: Uint8Array;
   /** Per offset: when the series was first resolved, ms since the epoch (OTel start time). */
@@ -70,6 +77,7 @@ export abstract class MetricFamily<L> {
   declare readonly '~types'?: { readonly labels: L };
   readonly #resolve: Resolver;
   readonly #now: () => number;
+  readonly #onOverflow: OverflowHook;
 
   /** @internal built by `catalog()` */
   constructor(
@@ -85,11 +93,13 @@ export abstract class MetricFamily<L> {
     this.labelNames = layout.axes.map((axis) => axis.name);
     this.#resolve = compileResolver(layout);
     this.#now = options.now;
+    this.#onOverflow = options.onOverflow;
     this['~store'] = {
       def,
       kind: def.kind,
       layout,
       series: [],
+      generation: 0,
       touched: new Uint8Array(layout.capacity),
       startTimes: new Float64Array(layout.capacity),
       values,
@@ -106,7 +116,10 @@ export abstract class MetricFamily<L> {
     return this['~store'].stats.dropped;
   }
 
-  /** Records and binds folded into an overflow slot because an open label's budget was full. */
+  /**
+   * Records and binds folded into the overflow series (`otel_metric_overflow="true"`) because an
+   * open label's budget was full, since start. Exported as `ttquant_metrics_overflow_records_total`.
+   */
   get overflowed(): number {
     return this['~store'].stats.overflowed;
   }
@@ -114,6 +127,54 @@ export abstract class MetricFamily<L> {
   /** Number of series that exist (bound or recorded). */
   get seriesCount(): number {
     return this['~store'].series.length;
+  }
+
+  /**
+   * Removes one series, e.g. for a delisted symbol: it leaves the exposition and the OTel export at
+   * the next collection, and its value is zeroed. The label value keeps its place in the open
+   * label's budget, so a handle still bound to the series stays valid: its records are kept in the
+   * hidden slot, and the series reappears (with those records and a new start time) when the label
+   * set is recorded or bound again. Removal never frees budget for other values; a label set past
+   * the budget is never stored, so it cannot be removed (its records are in the overflow series).
+   *
+   * @param args - every declared label of the series (nothing for a metric without labels)
+   * @returns `true` when the series existed
+   * @throws MetricLabelError when `labels` does not fit the declaration (untyped callers)
+   * @example
+   * ```ts
+   * md.lastPrice.remove({ exchange: 'binance', symbol: 'LUNAUSDT' });
+   * ```
+   */
+  remove(...args: BindArgs<L>): boolean {
+    const store = this['~store'];
+    const labels = (args[0] ?? {}) as unknown;
+    this.#check(labels);
+    const offset = this.#resolve(labels);
+    if (offset < 0 || store.touched[offset] === 0) return false;
+    this.#clear(offset);
+    const at = store.series.indexOf(offset);
+    store.series.splice(at, 1);
+    store.generation++;
+    return true;
+  }
+
+  /**
+   * Removes every series of this metric, the overflow series included, as {@link remove} does for
+   * one: values are zeroed, label values keep their budget slots, bound handles stay valid.
+   * The `dropped` and `overflowed` counts are not reset: they account for the whole process life.
+   */
+  reset(): void {
+    const store = this['~store'];
+    for (const offset of store.series) this.#clear(offset);
+    store.series.length = 0;
+    store.generation++;
+  }
+
+  #clear(offset: number): void {
+    const store = this['~store'];
+    store.touched[offset] = 0;
+    store.values[offset] = 0;
+    if (store.kind === 'histogram') store.counts.fill(0, offset * store.stride, (offset + 1) * store.stride);
   }
 
   /**
@@ -127,57 +188,77 @@ export abstract class MetricFamily<L> {
     return this.#miss(labels);
   }
 
-  // Slow path, taken once per new series and on every record that folds into an overflow slot:
-  // validates the whole label object (the fast resolver reads only the declared keys, so an
-  // unknown extra key is caught here, when the series is first resolved), interns open values and
-  // creates the series.
+  // Slow path, taken once per new series and on every record folded into the overflow series:
+  // validates the whole label object (the fast resolver reads only the declared keys, so an unknown
+  // extra key is caught here, when the series is first resolved), interns open values and creates
+  // the series.
   #miss(labels: unknown): number {
     const store = this['~store'];
-    const def = store.def;
     const axes = store.layout.axes;
+    this.#check(labels);
     let offset = 0;
-    if (labels !== null && typeof labels === 'object') {
-      const given = labels as Record<string, unknown>;
-      for (const key of Object.keys(given)) {
-        if (!Object.hasOwn(def.labels, key)) {
-          throw labelError(def, key, given[key], `unknown label; declared: ${this.labelNames.join(', ') || '(none)'}`);
-        }
-      }
-      // Validate every label before interning any open value, so a rejected call leaves no trace.
+    if (axes.length > 0) {
+      const given = labels as Record<string, string>;
+      // Fold when any open value finds no slot, before interning any: a folded record takes no slot
+      // from another open label either.
       for (const axis of axes) {
-        const value = given[axis.name];
-        if (value === undefined) {
-          throw labelError(def, axis.name, value, `missing; declared: ${this.labelNames.join(', ')}`);
-        }
-        if (axis.interner === undefined) {
-          if (typeof value !== 'string' || !axis.closedValues.includes(value)) throw labelError(def, axis.name, value);
-        } else if (typeof value !== 'string') {
-          throw labelError(def, axis.name, value, 'expected a string');
-        }
+        const interner = axis.interner;
+        if (interner === undefined || interner.admits(given[axis.name] as string)) continue;
+        store.stats.overflowed++;
+        this.#onOverflow({
+          metric: store.def.name,
+          label: axis.name,
+          value: given[axis.name] as string,
+          budget: interner.budget,
+        });
+        return this.#create(store.layout.overflowOffset);
       }
-      let folded = false;
       for (const axis of axes) {
         const value = given[axis.name] as string;
-        let ordinal: number;
-        if (axis.interner === undefined) ordinal = axis.closedValues.indexOf(value);
-        else {
-          ordinal = axis.interner.intern(value);
-          if (ordinal === axis.interner.overflow) folded = true;
-        }
+        const ordinal = axis.interner === undefined ? axis.closedValues.indexOf(value) : axis.interner.intern(value);
         offset += ordinal * axis.stride;
       }
-      // One count per folded record, however many of its open labels overflowed.
-      if (folded) store.stats.overflowed++;
-    } else if (labels != null || axes.length > 0) {
-      // A label-less metric also takes no label object at all (an untyped `inc()`).
-      throw labelError(def, axes[0]?.name ?? '', labels, 'expected an object of labels');
     }
+    return this.#create(offset);
+  }
+
+  #create(offset: number): number {
+    const store = this['~store'];
     if (store.touched[offset] === 0) {
       store.touched[offset] = 1;
       store.series.push(offset);
       store.startTimes[offset] = this.#now();
     }
     return offset;
+  }
+
+  // Throws MetricLabelError unless `labels` names exactly the declared labels with allowed values.
+  #check(labels: unknown): void {
+    const store = this['~store'];
+    const def = store.def;
+    const axes = store.layout.axes;
+    if (labels === null || typeof labels !== 'object') {
+      // A label-less metric also takes no label object at all (an untyped `inc()`).
+      if (labels == null && axes.length === 0) return;
+      throw labelError(def, axes[0]?.name ?? '', labels, 'expected an object of labels');
+    }
+    const given = labels as Record<string, unknown>;
+    for (const key of Object.keys(given)) {
+      if (!Object.hasOwn(def.labels, key)) {
+        throw labelError(def, key, given[key], `unknown label; declared: ${this.labelNames.join(', ') || '(none)'}`);
+      }
+    }
+    for (const axis of axes) {
+      const value = given[axis.name];
+      if (value === undefined) {
+        throw labelError(def, axis.name, value, `missing; declared: ${this.labelNames.join(', ')}`);
+      }
+      if (axis.interner === undefined) {
+        if (typeof value !== 'string' || !axis.closedValues.includes(value)) throw labelError(def, axis.name, value);
+      } else if (typeof value !== 'string') {
+        throw labelError(def, axis.name, value, 'expected a string');
+      }
+    }
   }
 }
 

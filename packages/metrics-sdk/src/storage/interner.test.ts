@@ -15,13 +15,15 @@ describe('OpenLabelInterner', () => {
     ]);
   });
 
-  it('returns the overflow ordinal (= budget) past the budget and remembers nothing new', () => {
+  it('returns -1 past the budget, admits only known values then, and remembers nothing new', () => {
     const interner = new OpenLabelInterner(2);
+    expect(interner.admits('a')).toBe(true);
     interner.intern('a');
     interner.intern('b');
-    expect(interner.overflow).toBe(2);
-    expect(interner.intern('c')).toBe(2);
-    expect(interner.intern('d')).toBe(2);
+    expect(interner.admits('a')).toBe(true);
+    expect(interner.admits('c')).toBe(false);
+    expect(interner.intern('c')).toBe(-1);
+    expect(interner.intern('d')).toBe(-1);
     expect(interner.intern('a')).toBe(0);
     expect(interner.values).toEqual(['a', 'b']);
     expect(interner.ordinals.has('c')).toBe(false);
@@ -32,7 +34,7 @@ describe('OpenLabelInterner', () => {
     expect(interner.intern('')).toBe(0);
     expect(interner.intern('__proto__')).toBe(1);
     expect(interner.intern('constructor')).toBe(2);
-    expect(interner.intern('__overflow__')).toBe(3);
-    expect(interner.values).toEqual(['', '__proto__', 'constructor', '__overflow__']);
+    expect(interner.intern('otel_metric_overflow')).toBe(3);
+    expect(interner.values).toEqual(['', '__proto__', 'constructor', 'otel_metric_overflow']);
   });
 });

@@ -1,7 +1,7 @@
 /**
- * Maps the values of one open label to dense ordinals `0 … budget-1`; the ordinal `budget` is the
- * overflow slot. Append-only: an ordinal, once given, keeps its value for the life of the storage,
- * so bound handles never go stale.
+ * Maps the values of one open label to dense ordinals `0 … budget-1`. Append-only: an ordinal, once
+ * given, keeps its value for the life of the storage, so bound handles never go stale (removing a
+ * series hides it; it does not give its ordinal to another value).
  *
  * @internal
  */
@@ -16,19 +16,19 @@ export class OpenLabelInterner {
     this.budget = budget;
   }
 
-  /** The overflow ordinal: where values past the budget go. */
-  get overflow(): number {
-    return this.budget;
+  /** True when `value` has an ordinal or one is still free. */
+  admits(value: string): boolean {
+    return this.values.length < this.budget || this.ordinals.has(value);
   }
 
   /**
-   * Slow path: returns the ordinal of `value`, adding it when the budget allows, else the overflow
-   * ordinal.
+   * Slow path: returns the ordinal of `value`, adding it when the budget allows, else `-1` (the
+   * caller folds the record into the metric's overflow series).
    */
   intern(value: string): number {
     const known = this.ordinals.get(value);
     if (known !== undefined) return known;
-    if (this.values.length >= this.budget) return this.budget;
+    if (this.values.length >= this.budget) return -1;
     const ordinal = this.values.length;
     this.values.push(value);
     this.ordinals.set(value, ordinal);

@@ -1,6 +1,6 @@
 import type { LabelDomain } from '../define/labels.js';
 import type { MetricDef } from '../define/metric.js';
-import { OVERFLOW_VALUE } from '../define/naming.js';
+import { OVERFLOW_LABEL } from '../define/naming.js';
 import { OpenLabelInterner } from './interner.js';
 
 /**
@@ -11,7 +11,7 @@ import { OpenLabelInterner } from './interner.js';
 export interface LabelAxis {
   readonly name: string;
   readonly domain: LabelDomain;
-  /** Number of ordinals: the closed values, or an open budget plus one overflow slot. */
+  /** Number of ordinals: the closed values, or an open label's budget. */
   readonly radix: number;
   readonly stride: number;
   /** Closed values (ordinal = index); empty for an open label. */
@@ -22,13 +22,19 @@ export interface LabelAxis {
 
 /**
  * The fixed storage shape of one metric: its label axes and the number of series slots. Capacity
- * is the product of the radixes and never changes, so storage never reallocates.
+ * is the product of the radixes, plus one overflow slot when the metric has an open label, and
+ * never changes, so storage never reallocates.
  *
  * @internal
  */
 export interface SeriesLayout {
   readonly axes: readonly LabelAxis[];
   readonly capacity: number;
+  /**
+   * The slot of the metric's one overflow series (`otel_metric_overflow="true"`), where records go
+   * when any open label's budget is full; `-1` when the metric has no open label.
+   */
+  readonly overflowOffset: number;
 }
 
 /**
@@ -45,7 +51,7 @@ export function computeLayout(def: MetricDef, budgets: Readonly<Record<string, n
     const name = names[i] as string;
     const domain = def.labels[name] as LabelDomain;
     const budget = domain.kind === 'open' ? (budgets[name] ?? domain.budget) : 0;
-    const radix = domain.kind === 'closed' ? domain.values.length : budget + 1;
+    const radix = domain.kind === 'closed' ? domain.values.length : budget;
     axes.unshift({
       name,
       domain,
@@ -56,22 +62,39 @@ export function computeLayout(def: MetricDef, budgets: Readonly<Record<string, n
     });
     stride *= radix;
   }
-  return { axes, capacity: stride };
+  const hasOpen = axes.some((axis) => axis.interner !== undefined);
+  return { axes, capacity: hasOpen ? stride + 1 : stride, overflowOffset: hasOpen ? stride : -1 };
 }
 
 /**
- * Decodes a series offset back into its label values, in declared order.
+ * Decodes a series offset back into its label values, in declared order; `null` for the overflow
+ * slot, which has no values of its own.
  *
  * @internal
  */
-export function decodeOffset(layout: SeriesLayout, offset: number): string[] {
+export function decodeOffset(layout: SeriesLayout, offset: number): string[] | null {
+  if (offset === layout.overflowOffset) return null;
   const out: string[] = [];
   let rest = offset;
   for (const axis of layout.axes) {
     const ordinal = Math.floor(rest / axis.stride);
     rest -= ordinal * axis.stride;
     if (axis.interner === undefined) out.push(axis.closedValues[ordinal] as string);
-    else out.push(ordinal === axis.interner.overflow ? OVERFLOW_VALUE : (axis.interner.values[ordinal] as string));
+    else out.push(axis.interner.values[ordinal] as string);
   }
   return out;
+}
+
+/**
+ * The labels of one series as an object in declared order: `{ otel_metric_overflow: 'true' }` for
+ * the overflow slot.
+ *
+ * @internal
+ */
+export function seriesLabels(layout: SeriesLayout, offset: number): Record<string, string> {
+  const values = decodeOffset(layout, offset);
+  if (values === null) return { [OVERFLOW_LABEL]: 'true' };
+  const labels: Record<string, string> = {};
+  for (let i = 0; i < values.length; i++) labels[(layout.axes[i] as LabelAxis).name] = values[i] as string;
+  return labels;
 }

@@ -4,7 +4,6 @@ import { catalog } from '../define/catalog.js';
 import { MetricLabelError } from '../define/errors.js';
 import { closed, open } from '../define/labels.js';
 import { counter } from '../define/metric.js';
-import { OVERFLOW_VALUE } from '../define/naming.js';
 import { PrometheusWriter } from '../exposition/prometheus-text.js';
 import { throwOnInvalidValue } from './invalid.js';
 import { decodeOffset } from './layout.js';
@@ -45,15 +44,18 @@ class Model {
     return (SIDES as readonly string[]).includes(l.side) && (VENUES as readonly string[]).includes(l.venue);
   }
 
-  /** Records a valid call; returns the offset, or -1 when an open value overflowed. */
+  /**
+   * Records a valid call; returns the offset, or -1 when an open value overflowed (then neither
+   * open value is interned: a folded record takes no slot).
+   */
   record(l: Labels): number {
+    if (!admits(this.symbols, l.symbol, SYMBOL_BUDGET) || !admits(this.accounts, l.account, ACCOUNT_BUDGET)) return -1;
     const s = intern(this.symbols, l.symbol, SYMBOL_BUDGET);
     const a = intern(this.accounts, l.account, ACCOUNT_BUDGET);
-    if (s < 0 || a < 0) return -1;
-    // Strides, last label fastest: account 1, venue 3, symbol 30, side 120.
-    const venueStride = ACCOUNT_BUDGET + 1;
+    // Strides, last label fastest: account 1, venue ACCOUNT_BUDGET, symbol 3 × that, side SYMBOL_BUDGET × that.
+    const venueStride = ACCOUNT_BUDGET;
     const symbolStride = VENUES.length * venueStride;
-    const sideStride = (SYMBOL_BUDGET + 1) * symbolStride;
+    const sideStride = SYMBOL_BUDGET * symbolStride;
     return (
       SIDES.indexOf(l.side as never) * sideStride +
       s * symbolStride +
@@ -61,6 +63,10 @@ class Model {
       a
     );
   }
+}
+
+function admits(map: Map<string, number>, value: string, budget: number): boolean {
+  return map.has(value) || map.size < budget;
 }
 
 function intern(map: Map<string, number>, value: string, budget: number): number {
@@ -81,6 +87,7 @@ describe('resolver vs slow path', () => {
         const model = new Model();
         let overflowed = 0;
         let valid = 0;
+        const overflowOffset = store.layout.overflowOffset;
         for (const labels of calls) {
           if (!model.valid(labels)) {
             expect(() => book.orders.inc(labels as never)).toThrow(MetricLabelError);
@@ -94,6 +101,7 @@ describe('resolver vs slow path', () => {
           expect(offset).toBe(expected);
           if (expected < 0) {
             overflowed++;
+            expect(store.touched[overflowOffset]).toBe(1);
           } else {
             expect(store.touched[offset]).toBe(1);
             expect(decodeOffset(store.layout, offset)).toEqual([
@@ -109,14 +117,16 @@ describe('resolver vs slow path', () => {
         for (const offset of store.series) {
           total += store.values[offset] as number;
           const decoded = decodeOffset(store.layout, offset);
-          const folded = decoded[1] === OVERFLOW_VALUE || decoded[3] === OVERFLOW_VALUE;
-          // A series is either resolvable by the fast path or an overflow slot.
-          if (!folded)
+          // A series is either resolvable by the fast path or the overflow series.
+          if (decoded === null) expect(offset).toBe(overflowOffset);
+          else
             expect(resolve({ side: decoded[0], symbol: decoded[1], venue: decoded[2], account: decoded[3] })).toBe(
               offset,
             );
         }
+        // Every valid record is in some series: none lost to the budget.
         expect(total).toBe(valid);
+        expect(overflowed === 0 ? 0 : store.values[overflowOffset]).toBe(overflowed);
       }),
       { numRuns: 200 },
     );

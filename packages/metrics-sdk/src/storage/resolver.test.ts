@@ -49,6 +49,7 @@ describe('compileResolver', () => {
   });
 
   it('reads open labels through the interner: a miss until interned, never the overflow slot', () => {
+    // Strides: symbol 2, side 1 (radix = budget; the overflow slot sits after all of them).
     const layout = computeLayout(counter('c', 'h', { symbol: open({ budget: 2 }), side: closed('buy', 'sell') }));
     const resolve = compileResolver(layout);
     const interner = layout.axes[0]?.interner;
@@ -59,7 +60,7 @@ describe('compileResolver', () => {
     expect(resolve({ symbol: 'ETH', side: 'buy' })).toBe(2);
     // Past the budget: the value is never interned, so every record takes the slow path and is
     // counted as overflowed there.
-    expect(interner?.intern('SOL')).toBe(2);
+    expect(interner?.intern('SOL')).toBe(-1);
     expect(resolve({ symbol: 'SOL', side: 'buy' })).toBe(-1);
     expect(resolve({ symbol: 'ETH', side: 42 })).toBe(-1);
   });

@@ -171,7 +171,7 @@ function recordEverything(md: MarketDataMetrics, gw: GatewayMetrics, sm: Strateg
 function newCatalogs(): [MarketDataMetrics, GatewayMetrics, StrategyMetrics, EngineMetrics] {
   const options = { onInvalidValue: throwOnInvalidValue, now: () => 1_700_000_000_000 };
   return [
-    // A tiny symbol budget, so the overflow series (symbol="__overflow__") is part of the parity.
+    // A tiny symbol budget, so the overflow series (otel_metric_overflow="true") is part of the parity.
     new MarketDataMetrics({ ...options, budgets: { received: { symbol: 4 } } }),
     new GatewayMetrics(options),
     new StrategyMetrics(options),
@@ -269,16 +269,17 @@ describe.skipIf(!HAVE_PARSER)(
 
       // Guard against a comparison of two empty or trivial bodies.
       const names = new Set(ours.families.map(([name]) => name));
-      expect(names.size).toBe(43);
+      // The 43 catalog metrics and the two accounting counters.
+      expect(names.size).toBe(45);
       const byKey = toMap(ours.samples);
       expect(byKey.size).toBeGreaterThan(150);
       expect(byKey.get(seriesKey('strategy_sharpe_ratio', { strategy: 'ma_cross' }))).toBe('NaN');
       expect(byKey.get(seriesKey('strategy_pnl_total', { strategy: 'quote"d' }))).toBe('-1250.5');
+      expect(byKey.get(seriesKey('market_data_received_total', { otel_metric_overflow: 'true' }))).toBe('1e+21'); // past a symbol budget of 4: HOSTILE[4..6] added 5 + 6 + 7, okx BTCUSDT 1e21
+      // Those four records and the bind of a sixth symbol (ETHUSDT) were folded.
       expect(
-        byKey.get(
-          seriesKey('market_data_received_total', { exchange: 'binance', symbol: '__overflow__', type: 'trade' }),
-        ),
-      ).toBe('18.0'); // HOSTILE[4..6] added 5 + 6 + 7 past a symbol budget of 4
+        byKey.get(seriesKey('ttquant_metrics_overflow_records_total', { metric: 'market_data_received_total' })),
+      ).toBe('5.0');
       // Hostile values came back through both parsers unchanged.
       for (const [i, symbol] of HOSTILE.slice(0, 4).entries()) {
         const key = seriesKey('market_data_received_total', { exchange: 'binance', symbol, type: 'trade' });

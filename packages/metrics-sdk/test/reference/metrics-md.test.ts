@@ -100,7 +100,8 @@ describe('docs/metrics.md', () => {
       'engine_strategy_latency_ms: metric names should not contain abbreviated units',
     ]);
     for (const line of findings) expect(doc).toContain(`| \`${line.replace(': ', '` | ')} |`);
-    expect(doc).toContain('`__overflow__`');
+    expect(doc).toContain('`otel_metric_overflow="true"`');
+    expect(doc).toContain('`ttquant_metrics_overflow_records_total{metric="…"}`');
     expect(doc).toContain('`family.dropped`');
   });
 });
@@ -145,8 +146,8 @@ describe('renderMetricReference', () => {
         '| Unit | — |',
         '| Help | Fills \\| by desk. |',
         '| Catalog key | `DeskMetrics` → `fills` |',
-        '| Labels | `desk` (closed): `rates`, `fx`<br>`book` (open): budget 9, then `__overflow__` |',
-        '| Series capacity | 2 × 10 = 20 |',
+        '| Labels | `desk` (closed): `rates`, `fx`<br>`book` (open): budget 9, then `otel_metric_overflow="true"` |',
+        '| Series capacity | 2 × 9 + 1 = 19 |',
         '| Invalid values | negative or non-finite increments dropped and counted |',
         '',
       ].join('\n'),

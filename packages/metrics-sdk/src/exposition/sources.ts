@@ -1,0 +1,53 @@
+import { accountingSource } from '../accounting/record-accounting.js';
+import type { Catalog } from '../define/catalog.js';
+import { type DefinitionIssue, MetricDefinitionError } from '../define/errors.js';
+
+/** Anything whose metrics can be exposed: a catalog instance. */
+export type MetricSource = Catalog;
+
+/** @internal options of {@link exposedSources} */
+export interface ExposedSourcesOptions {
+  /** Append the accounting catalog (see `accountingSource`); default `true`. */
+  readonly accounting?: boolean | undefined;
+  /** Why a name is unavailable besides a collision among the sources (e.g. already in a registry). */
+  readonly taken?: (name: string) => string | undefined;
+}
+
+/**
+ * What one exposition path (the text writer, the OTel producer, a prom-client registry) renders: the
+ * given catalogs, checked for colliding names, followed by the accounting catalog.
+ *
+ * @throws MetricDefinitionError listing every colliding or unavailable name
+ * @internal
+ */
+export function exposedSources(
+  sources: readonly MetricSource[],
+  options: ExposedSourcesOptions = {},
+): readonly MetricSource[] {
+  const seen = new Set<string>();
+  const issues: DefinitionIssue[] = [];
+  const check = (list: readonly MetricSource[]): void => {
+    for (const source of list) {
+      for (const family of source['~families']) {
+        // A histogram also exposes `_bucket`, `_sum` and `_count` series, which may collide too.
+        const names =
+          family['~store'].kind === 'histogram'
+            ? [family.name, `${family.name}_bucket`, `${family.name}_sum`, `${family.name}_count`]
+            : [family.name];
+        for (const name of names) {
+          const taken = options.taken?.(name);
+          if (seen.has(name)) issues.push({ path: name, message: 'exposed by two catalogs' });
+          else if (taken !== undefined) issues.push({ path: name, message: taken });
+          seen.add(name);
+        }
+      }
+    }
+    if (issues.length > 0) throw new MetricDefinitionError(issues);
+  };
+  check(sources);
+  // Built only from distinct names: its closed `metric` label needs unique values.
+  const accounting = options.accounting === false ? undefined : accountingSource(sources);
+  if (accounting === undefined) return sources;
+  check([accounting]);
+  return [...sources, accounting];
+}
