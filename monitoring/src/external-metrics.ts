@@ -1,13 +1,17 @@
-// Metrics the rules read that are not in our catalogs: the ones Prometheus adds to every target and
-// the ones of Debian's exporters. Names and labels were read from live bodies on Debian 12:
+import { DROPPED_VALUES_METRIC, OVERFLOW_RECORDS_METRIC } from '@ttquant/metrics';
+import type { JobKey } from './config.js';
+
+// Metrics the rules read that are not in our catalogs: the ones Prometheus adds to every target, the
+// ones of Debian's exporters, and the SDK's own accounting that @ttquant/metrics appends to every
+// exposition beside the catalogs. Exporter names and labels were read from live bodies on Debian 12:
 // prometheus-node-exporter 1.5.0 and prometheus-postgres-exporter 0.11.1 (against PostgreSQL 15).
 // The consistency test accepts these and nothing else besides the catalogs.
 
-/** A metric some other program exposes. */
+/** A metric exposed by something other than the four catalogs. */
 export interface ExternalMetric {
   readonly name: string;
-  /** Who exposes it. */
-  readonly source: 'prometheus' | 'node-exporter' | 'postgres-exporter';
+  /** Who exposes it: Prometheus, an exporter, or the SDK itself (`@ttquant/metrics`). */
+  readonly source: 'prometheus' | 'node-exporter' | 'postgres-exporter' | '@ttquant/metrics';
   readonly kind: 'counter' | 'gauge';
   /** Its own labels; `job` and `instance` are added by the scrape and always allowed. */
   readonly labels: readonly string[];
@@ -39,4 +43,17 @@ export const externalMetrics = {
     'state',
     'server',
   ]),
+  /**
+   * Records folded into a metric's `otel_metric_overflow="true"` series because an open label's
+   * budget was full; `metric` names that metric. Exists at 0 for each metric with an open label.
+   */
+  overflowRecords: metric(OVERFLOW_RECORDS_METRIC, '@ttquant/metrics', 'counter', ['metric']),
+  /** Values dropped as invalid (negative or non-finite), per metric. Exists at 0 for every metric. */
+  droppedValues: metric(DROPPED_VALUES_METRIC, '@ttquant/metrics', 'counter', ['metric']),
 } as const;
+
+/**
+ * The jobs whose processes expose catalogs through `@ttquant/metrics`, and with them its accounting
+ * metrics: the rules on those metrics select exactly these jobs.
+ */
+export const SDK_JOBS: readonly JobKey[] = ['marketData', 'gateway', 'strategyEngine'];

@@ -5,11 +5,11 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeDashboard } from './dashboards/generate-dashboard.js';
-import { renderConfigFiles } from './outputs.js';
+import { renderConfigFiles, renderExampleFiles } from './outputs.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
-for (const file of renderConfigFiles()) {
+for (const file of [...renderConfigFiles(), ...renderExampleFiles()]) {
   const target = join(root, file.path);
   mkdirSync(dirname(target), { recursive: true });
   writeFileSync(target, file.content);

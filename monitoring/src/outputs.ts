@@ -1,5 +1,10 @@
 import { ALERTMANAGER_CONFIG_PATHS, renderAlertmanagerConfig } from './alertmanager-config.js';
-import { PROMETHEUS_CONFIG_PATHS, renderPrometheusConfig } from './prometheus-config.js';
+import {
+  PROMETHEUS_CONFIG_PATHS,
+  renderPrometheusConfig,
+  renderSecurePrometheusConfig,
+  SECURE_PROMETHEUS_CONFIG_PATH,
+} from './prometheus-config.js';
 import { renderAlertRules, renderRecordingRules } from './rules-files.js';
 
 /** A file the generator writes. */
@@ -26,4 +31,13 @@ export function renderConfigFiles(): readonly GeneratedFile[] {
     { path: ALERTMANAGER_CONFIG_PATHS.compose, content: renderAlertmanagerConfig('compose') },
     { path: ALERTMANAGER_CONFIG_PATHS.local, content: renderAlertmanagerConfig('local') },
   ];
+}
+
+/**
+ * Renders the example files: configurations shown to users, not loaded by the stack (pure).
+ *
+ * @returns `prometheus.secure.yml`, the secure-scrape example
+ */
+export function renderExampleFiles(): readonly GeneratedFile[] {
+  return [{ path: SECURE_PROMETHEUS_CONFIG_PATH, content: renderSecurePrometheusConfig() }];
 }

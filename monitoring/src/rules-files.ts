@@ -2,7 +2,7 @@ import { alertGroups, recordingGroups } from './rules/index.js';
 import { renderYaml } from './yaml.js';
 
 /**
- * The alerting rules file (generated/alerts.yml): the seed's 21 alerts in 5 groups.
+ * The alerting rules file (generated/alerts.yml): the seed's 21 alerts in 5 groups, then the added groups.
  *
  * @returns YAML text for `promtool check rules` and Prometheus' `rule_files`
  */

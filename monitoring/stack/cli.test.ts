@@ -155,7 +155,7 @@ describeValidate('monitoring CLI: validate', () => {
       'ok   promtool check config monitoring/prometheus.yml',
       'ok   promtool check config monitoring/generated/prometheus.local.yml',
       'ok   promtool check rules monitoring/generated/recording-rules.yml monitoring/generated/alerts.yml',
-      'ok   promtool test rules monitoring/tests/database.yaml monitoring/tests/gateway.yaml monitoring/tests/market-data.yaml monitoring/tests/strategy.yaml monitoring/tests/system.yaml',
+      'ok   promtool test rules monitoring/tests/database.yaml monitoring/tests/gateway.yaml monitoring/tests/instrumentation.yaml monitoring/tests/market-data.yaml monitoring/tests/strategy.yaml monitoring/tests/system.yaml',
       'ok   amtool check-config monitoring/alertmanager.yml',
       'ok   amtool check-config monitoring/generated/alertmanager.local.yml',
     ]);

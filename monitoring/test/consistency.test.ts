@@ -1,16 +1,26 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { parser } from '@prometheus-io/lezer-promql';
+import {
+  DROPPED_VALUES_METRIC,
+  EngineMetrics,
+  GatewayMetrics,
+  MarketDataMetrics,
+  OVERFLOW_RECORDS_METRIC,
+  PrometheusWriter,
+  StrategyMetrics,
+} from '@ttquant/metrics';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { jobList, monitoringConfig } from '../src/config.js';
-import { externalMetrics } from '../src/external-metrics.js';
+import { externalMetrics, SDK_JOBS } from '../src/external-metrics.js';
 import { checkExpression, checkRules } from '../src/promql/check.js';
 import { CATALOGS, catalogVocabulary } from '../src/promql/vocabulary.js';
 import { monitoringPath } from './helpers/paths.js';
 
 // Every PromQL expression in the generated rules, parsed with Prometheus' lezer grammar, may only
-// name catalog series (histograms through _bucket/_sum/_count), the allowed external exporter
-// metrics, or recorded series, and only labels those series carry.
+// name catalog series (histograms through _bucket/_sum/_count), the allowed external metrics (of
+// Prometheus, the exporters, and the SDK's own accounting), or recorded series, and only labels
+// those series carry.
 
 interface RulesFile {
   groups: { name: string; rules: { record?: string; alert?: string; expr: string }[] }[];
@@ -29,8 +39,8 @@ describe('PromQL in the generated rules', () => {
     expect(issues.map((issue) => `${issue.rule}: ${issue.message}`)).toEqual([]);
   });
 
-  it('checks 9 recording and 21 alerting expressions', () => {
-    expect([recording.length, alerting.length]).toEqual([9, 21]);
+  it('checks 9 recording and 23 alerting expressions (the seed 21, and 2 on the SDK accounting)', () => {
+    expect([recording.length, alerting.length]).toEqual([9, 23]);
   });
 
   it('uses external metrics only from the allow-list, and every allowed one', () => {
@@ -106,6 +116,16 @@ describe('the checker fails on what it must catch', () => {
       'needs the "le" label',
     ],
     ['a node-exporter label that does not exist', 'node_cpu_seconds_total{core="0"}', 'has no label "core"'],
+    [
+      'an SDK accounting label that does not exist',
+      'ttquant_metrics_dropped_values_total{symbol="BTCUSDT"}',
+      'ttquant_metrics_dropped_values_total (@ttquant/metrics) has no label "symbol"',
+    ],
+    [
+      'rate() over an SDK counter spelled wrong',
+      'rate(ttquant_metrics_overflow_total[5m])',
+      'unknown metric "ttquant_metrics_overflow_total"',
+    ],
     ['a syntax error', 'sum by (job) (rate(orders_total[5m])', 'syntax error'],
   ])('%s', (_, expr, expected) => {
     expect(messages(expr).join('\n')).toContain(expected);
@@ -119,6 +139,7 @@ describe('the checker fails on what it must catch', () => {
       'strategy_sharpe_ratio == strategy_sharpe_ratio',
       'sum by (exchange) (rate(orders_total[1m])) / on (exchange) group_left () sum by (exchange) (active_orders)',
       'sum by (datname, state) (pg_stat_activity_count)',
+      'sum by (job, metric) (increase(ttquant_metrics_overflow_records_total{metric="orders_total"}[10m]))',
     ]) {
       expect(messages(expr), expr).toEqual([]);
     }
@@ -156,25 +177,40 @@ describe('rule sources', () => {
 
 // Each service's metrics live behind its own job: every selector in the rules carries a job matcher,
 // and it names the job that exposes the metric (from the configuration, so renaming a job in
-// config.ts moves every rule with it).
+// config.ts moves every rule with it). The SDK's accounting metrics come from every process that
+// runs the SDK, so their selectors name exactly those jobs, as `job=~"a|b|c"`.
 describe('job selectors in the generated rules', () => {
-  const owner = new Map<string, string>();
-  const jobOf: Record<string, string> = {
-    MarketDataMetrics: monitoringConfig.jobs.marketData.name,
-    GatewayMetrics: monitoringConfig.jobs.gateway.name,
-    StrategyMetrics: monitoringConfig.jobs.strategyEngine.name,
-    EngineMetrics: monitoringConfig.jobs.strategyEngine.name,
-    'node-exporter': monitoringConfig.jobs.node.name,
-    'postgres-exporter': monitoringConfig.jobs.database.name,
+  const jobName = (key: keyof typeof monitoringConfig.jobs) => monitoringConfig.jobs[key].name;
+  const jobsOf: Record<string, readonly string[]> = {
+    MarketDataMetrics: [jobName('marketData')],
+    GatewayMetrics: [jobName('gateway')],
+    StrategyMetrics: [jobName('strategyEngine')],
+    EngineMetrics: [jobName('strategyEngine')],
+    'node-exporter': [jobName('node')],
+    'postgres-exporter': [jobName('database')],
+    '@ttquant/metrics': SDK_JOBS.map(jobName),
   };
+  const owner = new Map<string, readonly string[]>();
   for (const info of catalogVocabulary().series.values()) {
-    const job = jobOf[info.origin];
-    if (job !== undefined) owner.set(info.name, job);
+    const jobs = jobsOf[info.origin];
+    if (jobs !== undefined) owner.set(info.name, jobs);
   }
+
+  /**
+   * The jobs a selector's job matcher names: `job="a"`, or `job=~"a|b"` (alternatives of plain
+   * names), which only a metric exposed by several jobs may use.
+   */
+  const matchedJobs = (selector: string): { jobs: string[]; regex: boolean } | undefined => {
+    const equal = /job="([^"]*)"/.exec(selector)?.[1];
+    if (equal !== undefined) return { jobs: [equal], regex: false };
+    const alternatives = /job=~"([\w|-]*)"/.exec(selector)?.[1];
+    return alternatives === undefined ? undefined : { jobs: alternatives.split('|'), regex: true };
+  };
 
   it('select every scraped series with the job that exposes it', () => {
     const wrong: string[] = [];
     let selectors = 0;
+    const known = jobList().map((spec) => spec.name);
     for (const rule of [...recording, ...alerting]) {
       parser.parse(rule.expr).iterate({
         enter(node) {
@@ -183,10 +219,14 @@ describe('job selectors in the generated rules', () => {
           const name = /^[a-zA-Z_:][\w:]*/.exec(text)?.[0] ?? '';
           if (name.includes(':')) return; // recorded: its job label comes from its source
           selectors += 1;
-          const job = /job="([^"]*)"/.exec(text)?.[1];
-          const jobs = jobList().map((spec) => spec.name);
+          const matched = matchedJobs(text);
           const expected = owner.get(name);
-          if (job === undefined || !jobs.includes(job) || (expected !== undefined && job !== expected)) {
+          if (
+            matched === undefined ||
+            matched.jobs.some((job) => !known.includes(job)) ||
+            (matched.regex && (expected === undefined || expected.length < 2)) ||
+            (expected !== undefined && [...matched.jobs].sort().join('|') !== [...expected].sort().join('|'))
+          ) {
             wrong.push(`${'record' in rule ? rule.record : rule.alert}: ${text}`);
           }
         },
@@ -194,5 +234,57 @@ describe('job selectors in the generated rules', () => {
     }
     expect(selectors).toBeGreaterThan(25);
     expect(wrong).toEqual([]);
+  });
+
+  it('select the SDK accounting metrics on the market-data, gateway and strategy-engine jobs', () => {
+    expect(jobsOf['@ttquant/metrics']).toEqual(['market-data', 'gateway', 'strategy-engine']);
+    expect(matchedJobs('x{job=~"market-data|gateway"}')).toEqual({ jobs: ['market-data', 'gateway'], regex: true });
+    expect(matchedJobs('x{job="gateway"}')).toEqual({ jobs: ['gateway'], regex: false });
+    expect(matchedJobs('x{exchange="okx"}')).toBeUndefined();
+  });
+});
+
+// The SDK accounting metrics the rules may read are modelled in external-metrics.ts; this holds that
+// model to what the SDK really writes, so a new or renamed accounting metric cannot slip past the
+// rules and the checker.
+describe('the SDK accounting metrics', () => {
+  const body = new PrometheusWriter([
+    new MarketDataMetrics(),
+    new GatewayMetrics(),
+    new StrategyMetrics(),
+    new EngineMetrics(),
+  ]).renderText();
+  const catalogNames = new Set(Object.values(CATALOGS).flatMap((defs) => Object.values(defs).map((def) => def.name)));
+  const typed = [...body.matchAll(/^# TYPE (\S+) (\S+)$/gm)].map((match) => ({
+    name: match[1] ?? '',
+    kind: match[2] ?? '',
+  }));
+
+  it('are what the SDK exposes beside the catalogs, with their kind and labels', () => {
+    const sdk = Object.values(externalMetrics).filter((metric) => metric.source === '@ttquant/metrics');
+    expect(sdk.map((metric) => metric.name).sort()).toEqual([DROPPED_VALUES_METRIC, OVERFLOW_RECORDS_METRIC].sort());
+    expect(typed.filter(({ name }) => !catalogNames.has(name)).sort((a, b) => a.name.localeCompare(b.name))).toEqual(
+      sdk.map((metric) => ({ name: metric.name, kind: metric.kind })).sort((a, b) => a.name.localeCompare(b.name)),
+    );
+    for (const metric of sdk) {
+      const series = body.split('\n').filter((line) => line.startsWith(`${metric.name}{`));
+      expect(series.length, metric.name).toBeGreaterThan(0);
+      for (const line of series) {
+        const labels = [...line.matchAll(/([a-zA-Z_]\w*)="/g)].map((match) => match[1]);
+        expect(labels, line).toEqual(metric.labels);
+      }
+    }
+  });
+
+  it('exist at 0 from the first scrape: drops for every metric, folds for every metric with an open label', () => {
+    const series = (name: string) =>
+      body
+        .split('\n')
+        .filter((line) => line.startsWith(`${name}{`))
+        .map((line) => /metric="([^"]*)"\} (\S+)$/.exec(line)?.slice(1));
+    const defs = Object.values(CATALOGS).flatMap((d) => Object.values(d));
+    const open = defs.filter((def) => Object.values(def.labels).some((domain) => domain.kind === 'open'));
+    expect(series(DROPPED_VALUES_METRIC).sort()).toEqual(defs.map((def) => [def.name, '0']).sort());
+    expect(series(OVERFLOW_RECORDS_METRIC).sort()).toEqual(open.map((def) => [def.name, '0']).sort());
   });
 });

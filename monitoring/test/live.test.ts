@@ -13,9 +13,10 @@ import {
 } from '../../examples/pipeline/process-tree.js';
 import { freePort } from '../../examples/pipeline/scrape.js';
 import { ALL_FAULTS, freePipelinePorts, pipelineSpecs } from '../../examples/pipeline/specs.js';
-import { jobList } from '../src/config.js';
+import { jobList, monitoringConfig } from '../src/config.js';
 import { dashboardQueries, substituteVariables } from '../src/dashboards/index.js';
-import { alertGroups } from '../src/rules/index.js';
+import { externalMetrics, SDK_JOBS } from '../src/external-metrics.js';
+import { alertGroups, instrumentationAlerts } from '../src/rules/index.js';
 import { type StackLayout, type StackPorts, stackLayout } from '../stack/layout.js';
 import { type NativeStack, nativeProcesses, nativeTools, startNativeStack, stopNativeStack } from '../stack/native.js';
 import { isAlive } from '../stack/processes.js';
@@ -24,7 +25,8 @@ import { installHint, missingTools } from '../stack/tools.js';
 // The live proof of monitoring/: the example pipeline (four processes) and the native stack
 // (Debian's Prometheus, Alertmanager, node and postgres exporters, a private PostgreSQL, and a second
 // Prometheus as remote-write receiver), all on free 127.0.0.1 ports. Every target is up, each of the
-// 43 metrics and every dashboard panel query returns data, a stopped gateway fires GatewayDown
+// 43 metrics, the SDK's accounting counters (which instrumentation_alerts read) and every dashboard
+// panel query returns data, a stopped gateway fires GatewayDown
 // through Alertmanager to this test's webhook and resolves after the restart, and remote_write
 // delivers series to the second Prometheus. Everything is stopped by PID in afterAll.
 
@@ -93,9 +95,13 @@ interface Vector {
   readonly result: readonly { metric: Record<string, string> }[];
 }
 
-async function resultCount(base: string, expr: string): Promise<number> {
+async function query(base: string, expr: string): Promise<readonly Record<string, string>[]> {
   const data = await api<Vector>(base, `/api/v1/query?query=${encodeURIComponent(expr)}`);
-  return data.result.length;
+  return data.result.map((r) => r.metric);
+}
+
+async function resultCount(base: string, expr: string): Promise<number> {
+  return (await query(base, expr)).length;
 }
 
 /** Retries `probe` until it returns an empty list of failures or the deadline passes; returns the last list. */
@@ -227,6 +233,42 @@ describeLive('live: the pipeline scraped by the native stack', () => {
     }, 45_000);
     expect(failing, `metrics with no series:\n${failing.join('\n')}\n${context()}`).toEqual([]);
   }, 60_000);
+
+  it('scrapes the SDK accounting from every process that runs the SDK, and the instrumentation alerts read it', async () => {
+    const sdkJobs = SDK_JOBS.map((key) => monitoringConfig.jobs[key].name).sort();
+    const catalogNames = [marketDataDefinitions, gatewayDefinitions, strategyDefinitions, engineDefinitions]
+      .flatMap((c) => Object.values(c))
+      .map((def) => def.name);
+    const labelValues = (series: readonly Record<string, string>[], label: string): string[] =>
+      [...new Set(series.map((m) => m[label] ?? ''))].sort();
+    const failing = await until(async () => {
+      const out: string[] = [];
+      for (const metric of [externalMetrics.overflowRecords, externalMetrics.droppedValues]) {
+        const jobs = labelValues(await query(stack?.prometheusUrl ?? '', metric.name), 'job');
+        if (jobs.join() !== sdkJobs.join()) out.push(`${metric.name}: jobs ${jobs.join()}`);
+      }
+      // Every catalog metric has its drop counter, at 0 or above.
+      const dropped = labelValues(
+        await query(stack?.prometheusUrl ?? '', externalMetrics.droppedValues.name),
+        'metric',
+      );
+      const lacking = catalogNames.filter((name) => !dropped.includes(name));
+      if (lacking.length > 0) out.push(`no drop counter for ${lacking.join(', ')}`);
+      // Each alert's expression without its `> 0` finds one series per process and metric: the
+      // job matcher and the grouping fit what is really scraped.
+      for (const { rule } of instrumentationAlerts.alerts) {
+        const increase = rule.expr.replace(/ > 0$/, '');
+        expect(increase, rule.alert).not.toBe(rule.expr);
+        const series = await query(stack?.prometheusUrl ?? '', increase);
+        if (labelValues(series, 'job').join() !== sdkJobs.join()) out.push(`${rule.alert}: no series for every job`);
+        if (series.some((m) => Object.keys(m).sort().join() !== 'instance,job,metric')) {
+          out.push(`${rule.alert}: labels ${JSON.stringify(series[0])}`);
+        }
+      }
+      return out;
+    }, 30_000);
+    expect(failing, context()).toEqual([]);
+  }, 45_000);
 
   it('returns data for every dashboard panel query (variables substituted)', async () => {
     const queries = dashboardQueries();

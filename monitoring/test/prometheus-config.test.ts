@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,7 +10,17 @@ import {
   type Server,
   startServer,
 } from '../../packages/metrics-sdk/test/helpers/tools.js';
-import { PROMETHEUS_CONFIG_PATHS, retentionFlags } from '../src/prometheus-config.js';
+import { RULES_PATHS, renderExampleFiles } from '../src/outputs.js';
+import {
+  PROMETHEUS_CONFIG_PATHS,
+  prometheusConfig,
+  renderSecurePrometheusConfig,
+  retentionFlags,
+  SCRAPE_SECRETS_DIR,
+  SECURE_PROMETHEUS_CONFIG_PATH,
+  SECURE_SCRAPE_AUTH,
+  securePrometheusConfig,
+} from '../src/prometheus-config.js';
 import { monitoringPath } from './helpers/paths.js';
 
 interface ScrapeConfig {
@@ -113,7 +123,7 @@ describeWithTools('promtool check config', ['promtool'], () => {
       const result = await run('promtool', ['check', 'config', files[variant]]);
       expect(result.code, result.stdout + result.stderr).toBe(0);
       expect(result.stdout).toContain('SUCCESS: 2 rule files found');
-      expect(result.stdout).toContain('SUCCESS: 21 rules found');
+      expect(result.stdout).toContain('SUCCESS: 23 rules found');
       expect(result.stdout).toContain('SUCCESS: 9 rules found');
     });
   }
@@ -177,7 +187,7 @@ describeWithTools('a real Prometheus loads the local variant', ['prometheus'], (
     );
   });
 
-  it('loads the 21 alerts and 9 recording rules without errors', async () => {
+  it('loads the 23 alerts (the seed 21, and 2 on the SDK accounting) and 9 recording rules without errors', async () => {
     const data = await api<{ groups: { name: string; rules: { type: string; health: string; name: string }[] }[] }>(
       '/api/v1/rules',
     );
@@ -187,13 +197,14 @@ describeWithTools('a real Prometheus loads the local variant', ['prometheus'], (
         'database_alerts',
         'gateway_alerts',
         'gateway_records',
+        'instrumentation_alerts',
         'market_data_alerts',
         'market_data_records',
         'strategy_alerts',
         'system_alerts',
       ].sort(),
     );
-    expect(rules.filter((rule) => rule.type === 'alerting')).toHaveLength(21);
+    expect(rules.filter((rule) => rule.type === 'alerting')).toHaveLength(23);
     expect(rules.filter((rule) => rule.type === 'recording')).toHaveLength(9);
     expect(rules.filter((rule) => rule.health === 'err')).toEqual([]);
   });
@@ -204,5 +215,111 @@ describeWithTools('a real Prometheus loads the local variant', ['prometheus'], (
       return data.activeAlertmanagers.length > 0 ? data.activeAlertmanagers.map((a) => a.url) : undefined;
     }, 'an active Alertmanager');
     expect(urls).toEqual(['http://127.0.0.1:9093/api/v2/alerts']);
+  });
+});
+
+describe('prometheus.secure.yml (the secure-scrape example)', () => {
+  const path = monitoringPath(SECURE_PROMETHEUS_CONFIG_PATH);
+  type SecureJob = ScrapeConfig & {
+    scheme?: string;
+    authorization?: Record<string, string>;
+    basic_auth?: Record<string, string>;
+    tls_config?: Record<string, unknown>;
+  };
+
+  it('is fresh', () => {
+    const [file] = renderExampleFiles();
+    expect(file?.path).toBe('prometheus.secure.yml');
+    const stale =
+      'monitoring/prometheus.secure.yml is stale: run `npm run generate -w @ttquant/monitoring` and commit it';
+    expect(existsSync(path), stale).toBe(true);
+    expect(readFileSync(path, 'utf8'), stale).toBe(file?.content);
+  });
+
+  it('scrapes the three trading jobs over verified HTTPS with credentials read from files', () => {
+    const config = parse(readFileSync(path, 'utf8')) as { scrape_configs: SecureJob[] };
+    const secured = config.scrape_configs.filter((job) => job.scheme === 'https');
+    expect(secured.map((job) => job.job_name)).toEqual(['market-data', 'gateway', 'strategy-engine']);
+    expect(SECURE_SCRAPE_AUTH).toEqual({ 'market-data': 'bearer', gateway: 'basic', 'strategy-engine': 'bearer' });
+    const dir = SCRAPE_SECRETS_DIR;
+    expect(secured.map((job) => [job.job_name, job.authorization, job.basic_auth, job.tls_config])).toEqual([
+      [
+        'market-data',
+        { type: 'Bearer', credentials_file: `${dir}/market-data.token` },
+        undefined,
+        { ca_file: `${dir}/metrics-ca.pem`, insecure_skip_verify: false },
+      ],
+      [
+        'gateway',
+        undefined,
+        { username: 'prometheus', password_file: `${dir}/gateway.password` },
+        { ca_file: `${dir}/metrics-ca.pem`, insecure_skip_verify: false },
+      ],
+      [
+        'strategy-engine',
+        { type: 'Bearer', credentials_file: `${dir}/strategy-engine.token` },
+        undefined,
+        { ca_file: `${dir}/metrics-ca.pem`, insecure_skip_verify: false },
+      ],
+    ]);
+    // No inline secret anywhere.
+    expect(readFileSync(path, 'utf8')).not.toMatch(/^\s*(credentials|password|bearer_token):/m);
+  });
+
+  it("differs from prometheus.yml only in the trading jobs' scheme, credentials and TLS", () => {
+    const strip = (config: Record<string, unknown>) => ({
+      ...config,
+      scrape_configs: (config['scrape_configs'] as Record<string, unknown>[]).map(
+        ({ scheme: _s, authorization: _a, basic_auth: _b, tls_config: _t, ...job }) => job,
+      ),
+    });
+    expect(strip(securePrometheusConfig())).toEqual(prometheusConfig('compose'));
+  });
+});
+
+describeWithTools('promtool check config on prometheus.secure.yml', ['promtool'], () => {
+  let dir = '';
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'ttquant-secure-'));
+  });
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("accepts the committed file's syntax", async () => {
+    const result = await run('promtool', [
+      'check',
+      'config',
+      '--syntax-only',
+      monitoringPath(SECURE_PROMETHEUS_CONFIG_PATH),
+    ]);
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+  });
+
+  it('accepts it in full (secret files, CA and rule files present), and fails when a token file is missing', async () => {
+    // The same file with its secrets folder in a temporary place, beside copies of the rule files.
+    const secrets = join(dir, 'secrets');
+    mkdirSync(secrets);
+    mkdirSync(join(dir, 'generated'));
+    for (const rules of Object.values(RULES_PATHS)) cpSync(monitoringPath(rules), join(dir, rules));
+    for (const [job, auth] of Object.entries(SECURE_SCRAPE_AUTH)) {
+      writeFileSync(join(secrets, `${job}.${auth === 'bearer' ? 'token' : 'password'}`), 'not-a-real-secret\n');
+    }
+    const config = join(dir, 'prometheus.secure.yml');
+    writeFileSync(config, renderSecurePrometheusConfig(secrets));
+
+    // promtool 2.42 checks that authorization.credentials_file exists, but not password_file or ca_file; the live test
+    // (packages/metrics-sdk/test/conformance/secure-scrape.test.ts) proves a real certificate chain.
+    writeFileSync(join(secrets, 'metrics-ca.pem'), '');
+    const result = await run('promtool', ['check', 'config', config]);
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    expect(result.stdout).toContain('SUCCESS: 2 rule files found');
+
+    rmSync(join(secrets, 'market-data.token'));
+    const missing = await run('promtool', ['check', 'config', config]);
+    expect(missing.code).toBe(1);
+    expect(missing.stdout + missing.stderr).toContain(
+      `error checking authorization credentials or bearer token file "${join(secrets, 'market-data.token')}"`,
+    );
   });
 });

@@ -20,14 +20,21 @@ interface UnitTestFile {
 
 describe('monitoring/tests/*.yaml', () => {
   it('has one file per alert group, loading the generated rules', () => {
-    expect(TEST_FILES).toEqual(['database.yaml', 'gateway.yaml', 'market-data.yaml', 'strategy.yaml', 'system.yaml']);
+    expect(TEST_FILES).toEqual([
+      'database.yaml',
+      'gateway.yaml',
+      'instrumentation.yaml',
+      'market-data.yaml',
+      'strategy.yaml',
+      'system.yaml',
+    ]);
     for (const file of TEST_FILES) {
       const doc = parse(readFileSync(monitoringPath('tests', file), 'utf8')) as UnitTestFile;
       expect(doc.rule_files, file).toEqual(['../generated/recording-rules.yml', '../generated/alerts.yml']);
     }
   });
 
-  it('has, for each of the 21 alerts, a case where it fires and one where it stays silent', () => {
+  it('has, for each of the 23 alerts (the seed 21, and 2 on the SDK accounting), a case where it fires and one where it stays silent', () => {
     const cases = new Map<string, { fires: number; silent: number }>(
       alertNames.map((name) => [name, { fires: 0, silent: 0 }]),
     );
@@ -43,7 +50,7 @@ describe('monitoring/tests/*.yaml', () => {
         }
       }
     }
-    expect(alertNames).toHaveLength(21);
+    expect(alertNames).toHaveLength(23);
     const lacking = [...cases]
       .filter(([, c]) => c.fires === 0 || c.silent === 0)
       .map(([name, c]) => `${name} ${JSON.stringify(c)}`);
@@ -61,7 +68,7 @@ describeWithTools('promtool', ['promtool'], () => {
     ]);
     expect(result.code, result.stdout + result.stderr).toBe(0);
     expect(result.stdout).toContain('SUCCESS: 9 rules found');
-    expect(result.stdout).toContain('SUCCESS: 21 rules found');
+    expect(result.stdout).toContain('SUCCESS: 23 rules found');
   });
 
   it('test rules: every unit test in monitoring/tests passes', async () => {
@@ -95,6 +102,30 @@ describeWithTools('promtool', ['promtool'], () => {
       const result = await run('promtool', ['test', 'rules', join(dir, 'tests/gateway.yaml')], '', 60_000);
       expect(result.code).toBe(1);
       expect(result.stdout + result.stderr).toContain('alertname: HighOrderLatency');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('test rules fails when an instrumentation alert stops seeing a fold (the unit tests can fail)', async () => {
+    // Require more than 1000 folded records: the firing case (120 records) must now fail.
+    const dir = mkdtempSync(join(tmpdir(), 'ttquant-promtest-'));
+    try {
+      mkdirSync(join(dir, 'generated'));
+      mkdirSync(join(dir, 'tests'));
+      cpSync(monitoringPath('generated/recording-rules.yml'), join(dir, 'generated/recording-rules.yml'));
+      cpSync(monitoringPath('tests/instrumentation.yaml'), join(dir, 'tests/instrumentation.yaml'));
+      const alerts = readFileSync(monitoringPath('generated/alerts.yml'), 'utf8');
+      const drifted = alerts.replace(
+        /(increase\(ttquant_metrics_overflow_records_total\{[^}]*\}\[10m\]\)\)) > 0/,
+        '$1 > 1000',
+      );
+      expect(drifted).not.toBe(alerts);
+      writeFileSync(join(dir, 'generated/alerts.yml'), drifted);
+      const result = await run('promtool', ['test', 'rules', join(dir, 'tests/instrumentation.yaml')], '', 60_000);
+      expect(result.code).toBe(1);
+      expect(result.stdout + result.stderr).toContain('alertname: MetricsCardinalityOverflow');
+      expect(result.stdout + result.stderr).not.toContain('alertname: MetricsValuesDropped');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -1,6 +1,7 @@
 export { databaseAlerts } from './database.js';
 export { gatewayAlerts } from './gateway.js';
-export { alertGroups } from './groups.js';
+export { addedAlertGroups, alertGroups, seedAlertGroups } from './groups.js';
+export { instrumentationAlerts } from './instrumentation.js';
 export { marketDataAlerts } from './market-data.js';
 export { LATENCY_QUANTILES, recordingGroups, records } from './recording.js';
 export { strategyAlerts } from './strategy.js';
