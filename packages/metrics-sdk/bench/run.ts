@@ -15,6 +15,7 @@ import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatValue, type Group, renderSuite, type SuiteResult, systemInfo } from './harness.js';
 import { versionOf } from './peers.js';
+import { scrapeLoadSuite } from './scrape-load.js';
 
 const benchDir = fileURLToPath(new URL('.', import.meta.url));
 const packageDir = resolve(benchDir, '..');
@@ -74,6 +75,19 @@ try {
   }
 } finally {
   rmSync(outDir, { recursive: true, force: true });
+}
+
+// scrape-load spawns its own target processes (no --expose-gc), so it runs in this process.
+if (selected.length === 0 || selected.includes('scrape-load')) {
+  process.stderr.write(`\n▶ scrape-load.ts${quick ? ' --quick' : ''}\n`);
+  const started = performance.now();
+  try {
+    results.push(await scrapeLoadSuite({ quick }));
+    process.stderr.write(`✔ scrape-load (${((performance.now() - started) / 1000).toFixed(0)} s)\n`);
+  } catch (error) {
+    failures.push(`scrape-load: ${error instanceof Error ? error.message : String(error)}`);
+    process.stderr.write(`✖ scrape-load failed: ${String(error)}\n`);
+  }
 }
 
 // ---------------------------------------------------------------- type-check cost of the catalogs
@@ -269,6 +283,18 @@ for (const size of ['10k', '100k']) {
       target: 'OTel producer collect ≤ 1 µs/series',
       measured: formatValue(ours, 'µs/series'),
       ok: ours <= 1,
+    });
+  }
+}
+
+{
+  const ours = group('scrape-load', 'scrape latency')?.rows.find((r) => r.id === 'ours');
+  if (ours?.extra !== undefined) {
+    const { errors = 0, timeouts = 0, non2xx = 0, scrapes = 0 } = ours.extra;
+    verdicts.push({
+      target: '50 concurrent scrapers on 10k series: 0 errors, 0 timeouts (10 s), 0 non-2xx',
+      measured: `${errors} errors, ${timeouts} timeouts, ${non2xx} non-2xx over ${scrapes} scrapes`,
+      ok: errors + timeouts + non2xx === 0,
     });
   }
 }

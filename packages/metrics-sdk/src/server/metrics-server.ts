@@ -5,6 +5,8 @@ import type { Registry } from 'prom-client';
 import { type MetricSource, PROMETHEUS_CONTENT_TYPE, PrometheusWriter } from '../exposition/prometheus-text.js';
 import { createProcessMetricsRegistry } from '../prom-client/interop.js';
 import { authorizationCheck, challenge, type MetricsAuth } from './auth.js';
+import { BodyPool, type SharedBody } from './body-pool.js';
+import { ResponsePacer } from './response-pacer.js';
 import { ScrapeCoalescer } from './scrape-coalescer.js';
 import { applySocketTimeouts, httpTimeoutOptions, type MetricsServerTimeouts, resolveTimeouts } from './timeouts.js';
 import { loadTls, type MetricsServerTls } from './tls.js';
@@ -196,15 +198,18 @@ export function createMetricsServer(options: MetricsServerOptions): MetricsServe
   const tls = options.tls === undefined ? undefined : loadTls(options.tls);
   const writer = new PrometheusWriter(options.sources, { accounting: options.accounting });
   const processRegistry = options.processMetrics === false ? undefined : createProcessMetricsRegistry();
+  const bodies = new BodyPool();
   // One render per burst of scrapes; a failed render is reported once, however many requests shared it.
-  const scrapes = new ScrapeCoalescer<Buffer>(async () => {
+  const scrapes = new ScrapeCoalescer<SharedBody>(async () => {
     try {
-      return await renderMetrics(writer, processRegistry);
+      return await renderMetrics(writer, processRegistry, bodies);
     } catch (error) {
       onError(error);
       throw error;
     }
   });
+
+  const pacer = new ResponsePacer();
 
   const listener = (request: IncomingMessage, response: ServerResponse): void => {
     handle(request, response).catch(() => response.destroy());
@@ -246,15 +251,29 @@ export function createMetricsServer(options: MetricsServerOptions): MetricsServe
       response.setHeader('WWW-Authenticate', challenge(auth));
       return send(response, 401, TEXT_CONTENT_TYPE, 'Unauthorized\n', head);
     }
-    let body: Buffer;
+    let body: SharedBody;
     try {
       body = await scrapes.get();
     } catch {
       return send(response, 500, TEXT_CONTENT_TYPE, 'metrics render failed\n');
     }
-    // The client may have gone (or timed out) while the render ran: nothing to write then.
-    if (response.destroyed || request.socket.destroyed) return;
-    send(response, 200, PROMETHEUS_CONTENT_TYPE, body, head);
+    // Held until the socket can no longer read the bytes: then the pool may reuse the buffer.
+    const release = body.hold();
+    response.once('close', () => {
+      const socket = request.socket;
+      if (response.writableFinished || socket.closed) release();
+      else socket.once('close', release);
+    });
+    // One body per event-loop turn (see ResponsePacer); the client may have gone (or timed out)
+    // while the render ran or while it waited its turn: nothing to write then.
+    pacer.run(() => {
+      if (response.destroyed || request.socket.destroyed) return release();
+      try {
+        send(response, 200, PROMETHEUS_CONTENT_TYPE, body.bytes, head);
+      } catch {
+        response.destroy();
+      }
+    });
   }
 
   let listening: Promise<MetricsServerAddress> | undefined;
@@ -300,14 +319,17 @@ export function createMetricsServer(options: MetricsServerOptions): MetricsServe
   };
 }
 
-async function renderMetrics(writer: PrometheusWriter, processRegistry: Registry | undefined): Promise<Buffer> {
+async function renderMetrics(
+  writer: PrometheusWriter,
+  processRegistry: Registry | undefined,
+  bodies: BodyPool,
+): Promise<SharedBody> {
   // Await prom-client first, then render and copy in one synchronous step: the writer reuses its
-  // buffer, so nothing may await between render() and the copy (one copy per collection, which every
-  // scrape sharing it then sends as is).
+  // buffer, so nothing may await between render() and the copy (one copy per collection, into a
+  // pooled buffer, which every scrape sharing it then sends as is).
   const processText = processRegistry === undefined ? '' : await processRegistry.metrics();
   const catalogs = writer.render();
-  if (processText === '') return Buffer.from(catalogs);
-  return Buffer.concat([catalogs, Buffer.from(processText, 'utf8')]);
+  return bodies.fill(processText === '' ? [catalogs] : [catalogs, Buffer.from(processText, 'utf8')]);
 }
 
 function send(
