@@ -48,6 +48,11 @@ export interface ExchangeConfig {
   maxOpenOrders: number;
   /** The fault knobs. */
   faults: FaultConfig;
+  /**
+   * Append-only order journal (EXCHANGE_JOURNAL): read back at start, so a restarted exchange keeps
+   * its clientOrderIds and open orders; unset: orders live in memory only.
+   */
+  journalFile?: string | undefined;
 }
 
 /** The reasons a malformed feed message is malformed, named as `message_parse_errors_total`'s `reason`. */
@@ -91,6 +96,7 @@ export function readExchangeConfig(env: Env = process.env): ExchangeConfig {
     slippageBps: envNumber(env, 'EXCHANGE_SLIPPAGE_BPS', 2, 0, 1_000),
     executionBuffer: envNumber(env, 'EXCHANGE_EXEC_BUFFER', 10_000, 0, 10_000_000),
     maxOpenOrders: envNumber(env, 'EXCHANGE_MAX_OPEN_ORDERS', 10_000, 1, 10_000_000),
+    journalFile: env.EXCHANGE_JOURNAL === undefined || env.EXCHANGE_JOURNAL === '' ? undefined : env.EXCHANGE_JOURNAL,
     faults: {
       dropEveryMs: envNumber(env, 'EXCHANGE_DROP_EVERY_MS', 0, 0, 86_400_000),
       malformedFraction: envFraction(env, 'EXCHANGE_MALFORMED_FRACTION', 0),

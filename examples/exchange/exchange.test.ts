@@ -1,6 +1,9 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -13,6 +16,7 @@ import {
   type MalformedReason,
   readExchangeConfig,
 } from './config.js';
+import { readJournal, summarizeJournal } from './journal.js';
 import { MarketStream } from './market.js';
 import { validateOrder } from './orders.js';
 import { type Exchange, type ExchangeDeps, startExchange } from './service.js';
@@ -341,6 +345,53 @@ describe('order API', () => {
     await exec.until((f) => f.length >= 2);
     expect(exec.events().map((e) => e.clientOrderId)).toEqual(['dup-1', 'dup-2']);
     expect(x.stats().orders.okx).toMatchObject({ received: 4, acked: 2, duplicates: 2, filled: 2 });
+  });
+
+  it('keeps its clientOrderIds and open orders across a restart with EXCHANGE_JOURNAL', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'exchange-journal-'));
+    const journalFile = join(dir, 'orders.jsonl');
+    try {
+      const first = await exchange({ journalFile });
+      const exec1 = await new Client(`${first.wsUrl}/ws/okx/executions`).open();
+      const url1 = `${first.url}/api/okx/orders`;
+      expect((await post(url1, order('j-1'))).body).toMatchObject({ orderId: 'okx-1' });
+      await exec1.until((f) => f.length >= 1); // j-1 filled
+      const resting = order('j-2', { type: 'limit', price: 1_000 }); // never crosses: stays open
+      expect((await post(url1, resting)).body).toMatchObject({ orderId: 'okx-2', status: 'open' });
+      await first.close();
+
+      const second = await exchange({ journalFile });
+      const exec2 = await new Client(`${second.wsUrl}/ws/okx/executions`).open();
+      const url2 = `${second.url}/api/okx/orders`;
+      expect(second.stats().orders.okx).toMatchObject({ restored: 2, open: 1 });
+      // A retry of an order the first process filled gets its ack: no second order, no second fill.
+      expect(await post(url2, order('j-1'))).toEqual({
+        status: 200,
+        body: { clientOrderId: 'j-1', orderId: 'okx-1', status: 'filled' },
+      });
+      expect((await post(url2, resting)).body).toEqual({ clientOrderId: 'j-2', orderId: 'okx-2', status: 'open' });
+      // Ids continue after the restored ones; the new order fills, and it is the only fill.
+      expect((await post(url2, order('j-3'))).body).toMatchObject({ orderId: 'okx-3' });
+      await exec2.until((f) => f.length >= 1);
+      expect(exec2.events().map((e) => `${e.e}:${e.clientOrderId}`)).toEqual(['fill:j-3']);
+      expect(second.stats().orders.okx).toMatchObject({ received: 3, acked: 1, duplicates: 2 });
+      await second.close();
+
+      const summary = summarizeJournal(readJournal(journalFile));
+      expect(summary).toEqual({
+        created: 3,
+        fills: 2,
+        cancels: 0,
+        duplicatesAnswered: 2,
+        createdTwice: [],
+        filledTwice: [],
+      });
+      // A torn last line (a kill mid-write) is skipped, not fatal.
+      appendFileSync(journalFile, '{"e":"new","venue":"okx","clientO');
+      expect(readJournal(journalFile)).toHaveLength(7);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('rests a limit order until cancelled: 200 cancelled, one CancelEvent, repeat is harmless', async () => {

@@ -7,6 +7,7 @@ import {
   type Venue,
 } from '../shared/protocol.js';
 import type { ExchangeConfig, FaultConfig } from './config.js';
+import type { JournalEntry, JournalSink } from './journal.js';
 import type { MarketStream } from './market.js';
 import { deriveSeed, seededRandom } from './random.js';
 import type { OrderStats } from './stats.js';
@@ -97,6 +98,7 @@ export class VenueOrders {
   readonly #fillRandom: () => number;
   readonly #orders = new Map<string, OrderRecord>();
   readonly #resting = new Map<string, OrderRecord[]>();
+  readonly #journal: JournalSink | undefined;
   #nextId = 1;
 
   /**
@@ -107,6 +109,7 @@ export class VenueOrders {
    * @param emit - sends an execution event to the venue's executions stream
    * @param stats - this venue's order counters
    * @param now - wall clock for event times
+   * @param journal - where order events are recorded before they take effect (EXCHANGE_JOURNAL)
    */
   constructor(
     venue: Venue,
@@ -116,6 +119,7 @@ export class VenueOrders {
     emit: (venue: Venue, event: ExecutionEvent) => void,
     stats: OrderStats,
     now: () => number,
+    journal?: JournalSink,
   ) {
     this.venue = venue;
     this.#streams = streams;
@@ -124,6 +128,7 @@ export class VenueOrders {
     this.#emit = emit;
     this.#stats = stats;
     this.#now = now;
+    this.#journal = journal;
     this.#requestRandom = seededRandom(deriveSeed(config.seed, 'requests', venue));
     this.#fillRandom = seededRandom(deriveSeed(config.seed, 'fills', venue));
     for (const symbol of streams.keys()) this.#resting.set(symbol, []);
@@ -152,7 +157,10 @@ export class VenueOrders {
    */
   submit(request: NewOrderRequest): { order: OrderRecord; created: boolean } | string {
     const known = this.#orders.get(request.clientOrderId);
-    if (known !== undefined) return { order: known, created: false };
+    if (known !== undefined) {
+      this.#journal?.append({ e: 'duplicate', venue: this.venue, clientOrderId: known.clientOrderId, t: this.#now() });
+      return { order: known, created: false };
+    }
     if (this.#stats.open >= this.#config.maxOpenOrders) return 'too_many_open_orders';
     const order: OrderRecord = {
       clientOrderId: request.clientOrderId,
@@ -166,6 +174,19 @@ export class VenueOrders {
       live: false,
       fillTimer: undefined,
     };
+    // Recorded before the ack can leave: a restarted exchange must know every id it ever acked.
+    this.#journal?.append({
+      e: 'new',
+      venue: this.venue,
+      clientOrderId: order.clientOrderId,
+      orderId: order.orderId,
+      symbol: order.symbol,
+      side: order.side,
+      type: order.type,
+      quantity: order.quantity,
+      ...(order.price === undefined ? {} : { price: order.price }),
+      t: this.#now(),
+    });
     this.#orders.set(order.clientOrderId, order);
     this.#stats.open++;
     if (order.type === 'limit') this.#resting.get(order.symbol)?.push(order);
@@ -208,6 +229,7 @@ export class VenueOrders {
     const order = this.#orders.get(clientOrderId);
     if (order === undefined) return undefined;
     if (order.status !== 'open') return { order, cancelled: false };
+    this.#journal?.append({ e: 'cancel', venue: this.venue, clientOrderId, t: this.#now() });
     order.status = 'cancelled';
     this.#stats.open--;
     clearTimeout(order.fillTimer);
@@ -249,6 +271,55 @@ export class VenueOrders {
     }
   }
 
+  /**
+   * Takes back the orders an earlier process of this exchange recorded in its journal (this venue's
+   * entries only): every known clientOrderId is remembered again, so a retry gets the first ack, and
+   * an order still open is live again (a market order fills after EXCHANGE_FILL_MS, a limit order
+   * rests). Call before the first request; order ids continue after the highest one seen.
+   *
+   * @param entries - the journal, oldest first
+   * @returns how many orders were taken back, and how many of them are open
+   */
+  restore(entries: readonly JournalEntry[]): { orders: number; open: number } {
+    let restored = 0;
+    for (const entry of entries) {
+      if (entry.venue !== this.venue) continue;
+      if (entry.e === 'new') {
+        if (this.#orders.has(entry.clientOrderId) || !this.#streams.has(entry.symbol)) continue;
+        this.#orders.set(entry.clientOrderId, {
+          clientOrderId: entry.clientOrderId,
+          orderId: entry.orderId,
+          symbol: entry.symbol,
+          side: entry.side,
+          type: entry.type,
+          quantity: entry.quantity,
+          price: entry.type === 'limit' ? entry.price : undefined,
+          status: 'open',
+          live: false,
+          fillTimer: undefined,
+        });
+        restored++;
+        const n = Number(entry.orderId.slice(this.venue.length + 1));
+        if (Number.isInteger(n) && n >= this.#nextId) this.#nextId = n + 1;
+        continue;
+      }
+      const order = this.#orders.get(entry.clientOrderId);
+      if (order === undefined) continue;
+      if (entry.e === 'fill') order.status = 'filled';
+      else if (entry.e === 'cancel') order.status = 'cancelled';
+    }
+    let open = 0;
+    for (const order of this.#orders.values()) {
+      if (order.status !== 'open' || order.live) continue;
+      open++;
+      this.#stats.open++;
+      if (order.type === 'limit') this.#resting.get(order.symbol)?.push(order);
+      this.activate(order);
+    }
+    this.#forgetOld();
+    return { orders: restored, open };
+  }
+
   /** Stops pending fills (on close). */
   close(): void {
     for (const order of this.#orders.values()) {
@@ -272,6 +343,16 @@ export class VenueOrders {
     this.#stats.open--;
     const notional = price * order.quantity;
     const fee = Math.round(((notional * this.#config.feeBps) / 10_000) * 1e8) / 1e8;
+    const time = this.#now();
+    this.#journal?.append({
+      e: 'fill',
+      venue: this.venue,
+      clientOrderId: order.clientOrderId,
+      price,
+      quantity: order.quantity,
+      fee,
+      t: time,
+    });
     this.#stats.filled++;
     this.#stats.feesUsd += fee;
     this.#stats.notionalUsd += notional;
@@ -284,7 +365,7 @@ export class VenueOrders {
       price,
       quantity: order.quantity,
       fee,
-      time: this.#now(),
+      time,
     });
   }
 

@@ -6,6 +6,7 @@ import { createLogger, type Logger } from '../shared/logger.js';
 import { type ExecutionEvent, SYMBOLS, VENUES, type Venue } from '../shared/protocol.js';
 import { type ExchangeConfig, type FaultConfig, MALFORMED_REASONS, mergeFaults } from './config.js';
 import { readBody, sendJson } from './http.js';
+import { OrderJournal } from './journal.js';
 import { MarketStream } from './market.js';
 import { ackOf, VenueOrders, validateOrder } from './orders.js';
 import { deriveSeed, seededRandom } from './random.js';
@@ -103,6 +104,7 @@ export async function startExchange(config: ExchangeConfig, deps: ExchangeDeps =
   const execClients = new Map<Venue, Set<WebSocket>>();
   const execBuffer = new Map<Venue, string[]>();
   const orders = new Map<Venue, VenueOrders>();
+  const journal = config.journalFile === undefined ? undefined : new OrderJournal(config.journalFile);
   for (const venue of VENUES) {
     const venueStreams = SYMBOLS.map((s) => new MarketStream(venue, s, config.seed, config.tickMs));
     streams.set(venue, venueStreams);
@@ -111,7 +113,13 @@ export async function startExchange(config: ExchangeConfig, deps: ExchangeDeps =
     execClients.set(venue, new Set());
     execBuffer.set(venue, []);
     const bySymbol = new Map(venueStreams.map((s) => [s.symbol, s] as const));
-    orders.set(venue, new VenueOrders(venue, bySymbol, config, () => faults, emit, stats.orders[venue], now));
+    const venueOrders = new VenueOrders(venue, bySymbol, config, () => faults, emit, stats.orders[venue], now, journal);
+    orders.set(venue, venueOrders);
+    if (journal !== undefined) {
+      const restored = venueOrders.restore(journal.previous);
+      stats.orders[venue].restored = restored.orders;
+      if (restored.orders > 0) log.info({ venue, ...restored, journal: journal.path }, 'orders restored from journal');
+    }
   }
 
   // ---- market data -----------------------------------------------------------------------------
@@ -441,6 +449,8 @@ export async function startExchange(config: ExchangeConfig, deps: ExchangeDeps =
   }).catch((error: unknown) => {
     clearInterval(tickTimer);
     clearInterval(dropTimer);
+    for (const venueOrders of orders.values()) venueOrders.close();
+    journal?.close();
     throw error;
   });
   server.on('error', (error) => log.error({ err: error }, 'server error'));
@@ -475,6 +485,7 @@ export async function startExchange(config: ExchangeConfig, deps: ExchangeDeps =
         server.close(() => resolve());
         server.closeAllConnections();
       });
+      journal?.close();
     },
   };
 }

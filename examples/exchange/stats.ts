@@ -51,6 +51,8 @@ export interface OrderStats {
   notionalUsd: number;
   /** Orders open now (resting limits, market orders awaiting their fill). */
   open: number;
+  /** Orders taken back from the journal of an earlier process at start (EXCHANGE_JOURNAL). */
+  restored: number;
 }
 
 /** `DELETE /api/{venue}/orders/{clientOrderId}` counts of one venue. */
@@ -128,6 +130,7 @@ export function createStats(): ExchangeStats {
       feesUsd: 0,
       notionalUsd: 0,
       open: 0,
+      restored: 0,
     })),
     cancels: perVenue(() => ({
       received: 0,

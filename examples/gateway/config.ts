@@ -1,4 +1,5 @@
 import { ConfigError, envInteger, envList, envNumber, envPort, envString } from '../shared/config.js';
+import { type MetricsSecurity, readMetricsSecurity } from '../shared/metrics-security.js';
 import { DEFAULTS } from '../shared/ports.js';
 import { SYMBOLS, VENUES, type Venue } from '../shared/protocol.js';
 
@@ -35,6 +36,8 @@ export interface GatewayConfig {
   readonly orderPort: number;
   readonly metricsHost: string;
   readonly metricsPort: number;
+  /** Auth and TLS of `/metrics` (METRICS_BEARER_TOKEN_FILE, METRICS_BASIC_*, METRICS_TLS_*); `{}`: open, plain HTTP. */
+  readonly metricsSecurity: MetricsSecurity;
   /** ZeroMQ endpoint the fills publisher binds (`tcp://127.0.0.1:*` picks a free port). */
   readonly zmqEndpoint: string;
   /** Market-data bus the gateway subscribes to for mark prices; `''` turns marks off. */
@@ -94,6 +97,7 @@ export function readGatewayConfig(env: Readonly<Record<string, string | undefine
     orderPort: envPort(env, 'GATEWAY_ORDER_PORT', DEFAULTS.gatewayOrderPort),
     metricsHost: envString(env, 'METRICS_HOST', DEFAULTS.metricsHost),
     metricsPort: envPort(env, 'GATEWAY_METRICS_PORT', DEFAULTS.gatewayMetricsPort),
+    metricsSecurity: readMetricsSecurity(env),
     zmqEndpoint: envString(env, 'GATEWAY_ZMQ_ENDPOINT', DEFAULTS.gatewayZmqEndpoint),
     mdZmqEndpoint: env.MD_ZMQ_ENDPOINT ?? DEFAULTS.mdZmqEndpoint,
     maxRetries: envInteger(env, 'GATEWAY_MAX_RETRIES', 3, 0, 20),

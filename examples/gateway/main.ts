@@ -1,5 +1,6 @@
 import { ConfigError } from '../shared/config.js';
 import { createLogger } from '../shared/logger.js';
+import { describeMetricsSecurity } from '../shared/metrics-security.js';
 import { readGatewayConfig } from './config.js';
 import { startGateway } from './service.js';
 
@@ -24,7 +25,7 @@ process.on('unhandledRejection', (error) => log.error({ err: error }, 'unhandled
 
 try {
   const gateway = await startGateway(config, { logger: log });
-  console.log(`gateway: metrics at ${gateway.metricsUrl}/metrics`);
+  console.log(`gateway: metrics at ${gateway.metricsUrl}/metrics${describeMetricsSecurity(config.metricsSecurity)}`);
   console.log(`gateway: orders at ${gateway.orderUrl}/orders`);
   console.log(`gateway: fills on ${gateway.zmqEndpoint}`);
   let stopping = false;

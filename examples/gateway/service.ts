@@ -275,6 +275,7 @@ class Gateway implements GatewayHandle {
       sources: [gw],
       host: config.metricsHost,
       port: config.metricsPort,
+      ...config.metricsSecurity,
       onError: (error) => this.#log.error({ err: error }, 'metrics server error'),
     });
   }

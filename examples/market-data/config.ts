@@ -1,4 +1,5 @@
 import { ConfigError, envInteger, envList, envNumber, envPort, envString } from '../shared/config.js';
+import { type MetricsSecurity, readMetricsSecurity } from '../shared/metrics-security.js';
 import { DEFAULTS } from '../shared/ports.js';
 import { SYMBOLS, VENUES, type Venue } from '../shared/protocol.js';
 
@@ -54,6 +55,8 @@ export interface MarketDataConfig {
   readonly metricsHost: string;
   /** Metrics port; 0 picks a free port. */
   readonly metricsPort: number;
+  /** Auth and TLS of `/metrics` (METRICS_BEARER_TOKEN_FILE, METRICS_BASIC_*, METRICS_TLS_*); `{}`: open, plain HTTP. */
+  readonly metricsSecurity: MetricsSecurity;
 }
 
 /** Cap on symbols learnt at run time per venue when `MD_SYMBOLS=*`, so a hostile feed cannot grow memory. */
@@ -115,6 +118,7 @@ export function readMarketDataConfig(
     zmqSendHighWaterMark: envInteger(env, 'MD_ZMQ_SNDHWM', 10_000, 1, 10_000_000),
     metricsHost: envString(env, 'METRICS_HOST', DEFAULTS.metricsHost),
     metricsPort: envPort(env, 'MD_METRICS_PORT', DEFAULTS.mdMetricsPort),
+    metricsSecurity: readMetricsSecurity(env),
   };
 }
 

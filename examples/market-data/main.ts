@@ -1,5 +1,6 @@
 import { ConfigError } from '../shared/config.js';
 import { createLogger } from '../shared/logger.js';
+import { describeMetricsSecurity } from '../shared/metrics-security.js';
 import { readMarketDataConfig } from './config.js';
 import { type MarketDataHandle, startMarketData } from './service.js';
 
@@ -45,7 +46,9 @@ process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'mark
 
 try {
   service = await startMarketData(config, { logger });
-  console.log(`market-data: metrics at ${service.metricsUrl}/metrics`);
+  console.log(
+    `market-data: metrics at ${service.metricsUrl}/metrics${describeMetricsSecurity(config.metricsSecurity)}`,
+  );
   console.log(`market-data: ticks on ${service.zmqEndpoint} (topics tick.{exchange}.{symbol})`);
 } catch (error) {
   logger.error({ err: error }, 'market-data: could not start');

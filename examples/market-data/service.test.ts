@@ -5,6 +5,7 @@ import { MarketDataMetrics, throwOnInvalidValue } from '@ttquant/metrics';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type WebSocket, WebSocketServer } from 'ws';
 import * as zmq from 'zeromq';
+import { parseSamples, total } from '../pipeline/scrape.js';
 import { createLogger } from '../shared/logger.js';
 import type { Tick, Venue } from '../shared/protocol.js';
 import { readMarketDataConfig } from './config.js';
@@ -213,6 +214,15 @@ describe('market-data service', () => {
     md.injectFault(60_000);
     for (let i = 0; i < 20; i++) send('okx', trade('ETHUSDT', `${3000 + i}`));
     await waitFor(() => md.accounting('okx').buffered >= 20, 'ticks buffered');
+    // One scrape closes the accounting while rows wait: received = written + dropped + buffered.
+    const during = parseSamples(await scrape());
+    const okx = { exchange: 'okx' };
+    expect(total(during, 'db_buffered_ticks', okx)).toBeGreaterThanOrEqual(20);
+    expect(total(during, 'market_data_received_total', okx)).toBe(
+      total(during, 'db_writes_total', okx) +
+        total(during, 'db_write_errors_total', { exchange: 'okx', reason: 'dropped' }) +
+        total(during, 'db_buffered_ticks', okx),
+    );
     const flushing = md.flush();
     const connectionErrors = metrics.dbWriteErrors.bind({ exchange: 'okx', reason: 'connection' });
     await waitFor(() => connectionErrors.value >= 2, 'failed write attempts');
@@ -236,6 +246,7 @@ describe('market-data service', () => {
     const body = await scrape();
     expect(body).toMatch(/db_write_errors_total\{exchange="okx",reason="connection"\} [2-9]\d*\n/);
     expect(body).toContain(`db_writes_total{exchange="okx",table="trades"} ${md.accounting('okx').written}\n`);
+    expect(body).toContain('db_buffered_ticks{exchange="okx"} 0\n');
   });
 
   it('close() stops the feeds, flushes the buffer and frees the ports', async () => {

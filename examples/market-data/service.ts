@@ -9,6 +9,7 @@ import {
 import type { RawData } from 'ws';
 import { createLogger, type Logger } from '../shared/logger.js';
 import type { Venue } from '../shared/protocol.js';
+import { TickBufferMetrics } from './buffer-metrics.js';
 import { MAX_DYNAMIC_SYMBOLS, type MarketDataConfig } from './config.js';
 import { openDatabase, type SqlClient } from './database.js';
 import { FeedClient } from './feed-client.js';
@@ -25,6 +26,8 @@ import { type TickAccounting, type TickRecord, TickStore } from './tick-store.js
 export interface MarketDataDeps {
   /** The catalog to record into (default a new one). */
   readonly metrics?: MarketDataMetrics;
+  /** The example's own catalog, `db_buffered_ticks` (default a new one). */
+  readonly bufferMetrics?: TickBufferMetrics;
   readonly logger?: Logger;
   /** The database (default: opened from `config.db`); closed by `close()`. */
   readonly database?: SqlClient;
@@ -37,6 +40,8 @@ export interface MarketDataDeps {
 /** A running market-data service. */
 export interface MarketDataHandle {
   readonly metrics: MarketDataMetrics;
+  /** `db_buffered_ticks{exchange}`, served beside {@link MarketDataHandle.metrics}. */
+  readonly bufferMetrics: TickBufferMetrics;
   /** Base URL of the metrics server (`${metricsUrl}/metrics`). */
   readonly metricsUrl: string;
   /** The bound ZeroMQ endpoint (the real port when `*` was configured). */
@@ -132,6 +137,15 @@ export async function startMarketData(config: MarketDataConfig, deps: MarketData
     now,
     random,
   });
+  const bufferMetrics = deps.bufferMetrics ?? new TickBufferMetrics();
+  const bufferedGauges = feed.exchanges.map((exchange) => ({
+    exchange,
+    gauge: bufferMetrics.buffered.bind({ exchange }),
+  }));
+  // Read at scrape time, in the same synchronous render as the counters (see buffer-metrics.ts).
+  bufferMetrics.beforeCollect(() => {
+    for (const { exchange, gauge } of bufferedGauges) gauge.set(store.accounting(exchange).buffered);
+  });
   let publisher: TickPublisher | undefined;
   let server: MetricsServer | undefined;
   let metricsUrl: string;
@@ -140,9 +154,10 @@ export async function startMarketData(config: MarketDataConfig, deps: MarketData
     publisher = await TickPublisher.open(config.zmqEndpoint, config.zmqSendHighWaterMark, logger);
     server = createMetricsServer({
       service: 'market-data',
-      sources: [metrics],
+      sources: [metrics, bufferMetrics],
       host: config.metricsHost,
       port: config.metricsPort,
+      ...config.metricsSecurity,
       onError: (error) => logger.error({ err: error }, 'metrics server error'),
     });
     metricsUrl = (await server.listen()).url;
@@ -265,6 +280,7 @@ export async function startMarketData(config: MarketDataConfig, deps: MarketData
 
   return {
     metrics,
+    bufferMetrics,
     metricsUrl,
     zmqEndpoint: pub.endpoint,
     feedUrls,

@@ -1,4 +1,5 @@
 import { ConfigError, envInteger, envNumber, envPort, envString } from '../shared/config.js';
+import { type MetricsSecurity, readMetricsSecurity } from '../shared/metrics-security.js';
 import { DEFAULTS } from '../shared/ports.js';
 import { VENUES, type Venue } from '../shared/protocol.js';
 import { STRATEGY_KINDS, type StrategyKind, type StrategyParams } from './strategies.js';
@@ -28,6 +29,8 @@ export interface EngineConfig {
   readonly metricsHost: string;
   /** 0 picks a free port. */
   readonly metricsPort: number;
+  /** Auth and TLS of `/metrics` (METRICS_BEARER_TOKEN_FILE, METRICS_BASIC_*, METRICS_TLS_*); `{}`: open, plain HTTP. */
+  readonly metricsSecurity: MetricsSecurity;
   readonly strategies: readonly StrategySpec[];
   readonly params: StrategyParams;
   /** Largest position a strategy may hold, in lots, long or short. */
@@ -92,6 +95,7 @@ export function readEngineConfig(env: Env = process.env): EngineConfig {
     gatewayUrl: envUrl(env, 'GATEWAY_URL', DEFAULTS.gatewayUrl),
     metricsHost: envString(env, 'METRICS_HOST', DEFAULTS.metricsHost),
     metricsPort: envPort(env, 'ENGINE_METRICS_PORT', DEFAULTS.engineMetricsPort),
+    metricsSecurity: readMetricsSecurity(env),
     strategies: parseStrategies(envString(env, 'ENGINE_STRATEGIES', DEFAULT_STRATEGIES)),
     params,
     maxPositionLots: envInteger(env, 'ENGINE_MAX_POSITION_LOTS', 3, 1, 1_000_000),

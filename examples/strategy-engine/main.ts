@@ -1,5 +1,6 @@
 import { ConfigError } from '../shared/config.js';
 import { createLogger } from '../shared/logger.js';
+import { describeMetricsSecurity } from '../shared/metrics-security.js';
 import { readEngineConfig } from './config.js';
 import { type StrategyEngine, startStrategyEngine } from './service.js';
 
@@ -47,7 +48,9 @@ process.on('uncaughtException', (error) => {
 
 try {
   engine = await startStrategyEngine(config, { logger: log });
-  console.log(`strategy-engine: metrics at ${engine.metrics.url}/metrics`);
+  console.log(
+    `strategy-engine: metrics at ${engine.metrics.url}/metrics${describeMetricsSecurity(config.metricsSecurity)}`,
+  );
 } catch (error) {
   if (error instanceof ConfigError) {
     console.error(`strategy-engine: ${error.message}`);

@@ -320,6 +320,7 @@ export async function startStrategyEngine(config: EngineConfig, deps: EngineDeps
     sources: [sm, em],
     host: config.metricsHost,
     port: config.metricsPort,
+    ...config.metricsSecurity,
     ...(deps.processMetrics === undefined ? {} : { processMetrics: deps.processMetrics }),
     now,
     onError: (error) => log.error({ err: error }, 'metrics server error'),

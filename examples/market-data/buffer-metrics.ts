@@ -1,0 +1,24 @@
+import { catalog, closed, gauge } from '@ttquant/metrics';
+
+// One metric of this example's own, beside the 43 of MarketDataMetrics: the ticks waiting in memory
+// for the database. With it, one scrape closes the tick accounting exactly:
+//
+//   sum(market_data_received_total) = sum(db_writes_total)
+//                                     + sum(db_write_errors_total{reason="dropped"})
+//                                     + sum(db_buffered_ticks)
+//
+// It is set in a beforeCollect hook, in the same synchronous render as the counters, so the four
+// numbers are of one instant; the tick path pays nothing for it.
+
+/** Declarations of the market-data example's own metrics (a user-defined catalog). */
+export const tickBufferDefinitions = {
+  buffered: gauge(
+    'db_buffered_ticks',
+    'Ticks received and waiting in memory for the database (received = written + dropped + buffered).',
+    { exchange: closed('binance', 'okx') },
+    { unit: '1' },
+  ),
+} as const;
+
+/** The market-data example's own catalog: `db_buffered_ticks{exchange}`. */
+export class TickBufferMetrics extends catalog(tickBufferDefinitions) {}
