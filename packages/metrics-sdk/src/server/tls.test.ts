@@ -135,6 +135,22 @@ describeWithOpenssl('TLS (certificates made by openssl)', () => {
       expect(() => loadTls({ keyPath: '', certPath: pki.certPath })).toThrow(TypeError);
     });
 
+    it('rejects a CA bundle with no certificate, or a broken one, which createSecureContext lets pass', () => {
+      const junk = join(pki.dir, 'ca-junk.pem');
+      writeFileSync(junk, 'garbage\n');
+      expect(() => loadTls({ keyPath: pki.keyPath, certPath: pki.certPath, caPath: junk })).toThrow(
+        expect.objectContaining({
+          option: 'tls.caPath',
+          message: expect.stringContaining('no "BEGIN CERTIFICATE" block'),
+        }),
+      );
+      const broken = join(pki.dir, 'ca-broken.pem');
+      writeFileSync(broken, '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n');
+      expect(() => loadTls({ keyPath: pki.keyPath, certPath: pki.certPath, caPath: broken })).toThrow(
+        expect.objectContaining({ option: 'tls.caPath' }),
+      );
+    });
+
     it('is checked when the server is created, not on the first scrape', () => {
       expect(() =>
         createMetricsServer({

@@ -1,3 +1,4 @@
+import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createSecureContext } from 'node:tls';
 import { MetricsError } from '../define/errors.js';
@@ -78,19 +79,25 @@ export function loadTls(tls: MetricsServerTls): LoadedTls {
       error,
     );
   }
-  if (ca !== undefined && tls.caPath !== undefined) {
+  if (ca !== undefined && tls.caPath !== undefined) checkCaBundle(tls.caPath, ca);
+  return ca === undefined ? { key, cert } : { key, cert, ca, requestCert: true, rejectUnauthorized: true };
+}
+
+// createSecureContext({ ca }) accepts a file with no certificate in it at all, and mutual TLS would
+// then refuse every client: parse each certificate of the bundle instead.
+function checkCaBundle(path: string, ca: Buffer): void {
+  const blocks = ca.toString('utf8').match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? [];
+  const fail = (reason: string, error?: unknown): never => {
+    throw new MetricsServerConfigError('tls.caPath', path, `is not a PEM CA bundle (${reason})`, error);
+  };
+  if (blocks.length === 0) fail('no "BEGIN CERTIFICATE" block');
+  for (const block of blocks) {
     try {
-      createSecureContext({ ca });
+      new X509Certificate(block);
     } catch (error) {
-      throw new MetricsServerConfigError(
-        'tls.caPath',
-        tls.caPath,
-        `is not a PEM CA bundle (${describe(error)})`,
-        error,
-      );
+      fail(describe(error), error);
     }
   }
-  return ca === undefined ? { key, cert } : { key, cert, ca, requestCert: true, rejectUnauthorized: true };
 }
 
 function readPem(option: string, path: string): Buffer {
