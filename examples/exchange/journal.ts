@@ -1,5 +1,6 @@
 import { closeSync, existsSync, openSync, readFileSync, writeSync } from 'node:fs';
-import { type Side, VENUES, type Venue } from '../shared/protocol.js';
+import { VENUES, type Venue } from '../shared/protocol.js';
+import type { OrderRecord } from './orders.js';
 
 // An append-only file of order events, one JSON object per line (EXCHANGE_JOURNAL). It gives the
 // simulated exchange what a real venue keeps across a restart: every clientOrderId it has accepted
@@ -15,18 +16,13 @@ import { type Side, VENUES, type Venue } from '../shared/protocol.js';
 /** One line of the journal. `t` is the exchange's wall clock in ms. */
 export type JournalEntry =
   /** An order was created (the first request with this clientOrderId). */
-  | {
+  | (Pick<OrderRecord, 'clientOrderId' | 'orderId' | 'symbol' | 'side' | 'type' | 'quantity'> & {
       readonly e: 'new';
       readonly venue: Venue;
-      readonly clientOrderId: string;
-      readonly orderId: string;
-      readonly symbol: string;
-      readonly side: Side;
-      readonly type: 'market' | 'limit';
-      readonly quantity: number;
+      /** Limit orders only. */
       readonly price?: number;
       readonly t: number;
-    }
+    })
   /** The order filled (whole; the simulator has no partial fills). */
   | {
       readonly e: 'fill';

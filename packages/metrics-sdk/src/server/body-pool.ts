@@ -67,17 +67,17 @@ export class BodyPool {
   fill(parts: readonly Uint8Array[]): SharedBody {
     let length = 0;
     for (const part of parts) length += part.length;
-    let at = this.#free.findIndex((buffer) => buffer.length >= length);
+    const fit = this.#free.findIndex((buffer) => buffer.length >= length);
     let buffer: Buffer;
-    if (at >= 0) {
-      buffer = this.#free[at] as Buffer;
-      this.#free.splice(at, 1);
+    if (fit >= 0) {
+      buffer = this.#free[fit] as Buffer;
+      this.#free.splice(fit, 1);
     } else {
       // Its own memory (not the shared 8 KiB slab), a quarter larger so a growing body still fits.
       buffer = Buffer.allocUnsafeSlow(Math.ceil(length * 1.25) + 64);
       this.#allocated++;
     }
-    at = 0;
+    let at = 0;
     for (const part of parts) {
       buffer.set(part, at);
       at += part.length;

@@ -66,14 +66,26 @@ export function reportInvalidValue(values: Float64Array, value: number): void {
  * @returns a fresh hook with its own "already warned" memory
  */
 export function warnOncePerMetric(): InvalidValueHook {
-  const warned = new Set<string>();
-  return (event) => {
-    if (warned.has(event.metric)) return;
-    warned.add(event.metric);
+  return firstPerMetric((event) =>
     process.emitWarning(
       `${event.metric}: dropped ${event.reason} value ${String(event.value)}; further drops of this metric are counted, not logged`,
       'MetricsWarning',
-    );
+    ),
+  );
+}
+
+/**
+ * Wraps a hook so it runs for the first event of each metric only (the default hooks warn once,
+ * the counts keep counting).
+ *
+ * @internal
+ */
+export function firstPerMetric<E extends { readonly metric: string }>(hook: (event: E) => void): (event: E) => void {
+  const seen = new Set<string>();
+  return (event) => {
+    if (seen.has(event.metric)) return;
+    seen.add(event.metric);
+    hook(event);
   };
 }
 

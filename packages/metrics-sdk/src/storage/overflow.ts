@@ -1,4 +1,5 @@
 import { OVERFLOW_LABEL } from '../define/naming.js';
+import { firstPerMetric } from './invalid.js';
 
 /**
  * A record folded into a metric's overflow series because an open label's budget was full: the
@@ -25,15 +26,12 @@ export type OverflowHook = (event: OverflowEvent) => void;
  * @returns a fresh hook with its own "already warned" memory
  */
 export function warnOnFirstOverflow(): OverflowHook {
-  const warned = new Set<string>();
-  return (event) => {
-    if (warned.has(event.metric)) return;
-    warned.add(event.metric);
+  return firstPerMetric((event: OverflowEvent) =>
     process.emitWarning(
       `${event.metric}: label "${event.label}" is at its budget of ${event.budget} values; new label sets ` +
         `(first: ${JSON.stringify(event.value.slice(0, 64))}) are recorded in the series ${OVERFLOW_LABEL}="true" ` +
         'and counted in ttquant_metrics_overflow_records_total. Raise the budget with the catalog option `budgets`.',
       'MetricsWarning',
-    );
-  };
+    ),
+  );
 }

@@ -55,26 +55,6 @@ export function loadLabelSets(series: number): readonly LoadLabels[] {
   return out;
 }
 
-/**
- * Deterministic latency-like samples (ms) over every bucket including `+Inf`, fractional.
- *
- * @param n - how many
- * @returns the samples
- */
-export function loadSamples(n: number): Float64Array {
-  const out = new Float64Array(n);
-  let x = 0x2545f491;
-  for (let i = 0; i < n; i++) {
-    // xorshift32: the same sequence in every process and for every implementation.
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    const u = (x >>> 0) / 0x1_0000_0000;
-    out[i] = 0.25 * 2 ** (u * 15) + u;
-  }
-  return out;
-}
-
 /** Event-loop delay of the target's main thread over one phase, in ms. */
 export interface EventLoopDelay {
   readonly p50: number;

@@ -13,6 +13,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import * as prom from 'prom-client';
+import { samples as latencySamples } from '../../bench/peers.js';
 import { exchange } from '../../src/catalogs/domains.js';
 import { catalog } from '../../src/define/catalog.js';
 import { closed, open } from '../../src/define/labels.js';
@@ -28,7 +29,6 @@ import {
   HISTOGRAM_NAME,
   type LoadImpl,
   loadLabelSets,
-  loadSamples,
   symbolsFor,
   type TargetCommand,
   type TargetMessage,
@@ -173,7 +173,7 @@ async function main(): Promise<void> {
   const recorders = await start(impl, series);
   const { counters, histograms } = recorders;
   const n = counters.length;
-  const samples = loadSamples(SAMPLE_MASK + 1);
+  const samples = latencySamples(SAMPLE_MASK + 1);
 
   let counterIncs = 0;
   let observations = 0;
