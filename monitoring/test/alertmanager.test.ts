@@ -199,11 +199,16 @@ describeWithTools('a real Alertmanager applies the inhibitions', ['prometheus-al
 
     type Status = { labels: Record<string, string>; status: { state: string; inhibitedBy: string[] } };
     const key = (labels: Record<string, string>) => JSON.stringify(Object.entries(labels).sort());
+    // The API lists an alert as soon as it is stored, but the inhibitor learns of the critical
+    // sources from its own subscription a moment later: wait until it has (a twin shows as
+    // suppressed), then check every state. Without working inhibitions this times out.
     const states = await pollUntil(async () => {
       const response = await fetch(`${alertmanager?.url}/api/v2/alerts`, { signal: AbortSignal.timeout(5_000) });
       const list = (await response.json()) as Status[];
-      return list.length === alerts.length ? new Map(list.map((a) => [key(a.labels), a.status])) : undefined;
-    }, 'the posted alerts');
+      if (list.length !== alerts.length) return undefined;
+      const byKey = new Map(list.map((a) => [key(a.labels), a.status]));
+      return cases.every((c) => byKey.get(key(c.twin))?.state === 'suppressed') ? byKey : undefined;
+    }, 'the posted alerts, with the inhibitor caught up');
     for (const c of cases) {
       expect(states.get(key(c.source))?.state, c.source.alertname).toBe('active');
       expect(states.get(key(c.twin))?.state, c.twin.alertname).toBe('suppressed');
