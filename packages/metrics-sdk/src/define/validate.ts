@@ -57,7 +57,7 @@ export function validateDefinitions(
       add(`${key}.help`, 'help text must be a non-empty string');
     let capacity = 1;
     let hasOpen = false;
-    const overrides = budgets[key] ?? {};
+    const overrides = (Object.hasOwn(budgets, key) ? budgets[key] : undefined) ?? {};
     for (const [label, domain] of Object.entries(def.labels ?? {})) {
       const path = `${key}.labels.${label}`;
       const problem = labelNameProblem(label);
@@ -68,7 +68,8 @@ export function validateDefinitions(
         if (domain.values.some((v) => typeof v !== 'string')) add(path, 'closed values must be strings');
         capacity *= Math.max(domain.values.length, 1);
       } else if (domain?.kind === 'open') {
-        const budget = overrides[label] ?? domain.budget;
+        // Own keys only: a label named `constructor` must not read Object.prototype's.
+        const budget = (Object.hasOwn(overrides, label) ? overrides[label] : undefined) ?? domain.budget;
         if (!Number.isInteger(budget) || budget < 1)
           add(path, `budget must be a positive integer, got ${String(budget)}`);
         capacity *= Math.max(budget, 1);
@@ -78,7 +79,8 @@ export function validateDefinitions(
       }
     }
     for (const label of Object.keys(overrides)) {
-      if (def.labels?.[label]?.kind !== 'open') add(`${key}.labels.${label}`, 'budget override names no open label');
+      if (!Object.hasOwn(def.labels ?? {}, label) || def.labels[label]?.kind !== 'open')
+        add(`${key}.labels.${label}`, 'budget override names no open label');
     }
     // One more slot for the overflow series.
     if (hasOpen) capacity += 1;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { closed, open } from '../define/labels.js';
 import { counter, gauge } from '../define/metric.js';
+import { validateDefinitions } from '../define/validate.js';
 import { computeLayout, decodeOffset, seriesLabels } from './layout.js';
 
 const def = counter('orders_total', 'h', {
@@ -24,6 +25,17 @@ describe('computeLayout', () => {
     expect(layout.axes[0]?.interner).toBeUndefined();
     expect(layout.axes[1]?.closedValues).toEqual([]);
     expect(layout.axes[1]?.interner?.budget).toBe(4);
+  });
+
+  it('reads budgets of open labels named like Object.prototype members from the declaration', () => {
+    const named = counter('calls_total', 'h', { constructor: open({ budget: 3 }), toString: open({ budget: 2 }) });
+    const layout = computeLayout(named);
+    expect(layout.axes.map((a) => [a.name, a.radix])).toEqual([
+      ['constructor', 3],
+      ['toString', 2],
+    ]);
+    expect(layout.capacity).toBe(7);
+    expect(validateDefinitions({ calls: named })).toEqual([]);
   });
 
   it('applies a budget override to the open label', () => {

@@ -50,7 +50,8 @@ export function computeLayout(def: MetricDef, budgets: Readonly<Record<string, n
   for (let i = names.length - 1; i >= 0; i--) {
     const name = names[i] as string;
     const domain = def.labels[name] as LabelDomain;
-    const budget = domain.kind === 'open' ? (budgets[name] ?? domain.budget) : 0;
+    // Own keys only: a label named `constructor` or `toString` must not find Object.prototype's.
+    const budget = domain.kind === 'open' ? (own(budgets, name) ?? domain.budget) : 0;
     const radix = domain.kind === 'closed' ? domain.values.length : budget;
     axes.unshift({
       name,
@@ -97,4 +98,8 @@ export function seriesLabels(layout: SeriesLayout, offset: number): Record<strin
   const labels: Record<string, string> = {};
   for (let i = 0; i < values.length; i++) labels[(layout.axes[i] as LabelAxis).name] = values[i] as string;
   return labels;
+}
+
+function own<T>(record: Readonly<Record<string, T>>, key: string): T | undefined {
+  return Object.hasOwn(record, key) ? record[key] : undefined;
 }

@@ -1,12 +1,23 @@
 import { describe, expect, it } from 'vitest';
 import { closed, open } from '../define/labels.js';
 import { counter, gauge } from '../define/metric.js';
-import { computeLayout } from './layout.js';
-import { compileResolver } from './resolver.js';
+import { codeGenerationAllowed } from './code-generation.js';
+import { interpretResolver } from './interpreted-resolver.js';
+import { computeLayout, type SeriesLayout } from './layout.js';
+import { generateResolver, type Resolver } from './resolver.js';
 
 const tenVenues = closed('v0', 'v1', 'v2', 'v3', 'v4', 'v5', 'v6', 'v7', 'v8', 'v9');
 
-describe('compileResolver', () => {
+// The same cases for both ways of building a resolver; the compiled one needs code generation, so
+// it is skipped (with the reason in its title) in the run under --disallow-code-generation-from-strings.
+const canGenerate = codeGenerationAllowed();
+describe.skipIf(!canGenerate)(
+  canGenerate ? 'generateResolver' : 'generateResolver (skipped: code generation from strings is disallowed here)',
+  () => resolverCases(generateResolver),
+);
+describe('interpretResolver', () => resolverCases(interpretResolver));
+
+function resolverCases(compileResolver: (layout: SeriesLayout) => Resolver): void {
   it('returns 0 for a label-less metric whatever it is given', () => {
     const resolve = compileResolver(computeLayout(gauge('up', 'h', {})));
     expect([resolve(undefined), resolve({}), resolve({ x: 'y' })]).toEqual([0, 0, 0]);
@@ -76,4 +87,4 @@ describe('compileResolver', () => {
     expect(hostile.values.map((v) => resolve({ v }))).toEqual([0, 1, 2, 3, 4, 5]);
     expect(resolve({ v: 'a' })).toBe(-1);
   });
-});
+}

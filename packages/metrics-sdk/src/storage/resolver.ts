@@ -1,3 +1,5 @@
+import { type CodeGeneration, codeGenerationAllowed } from './code-generation.js';
+import { interpretResolver, resolveNoLabels } from './interpreted-resolver.js';
 import type { SeriesLayout } from './layout.js';
 
 /**
@@ -13,15 +15,41 @@ export type Resolver = (labels: unknown) => number;
 const INLINE_CLOSED_MAX = 8;
 
 /**
+ * Builds the resolver of one layout: compiled with `new Function` where the host allows code
+ * generation from strings (the fast path), interpreted where it does not, so the catalogs also run
+ * under `node --disallow-code-generation-from-strings`, a Content Security Policy without
+ * `'unsafe-eval'` and edge runtimes. Both give the same offset for every label object.
+ *
+ * The choice is detection, made once per process, plus this parameter, which a caller that knows
+ * its host can pass to skip the probe; there is deliberately no process-wide switch, because a
+ * setting that any module can flip would let one library change another's resolvers. A metric
+ * without labels needs neither: its resolver is the constant 0.
+ *
+ * @param layout - the metric's storage layout
+ * @param codeGeneration - `'never'` interprets without probing; `'auto'` (the default) compiles
+ *   when {@link codeGenerationAllowed}
+ * @returns the resolver
+ * @internal
+ */
+export function compileResolver(layout: SeriesLayout, codeGeneration: CodeGeneration = 'auto'): Resolver {
+  if (layout.axes.length === 0) return resolveNoLabels;
+  if (codeGeneration === 'auto' && codeGenerationAllowed()) return generateResolver(layout);
+  return interpretResolver(layout);
+}
+
+/**
  * Compiles a resolver for one layout. The generated function reads each declared label by a
  * constant key, in declared order, so every property load is monomorphic for the caller's object
  * shape; it never enumerates, sorts or stringifies the object. Label names are validated against
  * the Prometheus label regex before this runs, and every literal is JSON-quoted.
  *
+ * @param layout - the metric's storage layout
+ * @returns the compiled resolver
+ * @throws EvalError where code generation from strings is disallowed: call {@link compileResolver}
  * @internal
  */
-export function compileResolver(layout: SeriesLayout): Resolver {
-  if (layout.axes.length === 0) return () => 0;
+export function generateResolver(layout: SeriesLayout): Resolver {
+  if (layout.axes.length === 0) return resolveNoLabels;
   const params: string[] = [];
   const args: unknown[] = [];
   const body: string[] = [
