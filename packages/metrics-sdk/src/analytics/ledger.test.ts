@@ -549,7 +549,7 @@ describe('TradingLedger: bad input is rejected before any change', () => {
       expect.objectContaining({ field: 'sharpe.periodMs' }),
     );
     expect(() => new TradingLedger({ metrics: sm, sharpe: { minSamples: 1 } })).toThrow(
-      expect.objectContaining({ field: 'minSamples' }),
+      expect.objectContaining({ field: 'sharpe.minSamples' }),
     );
     expect(() => new TradingLedger({ metrics: sm, autoRegister: true, sharpe: { riskFreeRate: 0.01 } })).toThrow(
       expect.objectContaining({ field: 'autoRegister' }),

@@ -1,6 +1,20 @@
-import type { GatewayMetrics, gatewayDefinitions } from '../catalogs/gateway.js';
-import type { StrategyMetrics } from '../catalogs/strategy.js';
+import type { gatewayDefinitions } from '../catalogs/gateway.js';
+import { type StrategyMetrics, strategyDefinitions } from '../catalogs/strategy.js';
+import type { WithVenues } from '../catalogs/venues.js';
+import type { InferCatalog } from '../define/catalog.js';
+import { MetricLabelError } from '../define/errors.js';
 import type { InferLabels } from '../define/metric.js';
+import {
+  expectBoolean,
+  expectFiniteNumber,
+  expectInteger,
+  expectKeys,
+  expectNonEmptyString,
+  expectObject,
+  expectPositiveNumber,
+  type OptionProblem,
+  optionProblem,
+} from '../define/option-checks.js';
 import type { CounterHandle, GaugeHandle } from '../storage/handles.js';
 import { DrawdownTracker } from './drawdown.js';
 import { checkName, type Fill, isPositiveFinite, validateFill } from './fill.js';
@@ -15,8 +29,19 @@ import { TradeStats } from './trade-stats.js';
 // fill or mark. After that, onMark is arithmetic on preallocated objects plus handle.set calls:
 // no object literal, string or closure on that path (bench/ledger.bench.ts: 0 B/op).
 
-/** A venue of the gateway catalog (the `exchange` label). */
+/** A venue of the default gateway catalog (the `exchange` label of `GatewayMetrics`). */
 export type LedgerExchange = InferLabels<typeof gatewayDefinitions.riskExposure>['exchange'];
+
+/**
+ * The gateway families a ledger drives, for a gateway catalog over the venues `V`: a
+ * `GatewayMetrics` (the default venues) or a class from `GatewayMetrics.withVenues(...)`.
+ *
+ * @typeParam V - the union of the catalog's venues
+ */
+export type LedgerGateway<V extends string = LedgerExchange> = Pick<
+  InferCatalog<WithVenues<typeof gatewayDefinitions, V>>,
+  'position' | 'riskExposure' | 'maxDrawdown'
+>;
 
 /** How the ledger samples equity for the Sharpe ratio. */
 export interface LedgerSharpeOptions {
@@ -33,16 +58,21 @@ export interface LedgerSharpeOptions {
   readonly minSamples?: number;
 }
 
-/** Options of a {@link TradingLedger}. */
-export interface TradingLedgerOptions {
+/**
+ * Options of a {@link TradingLedger}.
+ *
+ * @typeParam V - the venues of the gateway catalog; inferred from `gateway.metrics`
+ */
+export interface TradingLedgerOptions<V extends string = LedgerExchange> {
   /** The strategy catalog whose gauges and counters the ledger keeps up to date. */
   readonly metrics: StrategyMetrics;
   /**
    * Also drive the gateway gauges `current_position{exchange,symbol}`, `risk_exposure_usd{exchange}`
    * and `max_drawdown_usd{exchange}`, treating all strategies of this ledger as one account on
-   * `exchange`.
+   * `exchange`, one of that catalog's venues (a compile error otherwise: the venues are inferred from
+   * the catalog alone, never widened to fit `exchange`).
    */
-  readonly gateway?: { readonly metrics: GatewayMetrics; readonly exchange: LedgerExchange };
+  readonly gateway?: { readonly metrics: LedgerGateway<V>; readonly exchange: NoInfer<V> };
   /** Sharpe sampling; see {@link LedgerSharpeOptions}. */
   readonly sharpe?: LedgerSharpeOptions;
   /**
@@ -287,6 +317,9 @@ class SymbolBook {
  * Bad input throws {@link LedgerInputError} before any state or metric changes.
  * Conventions and formulas: docs/analytics.md.
  *
+ * @typeParam V - the venues of the gateway catalog, inferred from the options. It only ties
+ *   `gateway.exchange` to `gateway.metrics` at construction; the instance does not depend on it, so a
+ *   ledger over any venue list is a plain `TradingLedger`.
  * @example
  * ```ts
  * const sm = new StrategyMetrics();
@@ -297,7 +330,7 @@ class SymbolBook {
  * setInterval(() => ledger.sample(Date.now()), 60_000); // Sharpe from hourly returns
  * ```
  */
-export class TradingLedger {
+export class TradingLedger<V extends string = LedgerExchange> {
   readonly #metrics: StrategyMetrics;
   readonly #autoRegister: boolean;
   readonly #sharpeOptions: { periodsPerYear: number; riskFreeRate: number; minSamples: number };
@@ -310,16 +343,48 @@ export class TradingLedger {
   readonly #account = new Float64Array(3);
   #openPositions = 0;
   #openSymbols = 0;
-  readonly #gateway: GatewayMetrics | undefined;
-  readonly #exchange: LedgerExchange | undefined;
+  readonly #gateway: LedgerGateway<string> | undefined;
+  readonly #exchange: string | undefined;
   readonly #exposureGauge: GaugeHandle | undefined;
   readonly #accountDrawdownGauge: GaugeHandle | undefined;
 
   /**
    * @param options - the strategy catalog, and optionally the gateway catalog, Sharpe sampling and auto-registration
-   * @throws LedgerInputError when a Sharpe option is out of range
+   * @throws LedgerInputError naming the option (`field`, e.g. `sharpe.periodMs`) for a wrong type or
+   *   value, an unknown option, or an `exchange` that is not a venue of the gateway catalog
    */
-  constructor(options: TradingLedgerOptions) {
+  constructor(options: TradingLedgerOptions<V>) {
+    // Every option is checked before anything is bound, so a wrong one fails here, named, and leaves
+    // the catalogs untouched, instead of failing later inside a fill or a mark.
+    const fail = (problem: OptionProblem) => new LedgerInputError(problem.option, problem.value, problem.reason);
+    const given = expectObject(options, 'options', fail);
+    expectKeys(given, '', ['metrics', 'gateway', 'sharpe', 'autoRegister'], fail);
+    const expectFamilies = (value: unknown, path: string, expected: string, keys: readonly string[]): void => {
+      const families = value as Record<string, { bind?: unknown } | undefined> | null;
+      const ok = typeof value === 'object' && keys.every((key) => typeof families?.[key]?.bind === 'function');
+      if (!ok) throw fail(optionProblem(path, expected, value));
+    };
+    const strategyKeys = Object.keys(strategyDefinitions);
+    expectFamilies(given['metrics'], 'metrics', 'a StrategyMetrics instance', strategyKeys);
+    if (given['gateway'] !== undefined) {
+      const gateway = expectObject(given['gateway'], 'gateway', fail);
+      expectKeys(gateway, 'gateway', ['metrics', 'exchange'], fail);
+      const keys = ['position', 'riskExposure', 'maxDrawdown'];
+      expectFamilies(gateway['metrics'], 'gateway.metrics', 'a GatewayMetrics instance', keys);
+      expectNonEmptyString(gateway['exchange'], 'gateway.exchange', fail);
+    }
+    if (given['sharpe'] !== undefined) {
+      const sharpe = expectObject(given['sharpe'], 'sharpe', fail);
+      expectKeys(sharpe, 'sharpe', ['periodMs', 'periodsPerYear', 'riskFreeRate', 'minSamples'], fail);
+      const { periodMs, periodsPerYear, riskFreeRate, minSamples } = sharpe;
+      if (periodMs !== undefined) expectPositiveNumber(periodMs, 'sharpe.periodMs', fail);
+      if (periodsPerYear !== undefined) expectPositiveNumber(periodsPerYear, 'sharpe.periodsPerYear', fail);
+      if (riskFreeRate !== undefined) expectFiniteNumber(riskFreeRate, 'sharpe.riskFreeRate', fail);
+      if (minSamples !== undefined) {
+        expectInteger(minSamples, 'sharpe.minSamples', 2, Number.MAX_SAFE_INTEGER, fail, 'an integer ≥ 2');
+      }
+    }
+    if (given['autoRegister'] !== undefined) expectBoolean(given['autoRegister'], 'autoRegister', fail);
     this.#metrics = options.metrics;
     this.#autoRegister = options.autoRegister === true;
     const sharpe = options.sharpe ?? {};
@@ -340,7 +405,14 @@ export class TradingLedger {
     this.#exchange = gateway?.exchange;
     if (gateway !== undefined) {
       const labels = { exchange: gateway.exchange };
-      this.#exposureGauge = gateway.metrics.riskExposure.bind(labels);
+      try {
+        this.#exposureGauge = gateway.metrics.riskExposure.bind(labels);
+      } catch (error) {
+        // The venues are the gateway catalog's own (withVenues): its closed domain decides.
+        if (!(error instanceof MetricLabelError)) throw error;
+        const reason = `must be a venue of gateway.metrics: ${error.allowed.join(', ')}`;
+        throw new LedgerInputError('gateway.exchange', gateway.exchange, reason);
+      }
       this.#accountDrawdownGauge = gateway.metrics.maxDrawdown.bind(labels);
       this.#exposureGauge.set(0);
       this.#accountDrawdownGauge.set(0);
@@ -594,7 +666,7 @@ export class TradingLedger {
     if (this.#gateway !== undefined) {
       if (book.gatewayPosition === undefined) {
         book.gatewayPosition = this.#gateway.position.bind({
-          exchange: this.#exchange as LedgerExchange,
+          exchange: this.#exchange as string,
           symbol: book.symbol,
         });
       }

@@ -2,8 +2,18 @@ import { closed, open } from '../define/labels.js';
 
 // Label domains shared by the four catalogs, so `exchange` means the same thing on every service.
 
-/** Trading venues. Closed: a new venue is a code change, like its connector. */
-export const exchange = closed('binance', 'okx', 'bybit', 'coinbase');
+/**
+ * The venues the ready catalogs declare by default, in the order their series are laid out. Every
+ * catalog's `exchange` domain is built from this tuple, so extending it (`withVenues(...DEFAULT_VENUES,
+ * 'kraken')`) starts from exactly what the defaults accept.
+ */
+export const DEFAULT_VENUES = Object.freeze(['binance', 'okx', 'bybit', 'coinbase'] as const);
+
+/**
+ * Trading venues. Closed: a new venue is a code change, like its connector. A deployment on other
+ * venues builds the catalogs with `withVenues` instead of redeclaring them.
+ */
+export const exchange = closed(...DEFAULT_VENUES);
 
 /** Instrument symbol as the venue spells it (`BTCUSDT`). Open, budgeted per metric. */
 export const symbol = open({ budget: 200 });

@@ -1,6 +1,7 @@
-import { catalog } from '../define/catalog.js';
+import { type CatalogClass, catalog } from '../define/catalog.js';
 import { counter, gauge, histogram } from '../define/metric.js';
 import { exchange, messageType, side, strategy } from './domains.js';
+import { type VenueList, venueCatalog, type WithVenues } from './venues.js';
 
 /**
  * Declarations of the 6 metrics about the strategy engine process itself. Default port 8000.
@@ -43,4 +44,28 @@ export const engineDefinitions = {
  * engine.activeStrategies.bind().set(2);
  * ```
  */
-export class EngineMetrics extends catalog(engineDefinitions) {}
+export class EngineMetrics extends catalog(engineDefinitions) {
+  /**
+   * This catalog for another venue list: the same metrics, wire names, help, units and buckets, with
+   * the `exchange` label closed to `venues` (in that order). The venue names are `const` generics, so
+   * a venue outside the list fails to compile, as with the defaults. Every engine metric with an
+   * `exchange` label (market data in, orders out, fills back) takes the new venues. Works on a
+   * subclass too; the class returned is a plain catalog class (extend it to add members).
+   *
+   * @param venues - the venues, at least one, each a non-empty string, no duplicates; spread
+   *   `DEFAULT_VENUES` first to extend the defaults instead of replacing them
+   * @returns a catalog class to extend or instantiate
+   * @throws MetricDefinitionError naming `EngineMetrics.withVenues` and each bad entry
+   * @example
+   * ```ts
+   * class DeskEngineMetrics extends EngineMetrics.withVenues('kraken', 'deribit') {} // replaces the defaults
+   * const engine = new (EngineMetrics.withVenues(...DEFAULT_VENUES, 'kraken'))(); // extends them
+   * engine.ordersSent.inc({ strategy: 'ma_cross', exchange: 'kraken', side: 'buy' });
+   * ```
+   */
+  static withVenues<const V extends VenueList>(
+    ...venues: V
+  ): CatalogClass<WithVenues<typeof engineDefinitions, V[number]>> {
+    return venueCatalog(engineDefinitions, venues, 'EngineMetrics.withVenues');
+  }
+}

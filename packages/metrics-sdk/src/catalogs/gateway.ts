@@ -1,7 +1,8 @@
-import { catalog } from '../define/catalog.js';
+import { type CatalogClass, catalog } from '../define/catalog.js';
 import { closed } from '../define/labels.js';
 import { counter, gauge, histogram } from '../define/metric.js';
 import { exchange, networkLatencyMs, side, symbol } from './domains.js';
+import { type VenueList, venueCatalog, type WithVenues } from './venues.js';
 
 /**
  * Declarations of the 14 metrics an order gateway (one per venue) exposes. Default port 8081.
@@ -93,4 +94,27 @@ export const gatewayDefinitions = {
  * gw.orders.inc({ exchange: 'okx', symbol: 'ETHUSDT', side: 'buy', type: 'limit' });
  * ```
  */
-export class GatewayMetrics extends catalog(gatewayDefinitions) {}
+export class GatewayMetrics extends catalog(gatewayDefinitions) {
+  /**
+   * This catalog for another venue list: the same metrics, wire names, help, units and buckets, with
+   * the `exchange` label closed to `venues` (in that order). The venue names are `const` generics, so
+   * a venue outside the list fails to compile, as with the defaults. Works on a subclass too;
+   * the class returned is a plain catalog class (extend it to add members).
+   *
+   * @param venues - the venues, at least one, each a non-empty string, no duplicates; spread
+   *   `DEFAULT_VENUES` first to extend the defaults instead of replacing them
+   * @returns a catalog class to extend or instantiate
+   * @throws MetricDefinitionError naming `GatewayMetrics.withVenues` and each bad entry
+   * @example
+   * ```ts
+   * class DeskGatewayMetrics extends GatewayMetrics.withVenues('kraken', 'deribit') {} // replaces the defaults
+   * const gw = new (GatewayMetrics.withVenues(...DEFAULT_VENUES, 'kraken'))(); // extends them
+   * gw.orders.inc({ exchange: 'kraken', symbol: 'XBTUSD', side: 'buy', type: 'limit' });
+   * ```
+   */
+  static withVenues<const V extends VenueList>(
+    ...venues: V
+  ): CatalogClass<WithVenues<typeof gatewayDefinitions, V[number]>> {
+    return venueCatalog(gatewayDefinitions, venues, 'GatewayMetrics.withVenues');
+  }
+}

@@ -1,7 +1,8 @@
-import { catalog } from '../define/catalog.js';
+import { type CatalogClass, catalog } from '../define/catalog.js';
 import { closed } from '../define/labels.js';
 import { counter, gauge, histogram } from '../define/metric.js';
 import { exchange, messageType, networkLatencyMs, symbol } from './domains.js';
+import { type VenueList, venueCatalog, type WithVenues } from './venues.js';
 
 /**
  * Declarations of the 10 metrics a market-data service (one feed handler per venue) exposes.
@@ -75,4 +76,27 @@ export const marketDataDefinitions = {
  * md.latency.observe({ exchange: 'binance', type: 'trade' }, 3.2);
  * ```
  */
-export class MarketDataMetrics extends catalog(marketDataDefinitions) {}
+export class MarketDataMetrics extends catalog(marketDataDefinitions) {
+  /**
+   * This catalog for another venue list: the same metrics, wire names, help, units and buckets, with
+   * the `exchange` label closed to `venues` (in that order). The venue names are `const` generics, so
+   * a venue outside the list fails to compile, as with the defaults. Works on a subclass too;
+   * the class returned is a plain catalog class (extend it to add members).
+   *
+   * @param venues - the venues, at least one, each a non-empty string, no duplicates; spread
+   *   `DEFAULT_VENUES` first to extend the defaults instead of replacing them
+   * @returns a catalog class to extend or instantiate
+   * @throws MetricDefinitionError naming `MarketDataMetrics.withVenues` and each bad entry
+   * @example
+   * ```ts
+   * class DeskMarketDataMetrics extends MarketDataMetrics.withVenues('kraken', 'deribit') {} // replaces the defaults
+   * const md = new (MarketDataMetrics.withVenues(...DEFAULT_VENUES, 'kraken'))(); // extends them
+   * md.received.inc({ exchange: 'kraken', symbol: 'XBTUSD', type: 'trade' });
+   * ```
+   */
+  static withVenues<const V extends VenueList>(
+    ...venues: V
+  ): CatalogClass<WithVenues<typeof marketDataDefinitions, V[number]>> {
+    return venueCatalog(marketDataDefinitions, venues, 'MarketDataMetrics.withVenues');
+  }
+}

@@ -1,6 +1,7 @@
-import { catalog } from '../define/catalog.js';
+import { type CatalogClass, catalog } from '../define/catalog.js';
 import { counter, gauge } from '../define/metric.js';
 import { side, strategy, symbol } from './domains.js';
+import { type VenueList, venueCatalog, type WithVenues } from './venues.js';
 
 /**
  * Declarations of the 13 strategy performance metrics a strategy engine exposes. Default port 8000.
@@ -88,4 +89,19 @@ export const strategyDefinitions = {
  * sm.pnl.set({ strategy: 'ma_cross' }, 1250.5);
  * ```
  */
-export class StrategyMetrics extends catalog(strategyDefinitions) {}
+export class StrategyMetrics extends catalog(strategyDefinitions) {
+  /**
+   * The same catalog, for the uniform API of the four ready catalogs: no strategy metric has an
+   * `exchange` label, so the class returned is equivalent to this one (same declarations, same
+   * wire names). The venue list is still checked, so a bad list fails the same way everywhere.
+   *
+   * @param venues - the venues, at least one, each a non-empty string, no duplicates
+   * @returns a catalog class with this catalog's declarations
+   * @throws MetricDefinitionError naming `StrategyMetrics.withVenues` and each bad entry
+   */
+  static withVenues<const V extends VenueList>(
+    ...venues: V
+  ): CatalogClass<WithVenues<typeof strategyDefinitions, V[number]>> {
+    return venueCatalog(strategyDefinitions, venues, 'StrategyMetrics.withVenues');
+  }
+}

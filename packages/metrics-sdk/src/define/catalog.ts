@@ -5,6 +5,7 @@ import { type OverflowHook, warnOnFirstOverflow } from '../storage/overflow.js';
 import { MetricDefinitionError } from './errors.js';
 import type { OpenDomain } from './labels.js';
 import type { InferLabels, MetricDef } from './metric.js';
+import { expectFunction, expectKeys, expectObject, toDefinitionError } from './option-checks.js';
 import { validateDefinitions } from './validate.js';
 
 // The catalog joins the two lower layers: it validates declarations (define/) and allocates their
@@ -76,7 +77,8 @@ export interface CatalogClass<D extends CatalogDefs> {
 /**
  * Turns a set of declarations into a catalog class. Validates every declaration once (throwing one
  * {@link MetricDefinitionError} with all issues), freezes them, and returns a class whose instances
- * own the storage: one family per key. Nothing is created at import; storage is allocated by `new`.
+ * own the storage: one family per key. Nothing is created at import; storage is allocated by `new`,
+ * which throws a {@link MetricDefinitionError} naming the option (`options.now`) for a wrong option.
  *
  * @param defs - catalog key → declaration
  * @returns a class to extend or instantiate
@@ -105,6 +107,7 @@ export function catalog<const D extends CatalogDefs>(defs: D): CatalogClass<D> {
     readonly #hooks: (() => void)[] = [];
 
     constructor(options: CatalogOptions<D> = {}) {
+      checkCatalogOptions(options);
       const budgets = (options.budgets ?? {}) as Record<string, Record<string, number> | undefined>;
       // The declarations were validated by catalog(); only overrides can add issues here.
       if (options.budgets !== undefined) {
@@ -139,6 +142,28 @@ export function catalog<const D extends CatalogDefs>(defs: D): CatalogClass<D> {
     }
   }
   return CatalogBase as unknown as CatalogClass<D>;
+}
+
+const OPTION_KEYS = Object.keys({
+  budgets: true,
+  onInvalidValue: true,
+  onOverflow: true,
+  now: true,
+} satisfies Record<keyof CatalogOptions, true>);
+
+// The containers only: budget values are checked with the declarations, by validateDefinitions.
+function checkCatalogOptions(value: unknown): void {
+  const options = expectObject(value, 'options', toDefinitionError);
+  expectKeys(options, 'options', OPTION_KEYS, toDefinitionError);
+  if (options['budgets'] !== undefined) {
+    const budgets = expectObject(options['budgets'], 'options.budgets', toDefinitionError);
+    for (const [key, labels] of Object.entries(budgets)) {
+      if (labels !== undefined) expectObject(labels, `options.budgets.${key}`, toDefinitionError);
+    }
+  }
+  for (const hook of ['onInvalidValue', 'onOverflow', 'now']) {
+    if (options[hook] !== undefined) expectFunction(options[hook], `options.${hook}`, toDefinitionError);
+  }
 }
 
 // Recurses into already-frozen objects too: `Object.freeze(defs)` freezes only the outer level.

@@ -16,6 +16,32 @@ export class MetricsError extends Error {
 }
 
 /**
+ * Thrown at the call when an option of an entry point (`createMetricsServer`, `PrometheusWriter`,
+ * `CatalogMetricProducer`, `createMeterProvider`, `registerCatalogs`) has the wrong type or value,
+ * or is not an option at all (a typo). Nothing is created then. The message names the option, what
+ * it accepts and what it got.
+ */
+export class MetricsOptionError extends MetricsError {
+  override name = 'MetricsOptionError';
+  /** Path of the option at fault, e.g. `timeouts.headersMs`, `sources[2]`, `options.accounting`. */
+  readonly option: string;
+  /** What the option accepts, e.g. `a positive integer`. */
+  readonly expected: string;
+
+  /**
+   * @param option - path of the option at fault
+   * @param expected - what it accepts
+   * @param message - the whole message, naming the option, what it accepts and what it got
+   * @param options - the underlying error, if any
+   */
+  constructor(option: string, expected: string, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.option = option;
+    this.expected = expected;
+  }
+}
+
+/**
  * Thrown by `catalog()` when a definition is invalid. Carries every issue found, not only the first,
  * so one run of the program shows everything to fix.
  */

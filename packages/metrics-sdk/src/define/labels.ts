@@ -1,3 +1,5 @@
+import { expectKeys, expectObject, optionProblem, toDefinitionError } from './option-checks.js';
+
 /**
  * A label whose values are known when the catalog is written (`side: buy | sell`). Values become
  * ordinals at definition time, so resolving a series is plain arithmetic.
@@ -32,6 +34,7 @@ export type LabelSpec = { readonly [label: string]: LabelDomain };
  *
  * @param values - every allowed value, at least one, no duplicates
  * @returns the domain
+ * @throws MetricDefinitionError at `closed()[i]` for a value that is not a string
  * @example
  * ```ts
  * const side = closed('buy', 'sell'); // ClosedDomain<'buy' | 'sell'>
@@ -39,6 +42,9 @@ export type LabelSpec = { readonly [label: string]: LabelDomain };
  */
 /* @__NO_SIDE_EFFECTS__ */
 export function closed<const V extends readonly [string, ...string[]]>(...values: V): ClosedDomain<V[number]> {
+  values.forEach((value, i) => {
+    if (typeof value !== 'string') throw toDefinitionError(optionProblem(`closed()[${i}]`, 'a string', value));
+  });
   return { kind: 'closed', values: Object.freeze([...values]) };
 }
 
@@ -47,6 +53,7 @@ export function closed<const V extends readonly [string, ...string[]]>(...values
  *
  * @param options - `budget`: how many distinct values get their own series (a positive integer)
  * @returns the domain
+ * @throws MetricDefinitionError at `open()` or `open().budget` for an options object of the wrong shape
  * @example
  * ```ts
  * const symbol = open({ budget: 200 });
@@ -54,6 +61,12 @@ export function closed<const V extends readonly [string, ...string[]]>(...values
  */
 /* @__NO_SIDE_EFFECTS__ */
 export function open(options: { readonly budget: number }): OpenDomain {
+  const given = expectObject(options, 'open()', toDefinitionError);
+  expectKeys(given, 'open()', ['budget'], toDefinitionError);
+  // Only the type here: catalog() checks the value, with every other issue of the catalog.
+  if (typeof given['budget'] !== 'number') {
+    throw toDefinitionError(optionProblem('open().budget', 'a positive integer', given['budget']));
+  }
   return { kind: 'open', budget: options.budget };
 }
 

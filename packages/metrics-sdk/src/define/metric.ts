@@ -1,4 +1,13 @@
 import type { InferLabelValues, LabelSpec } from './labels.js';
+import {
+  expectArray,
+  expectKeys,
+  expectObject,
+  expectOneOf,
+  expectString,
+  optionProblem,
+  toDefinitionError,
+} from './option-checks.js';
 
 /** The three kinds of metric: one way to declare each. */
 export type MetricKind = 'counter' | 'gauge' | 'histogram';
@@ -70,6 +79,7 @@ export type InferLabels<M> = M extends MetricDef<MetricKind, infer S> ? InferLab
  * @param labels - label name to {@link closed} or {@link open} domain
  * @param options - unit
  * @returns the declaration
+ * @throws MetricDefinitionError at the call for a wrong type or an unknown option, e.g. at `counter("x").labels`
  * @example
  * ```ts
  * const received = counter('market_data_received_total', 'Market data messages received', {
@@ -85,6 +95,7 @@ export function counter<const S extends LabelSpec>(
   labels: S,
   options: MetricOptions = {},
 ): CounterDef<S> {
+  checkDeclaration('counter', name, help, labels, options);
   return { kind: 'counter', name, help, labels, unit: options.unit ?? '', buckets: [], nonFinite: 'drop' };
 }
 
@@ -96,6 +107,7 @@ export function counter<const S extends LabelSpec>(
  * @param labels - label name to domain
  * @param options - unit and the {@link NonFinitePolicy}
  * @returns the declaration
+ * @throws MetricDefinitionError at the call for a wrong type or an unknown option, e.g. at `gauge("x").options.nonFinite`
  */
 /* @__NO_SIDE_EFFECTS__ */
 export function gauge<const S extends LabelSpec>(
@@ -104,6 +116,7 @@ export function gauge<const S extends LabelSpec>(
   labels: S,
   options: GaugeOptions = {},
 ): GaugeDef<S> {
+  checkDeclaration('gauge', name, help, labels, options);
   return {
     kind: 'gauge',
     name,
@@ -123,6 +136,7 @@ export function gauge<const S extends LabelSpec>(
  * @param labels - label name to domain
  * @param options - unit and bucket upper bounds
  * @returns the declaration
+ * @throws MetricDefinitionError at the call for a wrong type or an unknown option, e.g. at `histogram("x").options.buckets[1]`
  */
 /* @__NO_SIDE_EFFECTS__ */
 export function histogram<const S extends LabelSpec>(
@@ -131,6 +145,7 @@ export function histogram<const S extends LabelSpec>(
   labels: S,
   options: HistogramOptions,
 ): HistogramDef<S> {
+  checkDeclaration('histogram', name, help, labels, options);
   return {
     kind: 'histogram',
     name,
@@ -140,4 +155,48 @@ export function histogram<const S extends LabelSpec>(
     buckets: options.buckets,
     nonFinite: 'drop',
   };
+}
+
+const OPTION_KEYS: { readonly [K in MetricKind]: readonly string[] } = {
+  counter: ['unit'],
+  gauge: ['unit', 'nonFinite'],
+  histogram: ['unit', 'buckets'],
+};
+
+// Types and option keys only, at the call, so a mistake is named where it is written. Values
+// (name syntax, empty help, label names, budgets, bucket order) are left to catalog(), which reports
+// every one of them, across metrics, in one error.
+function checkDeclaration(kind: MetricKind, name: unknown, help: unknown, labels: unknown, options: unknown): void {
+  const at = typeof name === 'string' ? `${kind}(${JSON.stringify(name)})` : `${kind}()`;
+  expectString(name, `${at}.name`, toDefinitionError);
+  expectString(help, `${at}.help`, toDefinitionError);
+  for (const [label, domain] of Object.entries(expectObject(labels, `${at}.labels`, toDefinitionError))) {
+    if (!isDomain(domain)) {
+      const expected = 'a label domain, closed(...) or open({ budget })';
+      throw toDefinitionError(optionProblem(`${at}.labels.${label}`, expected, domain));
+    }
+  }
+  if (options === undefined && kind !== 'histogram') return;
+  const given = expectObject(options, `${at}.options`, toDefinitionError);
+  expectKeys(given, `${at}.options`, OPTION_KEYS[kind], toDefinitionError);
+  if (given['unit'] !== undefined) expectString(given['unit'], `${at}.options.unit`, toDefinitionError);
+  if (given['nonFinite'] !== undefined) {
+    expectOneOf(given['nonFinite'], `${at}.options.nonFinite`, ['drop', 'emit'], toDefinitionError);
+  }
+  if (kind !== 'histogram') return;
+  const buckets = expectArray(given['buckets'], `${at}.options.buckets`, toDefinitionError);
+  buckets.forEach((bound, i) => {
+    if (typeof bound !== 'number') {
+      throw toDefinitionError(optionProblem(`${at}.options.buckets[${i}]`, 'a number', bound));
+    }
+  });
+}
+
+function isDomain(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  const domain = value as { kind?: unknown; values?: unknown; budget?: unknown };
+  return (
+    (domain.kind === 'closed' && Array.isArray(domain.values)) ||
+    (domain.kind === 'open' && typeof domain.budget === 'number')
+  );
 }

@@ -1,3 +1,5 @@
+import { MetricsOptionError } from '../define/errors.js';
+import { expectBoolean, expectKeys, expectObject, expectSources, type OptionProblem } from '../define/option-checks.js';
 import type { SeriesStore } from '../storage/families.js';
 import { seriesLabels } from '../storage/layout.js';
 import { ByteWriter, formatNumber } from './byte-writer.js';
@@ -67,6 +69,10 @@ class FamilyBytes {
 
 const NEWLINE = 0x0a;
 
+function writerOptionError(problem: OptionProblem): MetricsOptionError {
+  return new MetricsOptionError(problem.option, problem.expected, `PrometheusWriter: ${problem.message}`);
+}
+
 function renderLabels(store: SeriesStore, offset: number): string {
   return Object.entries(seriesLabels(store.layout, offset))
     .map(([name, value]) => `${name}="${escapeLabelValue(value)}"`)
@@ -104,9 +110,15 @@ export class PrometheusWriter {
   /**
    * @param sources - the catalogs to expose; their metric names must not collide
    * @param options - whether to append the accounting counters
+   * @throws MetricsOptionError naming the argument: `sources` not an array of catalogs (`sources[1]`),
+   *   or `options` not an object, with an unknown key or a non-boolean `options.accounting`
    * @throws MetricDefinitionError when two sources expose the same metric name
    */
   constructor(sources: readonly MetricSource[], options: PrometheusWriterOptions = {}) {
+    expectSources(sources, 'sources', writerOptionError);
+    const given = expectObject(options, 'options', writerOptionError);
+    expectKeys(given, 'options', ['accounting'], writerOptionError);
+    if (given['accounting'] !== undefined) expectBoolean(given['accounting'], 'options.accounting', writerOptionError);
     this.#rendered = exposedSources(sources, options);
     this.#sources = sources;
   }

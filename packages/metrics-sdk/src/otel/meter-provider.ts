@@ -4,8 +4,18 @@ import {
   type MeterProviderOptions,
   type MetricProducer,
 } from '@opentelemetry/sdk-metrics';
+import { MetricsOptionError } from '../define/errors.js';
+import {
+  expectArray,
+  expectFunction,
+  expectKeys,
+  expectObject,
+  expectSources,
+  type OptionProblem,
+  optionProblem,
+} from '../define/option-checks.js';
 import type { MetricSource } from '../exposition/prometheus-text.js';
-import { CatalogMetricProducer, type CatalogMetricProducerOptions } from './producer.js';
+import { CatalogMetricProducer, type CatalogMetricProducerOptions, checkProducerOptions } from './producer.js';
 
 /**
  * Builds one reader, given the producers it must read besides the SDK's own instruments. A
@@ -52,6 +62,8 @@ export interface CreateMeterProviderOptions {
  *
  * @param options - sources, reader factories, and optionally resource, views and producer options
  * @returns the provider; call `shutdown()` on it to stop its readers
+ * @throws MetricsOptionError naming the option (`readers[1]`, `producer.units`) for a wrong type or
+ *   value, or an unknown option
  * @throws MetricDefinitionError when two sources expose the same metric name
  * @example
  * ```ts
@@ -70,7 +82,51 @@ export interface CreateMeterProviderOptions {
  * ```
  */
 export function createMeterProvider(options: CreateMeterProviderOptions): MeterProvider {
+  checkMeterProviderOptions(options);
   const producer = new CatalogMetricProducer(options.sources, options.producer);
-  const readers = options.readers.map((build) => build([producer]));
+  const readers: IMetricReader[] = [];
+  options.readers.forEach((build, i) => {
+    const reader: unknown = build([producer]);
+    // MeterProvider calls setMetricProducer on each reader: a factory that returns something else
+    // is named here rather than failing inside the SDK.
+    if (typeof (reader as Partial<IMetricReader> | null)?.setMetricProducer !== 'function') {
+      // The readers built so far may hold a port already (the Prometheus exporter listens at once).
+      for (const built of readers) built.shutdown().catch(() => undefined);
+      throw meterProviderError(optionProblem(`readers[${i}]`, 'a factory that returns a MetricReader', reader));
+    }
+    readers.push(reader as IMetricReader);
+  });
   return new MeterProvider({ resource: options.resource, views: options.views, readers });
+}
+
+function meterProviderError(problem: OptionProblem): MetricsOptionError {
+  return new MetricsOptionError(problem.option, problem.expected, `createMeterProvider: ${problem.message}`);
+}
+
+const OPTION_KEYS = Object.keys({
+  sources: true,
+  readers: true,
+  resource: true,
+  views: true,
+  producer: true,
+} satisfies Record<keyof CreateMeterProviderOptions, true>);
+
+function checkMeterProviderOptions(value: unknown): void {
+  const fail = meterProviderError;
+  const options = expectObject(value, 'options', fail);
+  expectKeys(options, '', OPTION_KEYS, fail);
+  expectSources(options['sources'], 'sources', fail);
+  expectArray(options['readers'], 'readers', fail).forEach((build, i) => {
+    expectFunction(build, `readers[${i}]`, fail);
+  });
+  const resource = options['resource'];
+  if (resource !== undefined && typeof (resource as { merge?: unknown } | null)?.merge !== 'function') {
+    throw fail(optionProblem('resource', 'a Resource (e.g. resourceFromAttributes({...}))', resource));
+  }
+  if (options['views'] !== undefined) {
+    expectArray(options['views'], 'views', fail).forEach((view, i) => {
+      expectObject(view, `views[${i}]`, fail);
+    });
+  }
+  if (options['producer'] !== undefined) checkProducerOptions(options['producer'], 'producer', fail);
 }

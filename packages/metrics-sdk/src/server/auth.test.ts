@@ -3,6 +3,7 @@ import { catalog } from '../define/catalog.js';
 import { closed } from '../define/labels.js';
 import { counter } from '../define/metric.js';
 import { authorizationCheck, type MetricsAuth } from './auth.js';
+import { MetricsServerConfigError } from './config-error.js';
 import { createMetricsServer, type MetricsServer } from './metrics-server.js';
 
 class Secret extends catalog({
@@ -18,7 +19,7 @@ afterEach(async () => {
 async function serve(auth: MetricsAuth): Promise<string> {
   const metrics = new Secret();
   metrics.pnl.inc({ venue: 'binance' });
-  server = createMetricsServer({ sources: [metrics], service: 'auth-test', port: 0, processMetrics: false, auth });
+  server = createMetricsServer({ sources: [metrics], service: 'auth-test', port: 0, runtimeMetrics: false, auth });
   return (await server.listen()).url;
 }
 
@@ -101,7 +102,16 @@ describe('metrics server auth (real server on 127.0.0.1)', () => {
   });
 
   it('rejects empty credentials when the server is created', () => {
-    expect(() => authorizationCheck({ bearerToken: '' })).toThrow(TypeError);
-    expect(() => authorizationCheck({ basic: { username: 'u', password: '' } })).toThrow(TypeError);
+    expect(() => authorizationCheck({ bearerToken: '' })).toThrow(
+      expect.objectContaining({ name: 'MetricsServerConfigError', option: 'auth.bearerToken' }),
+    );
+    expect(() => authorizationCheck({ basic: { username: 'u', password: '' } })).toThrow(
+      expect.objectContaining({ name: 'MetricsServerConfigError', option: 'auth.basic.password' }),
+    );
+    const both = { bearerToken: 't', basic: { username: 'u', password: 'p' } } as unknown as MetricsAuth;
+    expect(() => authorizationCheck(both)).toThrow(expect.objectContaining({ option: 'auth' }));
+    expect(() => createMetricsServer({ sources: [], service: 'x', auth: {} as MetricsAuth })).toThrow(
+      MetricsServerConfigError,
+    );
   });
 });

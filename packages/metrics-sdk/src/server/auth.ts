@@ -1,4 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { expectKeys, expectNonEmptyString, expectObject, optionProblem } from '../define/option-checks.js';
+import { serverOptionError } from './config-error.js';
 
 /**
  * Credentials a metrics server requires on `/metrics`: a bearer token (what Prometheus sends with
@@ -9,29 +11,49 @@ export type MetricsAuth =
   | { readonly basic: { readonly username: string; readonly password: string } };
 
 /**
+ * Checks the `auth` option: exactly one of `bearerToken` (a non-empty string) or `basic` (an object
+ * with a non-empty `username` and `password`), and no other key.
+ *
+ * @param value - what the caller passed as `auth`
+ * @returns a frozen copy
+ * @throws MetricsServerConfigError naming the option, e.g. `auth.basic.username`
+ * @internal
+ */
+export function checkAuth(value: unknown): MetricsAuth {
+  const auth = expectObject(value, 'auth', serverOptionError);
+  expectKeys(auth, 'auth', ['bearerToken', 'basic'], serverOptionError);
+  const hasToken = auth['bearerToken'] !== undefined;
+  if (hasToken === (auth['basic'] !== undefined)) {
+    throw serverOptionError(optionProblem('auth', 'exactly one of auth.bearerToken or auth.basic', value));
+  }
+  if (hasToken) {
+    return Object.freeze({
+      bearerToken: expectNonEmptyString(auth['bearerToken'], 'auth.bearerToken', serverOptionError),
+    });
+  }
+  const basic = expectObject(auth['basic'], 'auth.basic', serverOptionError);
+  expectKeys(basic, 'auth.basic', ['username', 'password'], serverOptionError);
+  const username = expectNonEmptyString(basic['username'], 'auth.basic.username', serverOptionError);
+  const password = expectNonEmptyString(basic['password'], 'auth.basic.password', serverOptionError);
+  return Object.freeze({ basic: Object.freeze({ username, password }) });
+}
+
+/**
  * Builds the check for one configuration: `(authorizationHeader) => boolean`. The expected header is
  * hashed once; each request's header is hashed and compared with `timingSafeEqual`, so neither the
  * comparison time nor a length difference tells how much of a guess was right.
  *
- * @param auth - the credentials to require
+ * @param options - the credentials to require
  * @returns the check
- * @throws TypeError for an empty token, username or password
+ * @throws MetricsServerConfigError for a missing or empty token, username or password (see {@link checkAuth})
  * @internal
  */
-export function authorizationCheck(auth: MetricsAuth): (header: string | undefined) => boolean {
-  let expected: string;
-  if ('bearerToken' in auth) {
-    if (typeof auth.bearerToken !== 'string' || auth.bearerToken === '') {
-      throw new TypeError('metrics server: auth.bearerToken must be a non-empty string');
-    }
-    expected = `Bearer ${auth.bearerToken}`;
-  } else {
-    const { username, password } = auth.basic;
-    if (typeof username !== 'string' || username === '' || typeof password !== 'string' || password === '') {
-      throw new TypeError('metrics server: auth.basic needs a non-empty username and password');
-    }
-    expected = `Basic ${Buffer.from(`${username}:${password}`, 'utf8').toString('base64')}`;
-  }
+export function authorizationCheck(options: MetricsAuth): (header: string | undefined) => boolean {
+  const auth = checkAuth(options);
+  const expected =
+    'bearerToken' in auth
+      ? `Bearer ${auth.bearerToken}`
+      : `Basic ${Buffer.from(`${auth.basic.username}:${auth.basic.password}`, 'utf8').toString('base64')}`;
   const want = digest(expected);
   return (header) => header !== undefined && timingSafeEqual(digest(header), want);
 }

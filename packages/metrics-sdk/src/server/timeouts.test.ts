@@ -8,6 +8,7 @@ import { pollUntil } from '../../test/helpers/tools.js';
 import { catalog } from '../define/catalog.js';
 import { closed } from '../define/labels.js';
 import { counter } from '../define/metric.js';
+import { MetricsServerConfigError } from './config-error.js';
 import { createMetricsServer, type MetricsServer, type MetricsServerOptions } from './metrics-server.js';
 import { DEFAULT_TIMEOUTS, httpTimeoutOptions, resolveTimeouts } from './timeouts.js';
 
@@ -31,7 +32,7 @@ async function start(
     sources: [metrics],
     service: 'timeouts-test',
     port: 0,
-    processMetrics: false,
+    runtimeMetrics: false,
     ...options,
   });
   started.push(server);
@@ -71,17 +72,28 @@ describe('resolveTimeouts', () => {
 
   it('rejects values that are not positive integers, and a request limit below the head limit', () => {
     for (const bad of [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY]) {
-      expect(() => resolveTimeouts({ headersMs: bad }), String(bad)).toThrow(RangeError);
+      expect(() => resolveTimeouts({ headersMs: bad }), String(bad)).toThrow(
+        expect.objectContaining({ name: 'MetricsServerConfigError', option: 'timeouts.headersMs' }),
+      );
     }
     expect(() => resolveTimeouts({ inactivityMs: 0 })).toThrow(
-      'metrics server: timeouts.inactivityMs must be a positive integer (ms); got 0',
+      'metrics server: timeouts.inactivityMs: expected a positive integer (ms); got number 0',
     );
     expect(() => resolveTimeouts({ headersMs: 5_000, requestMs: 1_000 })).toThrow(
-      'metrics server: timeouts.requestMs (1000) must be at least timeouts.headersMs (5000)',
+      'metrics server: timeouts.requestMs: expected at least timeouts.headersMs (5000); got number 1000',
     );
-    expect(() => createMetricsServer({ sources: [], service: 'x', timeouts: { requestMs: -5 } })).toThrow(RangeError);
+    // Only the head limit given: it is the one over the (default) request limit.
+    expect(() => resolveTimeouts({ headersMs: 60_000 })).toThrow(
+      expect.objectContaining({ option: 'timeouts.headersMs', expected: 'at most timeouts.requestMs (30000)' }),
+    );
+    expect(() => resolveTimeouts({ idleMS: 1_000 } as never)).toThrow(
+      expect.objectContaining({ option: 'timeouts.idleMS', message: expect.stringContaining('did you mean "idleMs"') }),
+    );
+    expect(() => createMetricsServer({ sources: [], service: 'x', timeouts: { requestMs: -5 } })).toThrow(
+      MetricsServerConfigError,
+    );
     expect(() => createMetricsServer({ sources: [], service: 'x', maxConnections: 0 })).toThrow(
-      'metrics server: maxConnections must be a positive integer; got 0',
+      'metrics server: maxConnections: expected a positive integer; got number 0',
     );
   });
 

@@ -1,4 +1,6 @@
 import type { Server } from 'node:http';
+import { expectKeys, expectObject, expectPositiveInteger, optionProblem } from '../define/option-checks.js';
+import { serverOptionError } from './config-error.js';
 
 /**
  * Time limits of a metrics server, in milliseconds, so a slow or stalled client cannot hold a
@@ -37,25 +39,33 @@ export const DEFAULT_TIMEOUTS: Readonly<Required<MetricsServerTimeouts>> = Objec
 /**
  * Fills in defaults and checks the values.
  *
- * @param timeouts - what the caller gave
+ * @param timeouts - what the caller gave (untyped JavaScript may pass anything)
  * @returns every limit
- * @throws RangeError for a value that is not a positive integer, or `requestMs < headersMs`
+ * @throws MetricsServerConfigError naming the limit: not an object, an unknown key, a value that is
+ *   not a positive integer, or `requestMs < headersMs`
  * @internal
  */
-export function resolveTimeouts(timeouts: MetricsServerTimeouts = {}): ResolvedTimeouts {
+export function resolveTimeouts(timeouts: unknown = {}): ResolvedTimeouts {
+  const given = expectObject(timeouts, 'timeouts', serverOptionError);
+  const keys = Object.keys(DEFAULT_TIMEOUTS) as (keyof MetricsServerTimeouts)[];
+  expectKeys(given, 'timeouts', keys, serverOptionError);
   const resolved = { ...DEFAULT_TIMEOUTS };
-  for (const key of Object.keys(DEFAULT_TIMEOUTS) as (keyof MetricsServerTimeouts)[]) {
-    const value = timeouts[key];
+  for (const key of keys) {
+    const value = given[key];
     if (value === undefined) continue;
-    if (!Number.isSafeInteger(value) || value <= 0) {
-      throw new RangeError(`metrics server: timeouts.${key} must be a positive integer (ms); got ${String(value)}`);
-    }
-    resolved[key] = value;
+    resolved[key] = expectPositiveInteger(value, `timeouts.${key}`, serverOptionError, 'a positive integer (ms)');
   }
   if (resolved.requestMs < resolved.headersMs) {
-    throw new RangeError(
-      `metrics server: timeouts.requestMs (${resolved.requestMs}) must be at least timeouts.headersMs (${resolved.headersMs})`,
-    );
+    // Blame the limit the caller set: with only headersMs given, it is over the default request limit.
+    const problem =
+      given['requestMs'] === undefined
+        ? optionProblem('timeouts.headersMs', `at most timeouts.requestMs (${resolved.requestMs})`, resolved.headersMs)
+        : optionProblem(
+            'timeouts.requestMs',
+            `at least timeouts.headersMs (${resolved.headersMs})`,
+            resolved.requestMs,
+          );
+    throw serverOptionError(problem);
   }
   return Object.freeze(resolved);
 }

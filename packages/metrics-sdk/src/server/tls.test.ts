@@ -13,8 +13,9 @@ import { MetricsError } from '../define/errors.js';
 import { closed } from '../define/labels.js';
 import { counter } from '../define/metric.js';
 import type { MetricsAuth } from './auth.js';
+import { MetricsServerConfigError } from './config-error.js';
 import { createMetricsServer, type MetricsServer, type MetricsServerOptions } from './metrics-server.js';
-import { loadTls, MetricsServerConfigError } from './tls.js';
+import { loadTls } from './tls.js';
 
 class Secret extends catalog({
   fills: counter('secret_fills_total', 'Fills, which must not leak.', { venue: closed('binance') }),
@@ -39,7 +40,7 @@ describeWithOpenssl('TLS (certificates made by openssl)', () => {
       sources: [metrics],
       service: 'tls-test',
       port: 0,
-      processMetrics: false,
+      runtimeMetrics: false,
       tls: { keyPath: pki.keyPath, certPath: pki.certPath },
       ...options,
     });
@@ -132,7 +133,9 @@ describeWithOpenssl('TLS (certificates made by openssl)', () => {
       const junk = join(pki.dir, 'junk.pem');
       writeFileSync(junk, 'not a key\n');
       expect(() => loadTls({ keyPath: junk, certPath: pki.certPath })).toThrow(MetricsServerConfigError);
-      expect(() => loadTls({ keyPath: '', certPath: pki.certPath })).toThrow(TypeError);
+      expect(() => loadTls({ keyPath: '', certPath: pki.certPath })).toThrow(
+        expect.objectContaining({ name: 'MetricsServerConfigError', option: 'tls.keyPath', path: undefined }),
+      );
     });
 
     it('rejects a CA bundle with no certificate, or a broken one, which createSecureContext lets pass', () => {

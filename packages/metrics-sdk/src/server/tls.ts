@@ -1,7 +1,8 @@
 import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createSecureContext } from 'node:tls';
-import { MetricsError } from '../define/errors.js';
+import { expectKeys, expectNonEmptyString, expectObject } from '../define/option-checks.js';
+import { MetricsServerConfigError, serverOptionError } from './config-error.js';
 
 /**
  * TLS settings of a metrics server: PEM files read once, when the server is created. Prometheus
@@ -20,31 +21,6 @@ export interface MetricsServerTls {
   readonly caPath?: string;
 }
 
-/**
- * Thrown by `createMetricsServer` when a configured file cannot be used: a TLS path that cannot be
- * read, or a key and certificate that do not make a TLS context (bad PEM, or a key that does not
- * match the certificate). The message names the option and the path.
- */
-export class MetricsServerConfigError extends MetricsError {
-  override name = 'MetricsServerConfigError';
-  /** The option at fault, e.g. `tls.keyPath`. */
-  readonly option: string;
-  /** The file it named. */
-  readonly path: string;
-
-  /**
-   * @param option - the option at fault
-   * @param path - the file it named
-   * @param message - what went wrong
-   * @param cause - the underlying error
-   */
-  constructor(option: string, path: string, message: string, cause: unknown) {
-    super(`metrics server: ${option} "${path}": ${message}`, { cause });
-    this.option = option;
-    this.path = path;
-  }
-}
-
 /** What node:https needs: the PEM bytes, and whether to ask for client certificates. @internal */
 export interface LoadedTls {
   readonly key: Buffer;
@@ -55,24 +31,46 @@ export interface LoadedTls {
   readonly rejectUnauthorized?: true;
 }
 
+const TLS_KEYS: readonly (keyof MetricsServerTls)[] = ['keyPath', 'certPath', 'caPath'];
+
+/**
+ * Checks the `tls` option's shape: an object with non-empty `keyPath` and `certPath`, an optional
+ * non-empty `caPath`, and no other key. The files are not read here (see {@link loadTls}).
+ *
+ * @param value - what the caller passed as `tls`
+ * @returns a frozen copy
+ * @throws MetricsServerConfigError naming the option
+ * @internal
+ */
+export function checkTls(value: unknown): MetricsServerTls {
+  const tls = expectObject(value, 'tls', serverOptionError);
+  expectKeys(tls, 'tls', TLS_KEYS, serverOptionError);
+  const file = (key: keyof MetricsServerTls) => expectNonEmptyString(tls[key], `tls.${key}`, serverOptionError);
+  const keyPath = file('keyPath');
+  const certPath = file('certPath');
+  return Object.freeze(
+    tls['caPath'] === undefined ? { keyPath, certPath } : { keyPath, certPath, caPath: file('caPath') },
+  );
+}
+
 /**
  * Reads the PEM files and checks that they make a TLS context, so a bad path or a mismatched key
  * fails when the server is created, not on the first scrape.
  *
- * @param tls - the paths
+ * @param options - the paths
  * @returns the options for `https.createServer`
- * @throws MetricsServerConfigError naming the option and path
- * @throws TypeError when a path is not a non-empty string
+ * @throws MetricsServerConfigError naming the option (and the path, for a file that cannot be used)
  * @internal
  */
-export function loadTls(tls: MetricsServerTls): LoadedTls {
+export function loadTls(options: MetricsServerTls): LoadedTls {
+  const tls = checkTls(options);
   const key = readPem('tls.keyPath', tls.keyPath);
   const cert = readPem('tls.certPath', tls.certPath);
   const ca = tls.caPath === undefined ? undefined : readPem('tls.caPath', tls.caPath);
   try {
     createSecureContext({ key, cert });
   } catch (error) {
-    throw new MetricsServerConfigError(
+    throw fileError(
       'tls.keyPath',
       tls.keyPath,
       `does not make a TLS context with tls.certPath "${tls.certPath}" (${describe(error)})`,
@@ -88,7 +86,7 @@ export function loadTls(tls: MetricsServerTls): LoadedTls {
 function checkCaBundle(path: string, ca: Buffer): void {
   const blocks = ca.toString('utf8').match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? [];
   const fail = (reason: string, error?: unknown): never => {
-    throw new MetricsServerConfigError('tls.caPath', path, `is not a PEM CA bundle (${reason})`, error);
+    throw fileError('tls.caPath', path, `is not a PEM CA bundle (${reason})`, error);
   };
   if (blocks.length === 0) fail('no "BEGIN CERTIFICATE" block');
   for (const block of blocks) {
@@ -101,13 +99,18 @@ function checkCaBundle(path: string, ca: Buffer): void {
 }
 
 function readPem(option: string, path: string): Buffer {
-  if (typeof path !== 'string' || path === '')
-    throw new TypeError(`metrics server: ${option} must be a non-empty path`);
   try {
     return readFileSync(path);
   } catch (error) {
-    throw new MetricsServerConfigError(option, path, `cannot be read (${describe(error)})`, error);
+    throw fileError(option, path, `cannot be read (${describe(error)})`, error);
   }
+}
+
+function fileError(option: string, path: string, message: string, cause: unknown): MetricsServerConfigError {
+  return new MetricsServerConfigError(option, 'a readable PEM file', `${option} "${path}": ${message}`, {
+    path,
+    cause,
+  });
 }
 
 function describe(error: unknown): string {

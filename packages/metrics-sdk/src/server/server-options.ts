@@ -1,0 +1,125 @@
+import {
+  expectBoolean,
+  expectFunction,
+  expectKeys,
+  expectNonEmptyString,
+  expectObject,
+  expectPort,
+  expectPositiveInteger,
+  expectSources,
+  optionProblem,
+} from '../define/option-checks.js';
+import type { MetricSource } from '../exposition/sources.js';
+import { checkAuth, type MetricsAuth } from './auth.js';
+import { serverOptionError } from './config-error.js';
+import type { MetricsServerOptions } from './metrics-server.js';
+import { type ResolvedTimeouts, resolveTimeouts } from './timeouts.js';
+import { checkTls, type MetricsServerTls } from './tls.js';
+
+/**
+ * Default metrics port of each TTQuant service, as existing Prometheus scrape configs expect them:
+ * market data 8080, gateway 8081, strategy engine 8000.
+ */
+export const SERVICE_PORTS = Object.freeze({ 'market-data': 8080, gateway: 8081, 'strategy-engine': 8000 } as const);
+
+/** Port used for a service not in {@link SERVICE_PORTS}: the OpenTelemetry Prometheus exporter's default. */
+export const DEFAULT_METRICS_PORT = 9464;
+
+/** Default of {@link MetricsServerOptions.maxConnections}. */
+export const DEFAULT_MAX_CONNECTIONS = 256;
+
+/**
+ * The port a service's metrics server listens on when no port is given.
+ *
+ * @param service - a service name
+ * @returns `SERVICE_PORTS[service]`, or {@link DEFAULT_METRICS_PORT} for any other name
+ */
+export function defaultMetricsPort(service: string): number {
+  return Object.hasOwn(SERVICE_PORTS, service)
+    ? SERVICE_PORTS[service as keyof typeof SERVICE_PORTS]
+    : DEFAULT_METRICS_PORT;
+}
+
+/** {@link MetricsServerOptions} checked, with every default filled in. @internal */
+export interface ResolvedServerOptions {
+  readonly sources: readonly MetricSource[];
+  readonly service: string;
+  readonly port: number;
+  readonly host: string;
+  readonly runtimeMetrics: boolean;
+  readonly accounting: boolean;
+  readonly auth: MetricsAuth | undefined;
+  readonly tls: MetricsServerTls | undefined;
+  readonly timeouts: ResolvedTimeouts;
+  readonly maxConnections: number;
+  readonly now: () => number;
+  readonly onError: (error: unknown) => void;
+}
+
+// A record over every option, so adding one to MetricsServerOptions without listing it here fails to
+// compile.
+const OPTION_KEYS = Object.keys({
+  sources: true,
+  service: true,
+  port: true,
+  host: true,
+  runtimeMetrics: true,
+  accounting: true,
+  auth: true,
+  tls: true,
+  timeouts: true,
+  maxConnections: true,
+  now: true,
+  onError: true,
+} satisfies Record<keyof MetricsServerOptions, true>);
+
+// Options that were renamed before 1.0: the error names the new one instead of a near miss.
+const RENAMED: Readonly<Record<string, string>> = Object.freeze({ processMetrics: 'runtimeMetrics' });
+
+/**
+ * Checks every option of `createMetricsServer` and fills in the defaults, so a wrong type or value
+ * fails at the call, naming the option, instead of later in a request or a timer. TLS files are
+ * read later, by `loadTls`.
+ *
+ * @param options - what the caller passed (untyped JavaScript may pass anything)
+ * @returns the options, frozen
+ * @throws MetricsServerConfigError naming the option, what it accepts and what it got
+ * @internal
+ */
+export function resolveServerOptions(options: unknown): ResolvedServerOptions {
+  const given = expectObject(options, 'options', serverOptionError);
+  for (const [old, renamed] of Object.entries(RENAMED)) {
+    if (given[old] !== undefined) {
+      throw serverOptionError(optionProblem(old, 'to be left out', given[old], `was renamed ${renamed}`));
+    }
+  }
+  expectKeys(given, '', OPTION_KEYS, serverOptionError);
+  const optional = <T>(key: string, check: (value: unknown, path: string) => T, fallback: T): T =>
+    given[key] === undefined ? fallback : check(given[key], key);
+  const boolean = (value: unknown, path: string) => expectBoolean(value, path, serverOptionError);
+  const sources = Object.freeze([...expectSources(given['sources'], 'sources', serverOptionError)]);
+  const service = expectNonEmptyString(given['service'], 'service', serverOptionError);
+  return Object.freeze({
+    sources,
+    service,
+    port: optional('port', (v, p) => expectPort(v, p, serverOptionError), defaultMetricsPort(service)),
+    host: optional('host', (v, p) => expectNonEmptyString(v, p, serverOptionError), '127.0.0.1'),
+    runtimeMetrics: optional('runtimeMetrics', boolean, true),
+    accounting: optional('accounting', boolean, true),
+    auth: optional<MetricsAuth | undefined>('auth', checkAuth, undefined),
+    tls: optional<MetricsServerTls | undefined>('tls', checkTls, undefined),
+    timeouts: resolveTimeouts(given['timeouts']),
+    maxConnections: optional(
+      'maxConnections',
+      (v, p) => expectPositiveInteger(v, p, serverOptionError),
+      DEFAULT_MAX_CONNECTIONS,
+    ),
+    now: optional('now', (v, p) => expectFunction<() => number>(v, p, serverOptionError), Date.now),
+    onError: optional('onError', (v, p) => expectFunction<(error: unknown) => void>(v, p, serverOptionError), warn),
+  });
+}
+
+function warn(error: unknown): void {
+  const message = error instanceof Error ? error.message : String(error);
+  process.emitWarning(`metrics server: ${message}`, 'MetricsServerWarning');
+}
