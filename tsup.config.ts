@@ -1,8 +1,15 @@
 import { defineConfig } from 'tsup';
 
 // Shared build of the published package; run from packages/metrics-sdk (`npm run build`).
+// Three entries: the dependency-free core and the two integrations. Code splitting puts the core's
+// modules in shared chunks, so `@ttquant/metrics/otel` reads the very classes the core entry exports
+// instead of a second copy of them.
 export default defineConfig({
-  entry: ['src/index.ts'],
+  entry: {
+    index: 'src/index.ts',
+    otel: 'src/otel/index.ts',
+    'prom-client': 'src/prom-client/index.ts',
+  },
   format: ['esm', 'cjs'],
   dts: true,
   sourcemap: true,
@@ -10,7 +17,9 @@ export default defineConfig({
   target: 'node22',
   platform: 'node',
   treeshake: true,
-  splitting: false,
+  splitting: true,
+  // Peers are never bundled: the application owns its OpenTelemetry SDK and prom-client.
+  external: [/^@opentelemetry\//, 'prom-client'],
   // tsup 9 still strips `node:` by default (for Node < 14.18); keep the protocol the source uses.
   removeNodeProtocol: false,
 });

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
+import { runtimeDefinitions } from '@ttquant/metrics';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from './scrape.js';
 
@@ -59,9 +60,17 @@ describe('npm run demo (examples/pipeline/main.ts)', () => {
     expect(output).toContain('pipeline running');
     for (const match of output.matchAll(/\(pid (\d+)\)/g)) pids.push(Number(match[1]));
     expect(pids).toHaveLength(5);
+    // Each service serves its catalogs and the Node.js runtime metrics of its own process.
     for (const port of [mdMetrics, gwMetrics, engineMetrics]) {
       const response = await fetch(`http://127.0.0.1:${port}/metrics`);
       expect(response.status).toBe(200);
+      const body = await response.text();
+      for (const def of Object.values(runtimeDefinitions)) {
+        expect(body, `port ${port}`).toContain(`\n# TYPE ${def.name} ${def.kind}\n`);
+      }
+      // Started by this test, so within the last minute.
+      const started = Number(/^process_start_time_seconds (\S+)$/m.exec(body)?.[1]);
+      expect(Math.abs(Date.now() / 1000 - started), `port ${port}`).toBeLessThan(60);
     }
 
     const exited = once(demo, 'exit');

@@ -194,7 +194,7 @@ async function startEngine(
   const engine = await startStrategyEngine(readEngineConfig(env), {
     logger,
     now: () => clock.t,
-    processMetrics: false,
+    runtimeMetrics: false,
   });
   // ZeroMQ drops what a PUB sends before a SUB's subscription reaches it: publish harmless messages
   // (a book tick of a symbol no strategy trades, a fill of another engine's strategy) until each arrives.

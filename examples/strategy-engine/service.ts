@@ -35,8 +35,8 @@ export interface EngineDeps {
   /** Default: new catalogs. */
   readonly strategyMetrics?: StrategyMetrics;
   readonly engineMetrics?: EngineMetrics;
-  /** Serve Node.js process metrics too (default true). */
-  readonly processMetrics?: boolean;
+  /** Serve the Node.js runtime metrics too (default true). */
+  readonly runtimeMetrics?: boolean;
 }
 
 /** Bus messages the engine refused or ignored, by reason. */
@@ -321,7 +321,7 @@ export async function startStrategyEngine(config: EngineConfig, deps: EngineDeps
     host: config.metricsHost,
     port: config.metricsPort,
     ...config.metricsSecurity,
-    ...(deps.processMetrics === undefined ? {} : { processMetrics: deps.processMetrics }),
+    ...(deps.runtimeMetrics === undefined ? {} : { runtimeMetrics: deps.runtimeMetrics }),
     now,
     onError: (error) => log.error({ err: error }, 'metrics server error'),
   });

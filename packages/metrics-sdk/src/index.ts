@@ -1,4 +1,11 @@
-// Public API of @ttquant/metrics. Re-exports only: importing this module has no side effects.
+/**
+ * The core: the declaration DSL, the four trading catalogs, storage, the Prometheus writer, the
+ * metrics server, runtime metrics and the trading analytics. No runtime dependency.
+ *
+ * @packageDocumentation
+ * @module @ttquant/metrics
+ */
+// Re-exports only: importing this module has no side effects.
 
 export { DROPPED_VALUES_METRIC, OVERFLOW_RECORDS_METRIC } from './accounting/record-accounting.js';
 export { DrawdownTracker } from './analytics/drawdown.js';
@@ -7,6 +14,7 @@ export { LedgerInputError } from './analytics/input-error.js';
 export type {
   AccountSnapshot,
   LedgerExchange,
+  LedgerGateway,
   LedgerSharpeOptions,
   LedgerSnapshot,
   PositionSnapshot,
@@ -18,10 +26,15 @@ export { TradingLedger } from './analytics/ledger.js';
 export { RunningStats } from './analytics/running-stats.js';
 export type { SharpeOptions } from './analytics/sharpe.js';
 export { SharpeRatio } from './analytics/sharpe.js';
+export { DEFAULT_VENUES } from './catalogs/domains.js';
 export { EngineMetrics, engineDefinitions } from './catalogs/engine.js';
 export { GatewayMetrics, gatewayDefinitions } from './catalogs/gateway.js';
 export { MarketDataMetrics, marketDataDefinitions } from './catalogs/market-data.js';
 export { StrategyMetrics, strategyDefinitions } from './catalogs/strategy.js';
+export type { VenueList, WithVenues } from './catalogs/venues.js';
+export { withVenues } from './catalogs/venues.js';
+export type { WithLabelDomain } from './catalogs/with-label-domain.js';
+export { withLabelDomain } from './catalogs/with-label-domain.js';
 export type {
   Catalog,
   CatalogClass,
@@ -32,7 +45,7 @@ export type {
 } from './define/catalog.js';
 export { catalog } from './define/catalog.js';
 export type { DefinitionIssue } from './define/errors.js';
-export { MetricDefinitionError, MetricLabelError, MetricsError } from './define/errors.js';
+export { MetricDefinitionError, MetricLabelError, MetricsError, MetricsOptionError } from './define/errors.js';
 export type {
   ClosedDomain,
   InferDomainValue,
@@ -64,15 +77,13 @@ export type { PrometheusWriterOptions } from './exposition/prometheus-text.js';
 export { PROMETHEUS_CONTENT_TYPE, PrometheusWriter } from './exposition/prometheus-text.js';
 export type { MetricSource } from './exposition/sources.js';
 
-export type { CreateMeterProviderOptions, MetricReaderFactory } from './otel/meter-provider.js';
-export { createMeterProvider } from './otel/meter-provider.js';
-export type { CatalogMetricProducerOptions, UnitPolicy } from './otel/producer.js';
-export { CatalogMetricProducer, SCOPE_NAME, SCOPE_VERSION } from './otel/producer.js';
-export type { RegisterCatalogsOptions } from './prom-client/interop.js';
-export { createProcessMetricsRegistry, OMITTED_PROCESS_METRICS, registerCatalogs } from './prom-client/interop.js';
 export type { LintFinding, ReferenceCatalog, ReferenceOptions } from './reference/markdown.js';
 export { defaultReferenceCatalogs, lintFindings, renderMetricReference } from './reference/markdown.js';
+export { OMITTED_RUNTIME_METRICS } from './runtime/omitted.js';
+export type { RuntimeMetricsOptions } from './runtime/runtime-metrics.js';
+export { RuntimeMetrics, runtimeDefinitions } from './runtime/runtime-metrics.js';
 export type { MetricsAuth } from './server/auth.js';
+export { MetricsServerConfigError } from './server/config-error.js';
 export type { MetricsServer, MetricsServerAddress, MetricsServerOptions } from './server/metrics-server.js';
 export {
   createMetricsServer,
@@ -84,7 +95,6 @@ export {
 export type { MetricsServerTimeouts } from './server/timeouts.js';
 export { DEFAULT_TIMEOUTS } from './server/timeouts.js';
 export type { MetricsServerTls } from './server/tls.js';
-export { MetricsServerConfigError } from './server/tls.js';
 export type { BindArgs } from './storage/families.js';
 export { CounterFamily, GaugeFamily, HistogramFamily, MetricFamily } from './storage/families.js';
 export { CounterHandle, EmittingGaugeHandle, GaugeHandle, HistogramHandle } from './storage/handles.js';

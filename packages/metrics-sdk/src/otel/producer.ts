@@ -1,5 +1,4 @@
 import { type Attributes, type HrTime, ValueType } from '@opentelemetry/api';
-import { emptyResource } from '@opentelemetry/resources';
 import {
   AggregationTemporality,
   type CollectionResult,
@@ -13,10 +12,22 @@ import {
   type ResourceMetrics,
   type ScopeMetrics,
 } from '@opentelemetry/sdk-metrics';
+import { MetricsOptionError } from '../define/errors.js';
 import { OVERFLOW_ATTRIBUTE } from '../define/naming.js';
+import {
+  expectBoolean,
+  expectFunction,
+  expectKeys,
+  expectObject,
+  expectOneOf,
+  expectSources,
+  type OptionErrorFactory,
+  type OptionProblem,
+} from '../define/option-checks.js';
 import { exposedSources, type MetricSource } from '../exposition/sources.js';
 import type { SeriesStore } from '../storage/families.js';
 import { decodeOffset } from '../storage/layout.js';
+import { EMPTY_RESOURCE } from './empty-resource.js';
 
 /** Instrumentation scope name of every metric the producer hands to OpenTelemetry. */
 export const SCOPE_NAME = '@ttquant/metrics';
@@ -54,6 +65,28 @@ export interface CatalogMetricProducerOptions {
    * metric. Default `true`.
    */
   readonly accounting?: boolean;
+}
+
+const OPTION_KEYS = Object.keys({
+  now: true,
+  units: true,
+  accounting: true,
+} satisfies Record<keyof CatalogMetricProducerOptions, true>);
+
+/**
+ * Checks the options of a {@link CatalogMetricProducer}, wherever they are given.
+ *
+ * @param value - the options (untyped JavaScript may pass anything)
+ * @param path - where they were given: `options`, or `producer` in `createMeterProvider`
+ * @param toError - the error of the entry point
+ * @internal
+ */
+export function checkProducerOptions(value: unknown, path: string, toError: OptionErrorFactory): void {
+  const options = expectObject(value, path, toError);
+  expectKeys(options, path, OPTION_KEYS, toError);
+  if (options['now'] !== undefined) expectFunction(options['now'], `${path}.now`, toError);
+  if (options['units'] !== undefined) expectOneOf(options['units'], `${path}.units`, ['omit', 'declared'], toError);
+  if (options['accounting'] !== undefined) expectBoolean(options['accounting'], `${path}.accounting`, toError);
 }
 
 // Per family, built once: the descriptor, the histogram boundaries, and per series (parallel to
@@ -107,15 +140,21 @@ interface SourceEntry {
 export class CatalogMetricProducer implements MetricProducer {
   readonly #sources: readonly SourceEntry[];
   readonly #now: () => number;
-  readonly #resource = emptyResource();
+  readonly #resource = EMPTY_RESOURCE;
   readonly #scope = { name: SCOPE_NAME, version: SCOPE_VERSION };
 
   /**
    * @param sources - the catalogs to export; their metric names must not collide
    * @param options - clock and unit policy
+   * @throws MetricsOptionError naming the argument: `sources` not an array of catalogs (`sources[1]`),
+   *   or an option of the wrong type or value, or an unknown one (`options.units`)
    * @throws MetricDefinitionError when two sources expose the same metric name
    */
   constructor(sources: readonly MetricSource[], options: CatalogMetricProducerOptions = {}) {
+    const fail = (problem: OptionProblem) =>
+      new MetricsOptionError(problem.option, problem.expected, `CatalogMetricProducer: ${problem.message}`);
+    expectSources(sources, 'sources', fail);
+    checkProducerOptions(options, 'options', fail);
     const units = options.units ?? 'omit';
     const entries: SourceEntry[] = [];
     for (const source of exposedSources(sources, options)) {

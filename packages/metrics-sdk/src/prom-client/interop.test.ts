@@ -1,14 +1,14 @@
 import { spawnSync } from 'node:child_process';
-import { collectDefaultMetrics, register as globalRegistry, type OpenMetricsContentType, Registry } from 'prom-client';
+import { type OpenMetricsContentType, Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import { itWithTool, promtoolCheckMetrics, pythonWithPrometheusClient } from '../../test/helpers/tools.js';
+import { itWithTool, pythonWithPrometheusClient } from '../../test/helpers/tools.js';
 import { catalog } from '../define/catalog.js';
 import { MetricDefinitionError } from '../define/errors.js';
 import { closed, open } from '../define/labels.js';
 import { counter, gauge, histogram } from '../define/metric.js';
 import { PrometheusWriter } from '../exposition/prometheus-text.js';
 import { throwOnInvalidValue } from '../storage/invalid.js';
-import { createProcessMetricsRegistry, OMITTED_PROCESS_METRICS, registerCatalogs } from './interop.js';
+import { registerCatalogs } from './interop.js';
 
 // Debian's interpreter and promtool (see TOOLCHAIN.md). Without them the checks skip locally, with the
 // reason in the test name, and fail under CI.
@@ -56,49 +56,6 @@ function recorded(): TestMetrics {
   m.sharpe.bind().set(Number.NaN);
   return m;
 }
-
-describe('createProcessMetricsRegistry', () => {
-  it('fills a new registry, leaves the global one empty and omits the _total gauges', async () => {
-    const registry = createProcessMetricsRegistry();
-    expect(registry).not.toBe(globalRegistry);
-    expect(globalRegistry.getMetricsAsArray()).toEqual([]);
-    const names = registry.getMetricsAsArray().map((metric) => metric.name);
-    expect(names).toEqual(expect.arrayContaining(['process_cpu_seconds_total', 'nodejs_active_handles']));
-    for (const omitted of OMITTED_PROCESS_METRICS) expect(names).not.toContain(omitted);
-    const text = await registry.metrics();
-    for (const omitted of OMITTED_PROCESS_METRICS) expect(text).not.toContain(omitted);
-    expect(text).toContain('\nnodejs_active_handles{');
-  });
-
-  it('creates an independent registry on each call', () => {
-    const a = createProcessMetricsRegistry();
-    const b = createProcessMetricsRegistry();
-    expect(a).not.toBe(b);
-    expect(a.getSingleMetric('process_cpu_seconds_total')).not.toBe(b.getSingleMetric('process_cpu_seconds_total'));
-  });
-
-  itWithTool('promtool', `promtool finds nothing in its output`, async () => {
-    const { code, findings } = await promtoolCheckMetrics(await createProcessMetricsRegistry().metrics());
-    expect(findings).toEqual([]);
-    expect(code).toBe(0);
-  });
-
-  itWithTool(
-    'promtool',
-    `OMITTED_PROCESS_METRICS is exactly what promtool flags in prom-client's defaults`,
-    async () => {
-      const unfiltered = new Registry();
-      collectDefaultMetrics({ register: unfiltered });
-      const { code, findings } = await promtoolCheckMetrics(await unfiltered.metrics());
-      expect(code).toBe(3);
-      expect(findings.sort()).toEqual(
-        [...OMITTED_PROCESS_METRICS]
-          .map((name) => `${name} non-counter metrics should not have "_total" suffix`)
-          .sort(),
-      );
-    },
-  );
-});
 
 describe('registerCatalogs', () => {
   it("serves the catalog through prom-client's registry.metrics()", async () => {

@@ -1,44 +1,17 @@
-import { collectDefaultMetrics, type Metric, Registry, type RegistryContentType } from 'prom-client';
+import type { Metric, Registry, RegistryContentType } from 'prom-client';
+import { MetricsOptionError } from '../define/errors.js';
+import {
+  expectBoolean,
+  expectKeys,
+  expectObject,
+  expectSources,
+  type OptionProblem,
+  optionProblem,
+} from '../define/option-checks.js';
 import { formatNumber } from '../exposition/byte-writer.js';
 import { exposedSources, type MetricSource } from '../exposition/sources.js';
 import type { MetricFamily, SeriesStore } from '../storage/families.js';
 import { seriesLabels } from '../storage/layout.js';
-
-/**
- * Names of prom-client 15.1.3's default metrics that {@link createProcessMetricsRegistry} leaves out.
- * Each is a gauge whose name ends in `_total`, which `promtool check metrics` reports as
- * `non-counter metrics should not have "_total" suffix`; this list is exactly what promtool 2.42 found
- * in prom-client's default output on Node 24 (a test re-runs promtool and fails when it changes). The
- * same values stay available without the suffix: `nodejs_active_handles`, `nodejs_active_requests`
- * and `nodejs_active_resources` (per-type breakdowns, whose sum is the omitted total).
- */
-export const OMITTED_PROCESS_METRICS = Object.freeze([
-  'nodejs_active_handles_total',
-  'nodejs_active_requests_total',
-  'nodejs_active_resources_total',
-] as const);
-
-/**
- * Creates a new prom-client `Registry` holding prom-client's default Node.js process metrics (CPU,
- * memory, file descriptors, event-loop lag, heap spaces, GC durations, version), minus
- * {@link OMITTED_PROCESS_METRICS}. Nothing is registered in prom-client's global registry. The
- * collectors start an event-loop delay monitor and a GC observer that live as long as the process, so
- * create one registry per process, not one per scrape.
- *
- * @returns the registry; serve `await registry.metrics()` beside the catalogs
- * @example
- * ```ts
- * const processMetrics = createProcessMetricsRegistry();
- * const text = await processMetrics.metrics();
- * ```
- */
-/* @__NO_SIDE_EFFECTS__ */
-export function createProcessMetricsRegistry(): Registry {
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
-  for (const name of OMITTED_PROCESS_METRICS) registry.removeSingleMetric(name);
-  return registry;
-}
 
 /** One sample as prom-client's `Registry` reads it from `metric.get()`. */
 interface PromClientSample {
@@ -168,6 +141,8 @@ export interface RegisterCatalogsOptions {
  *   the Prometheus text or the OpenMetrics content type
  * @param sources - the catalog instances to expose
  * @param options - whether to register the accounting counters
+ * @throws MetricsOptionError naming the argument: `registry` not a prom-client Registry, `sources` not
+ *   an array of catalogs (`sources[1]`), or an unknown or non-boolean option (`options.accounting`)
  * @throws MetricDefinitionError listing every name that is already taken
  * @example
  * ```ts
@@ -182,6 +157,17 @@ export function registerCatalogs(
   sources: readonly MetricSource[],
   options: RegisterCatalogsOptions = {},
 ): void {
+  const fail = (problem: OptionProblem) =>
+    new MetricsOptionError(problem.option, problem.expected, `registerCatalogs: ${problem.message}`);
+  // Registry only calls these two here; a registry-like object without them would fail mid-registration.
+  const methods = registry as Partial<Record<'registerMetric' | 'getSingleMetric', unknown>> | null;
+  if (typeof methods?.registerMetric !== 'function' || typeof methods.getSingleMetric !== 'function') {
+    throw fail(optionProblem('registry', 'a prom-client Registry (registerMetric, getSingleMetric)', registry));
+  }
+  expectSources(sources, 'sources', fail);
+  const given = expectObject(options, 'options', fail);
+  expectKeys(given, 'options', ['accounting'], fail);
+  if (given['accounting'] !== undefined) expectBoolean(given['accounting'], 'options.accounting', fail);
   const exposed = exposedSources(sources, {
     accounting: options.accounting,
     taken: (name) =>

@@ -7,7 +7,8 @@ import type { CatalogDefs } from '../define/catalog.js';
 import type { LabelDomain } from '../define/labels.js';
 import type { MetricDef, MetricKind } from '../define/metric.js';
 import { OVERFLOW_LABEL } from '../define/naming.js';
-import { OMITTED_PROCESS_METRICS } from '../prom-client/interop.js';
+import { OMITTED_RUNTIME_METRICS } from '../runtime/omitted.js';
+import { runtimeDefinitions } from '../runtime/runtime-metrics.js';
 
 // docs/metrics.md is rendered from the catalogs by a pure function, so the committed file can be
 // compared with a fresh render in a test (test/reference/metrics-md.test.ts).
@@ -157,7 +158,7 @@ export function renderMetricReference(catalogs: readonly ReferenceCatalog[], opt
   renderConventions(out);
   renderFindings(out, catalogs);
   renderAccountingMetrics(out);
-  renderProcessMetrics(out);
+  renderRuntimeMetrics(out);
   for (const cat of catalogs) renderCatalog(out, cat);
   while (out[out.length - 1] === '') out.pop();
   return `${out.join('\n')}\n`;
@@ -273,17 +274,52 @@ function renderAccountingMetrics(out: string[]): void {
   );
 }
 
-function renderProcessMetrics(out: string[]): void {
-  out.push('## Process metrics', '');
+// The runtime metrics are prom-client's names rather than part of the catalog contract, so they get
+// one table here instead of a section per metric (and stay out of the summary counts).
+function renderRuntimeMetrics(out: string[]): void {
+  const defs: MetricDef[] = Object.values(runtimeDefinitions);
+  out.push('## Runtime metrics', '');
   out.push(
-    "`createMetricsServer()` also serves the Node.js process metrics of prom-client's default " +
-      'collectors (`process_*`, `nodejs_*`: CPU, memory, event-loop lag, GC, handles) after the ' +
-      "catalogs; pass `processMetrics: false` to leave them out. These names are prom-client's, not " +
-      'part of the catalog contract. Left out on purpose, because promtool flags them (they are ' +
-      'gauges named like counters):',
+    '`RuntimeMetrics` records the Node.js runtime of the process (CPU, memory, file descriptors, event ' +
+      'loop, heap spaces, active handles, garbage collection, version) into the same storage as the ' +
+      'catalogs, so the Prometheus writer, the OTel bridge and `registerCatalogs()` all carry it. ' +
+      '`createMetricsServer()` serves it after the catalogs; pass `runtimeMetrics: false` to leave it out. ' +
+      "Names, kinds, help texts and labels are those of prom-client 15's `collectDefaultMetrics` on " +
+      'Linux, so dashboards built on them keep working; they are not part of the catalog contract. ' +
+      `${kindSummary(defs)}. Units: \`s\` seconds, \`By\` bytes, \`1\` a count.`,
+    '',
+    '- Figures read from procfs (`process_virtual_memory_bytes`, `process_heap_bytes`, ' +
+      '`process_open_fds`, `process_max_fds`) have no series on platforms without it.',
+    '- CPU counters count from the process start (prom-client counts from its registration); ' +
+      '`rate()` is the same.',
+    '- The event-loop statistics describe the delays sampled since the previous collection; ' +
+      '`nodejs_eventloop_lag_seconds` is measured from each collection and reported at the next one.',
+    '- A `type` or `space` that disappears stays at 0 rather than being removed, so series are stable ' +
+      'and their sum is the total.',
+    '',
+    '| Metric | Kind | Unit | Labels | Help |',
+    '| --- | --- | --- | --- | --- |',
+  );
+  for (const def of defs) {
+    const labels = Object.entries(def.labels).map(([name, domain]) =>
+      domain.kind === 'closed'
+        ? `\`${name}\` (closed): ${domain.values.map((v) => `\`${v}\``).join(', ')}`
+        : `\`${name}\` (open, budget ${domain.budget})`,
+    );
+    const buckets = def.kind === 'histogram' ? `<br>buckets (\`le\`): ${[...def.buckets, '+Inf'].join(', ')}` : '';
+    out.push(
+      `| \`${def.name}\` | ${def.kind} | ${unitOf(def)} | ${labels.length === 0 ? '—' : labels.join('<br>')}${buckets} | ` +
+        `${cell(def.help)} |`,
+    );
+  }
+  out.push(
+    '',
+    'Left out on purpose: prom-client also exposes these gauges, whose names end in `_total`, which ' +
+      'promtool flags (“non-counter metrics should not have "_total" suffix”). The per-type gauges ' +
+      'above carry the same values: `sum(nodejs_active_handles)` is `nodejs_active_handles_total`.',
     '',
   );
-  for (const name of OMITTED_PROCESS_METRICS) out.push(`- \`${name}\``);
+  for (const name of OMITTED_RUNTIME_METRICS) out.push(`- \`${name}\``);
   out.push('');
 }
 

@@ -61,7 +61,7 @@ export class BodyPool {
   /**
    * Copies `parts`, in order, into a free buffer that fits, or a new one with room to grow.
    *
-   * @param parts - the body's pieces (the catalogs, then the process metrics)
+   * @param parts - the body's pieces, in order
    * @returns the body, not yet held by any response
    */
   fill(parts: readonly Uint8Array[]): SharedBody {

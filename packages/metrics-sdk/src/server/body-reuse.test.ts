@@ -32,7 +32,7 @@ afterEach(async () => {
 async function start(): Promise<{ wide: Wide; port: number; url: string; server: MetricsServer }> {
   const wide = new Wide({ onOverflow: () => undefined });
   for (let i = 0; i < SERIES; i++) wide.level.set({ symbol: `SYMBOL_${String(i).padStart(6, '0')}_${PAD}` }, 0);
-  const server = createMetricsServer({ sources: [wide], service: 'reuse', port: 0, processMetrics: false });
+  const server = createMetricsServer({ sources: [wide], service: 'reuse', port: 0, runtimeMetrics: false });
   servers.push(server);
   const { port, url } = await server.listen();
   return { wide, port, url, server };

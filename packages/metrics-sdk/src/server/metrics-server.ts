@@ -1,36 +1,22 @@
 import { createServer, type IncomingMessage, type Server, type ServerOptions, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import type { Registry } from 'prom-client';
 import { type MetricSource, PROMETHEUS_CONTENT_TYPE, PrometheusWriter } from '../exposition/prometheus-text.js';
-import { createProcessMetricsRegistry } from '../prom-client/interop.js';
+import { RuntimeMetrics } from '../runtime/runtime-metrics.js';
 import { authorizationCheck, challenge, type MetricsAuth } from './auth.js';
 import { BodyPool, type SharedBody } from './body-pool.js';
 import { ResponsePacer } from './response-pacer.js';
 import { ScrapeCoalescer } from './scrape-coalescer.js';
-import { applySocketTimeouts, httpTimeoutOptions, type MetricsServerTimeouts, resolveTimeouts } from './timeouts.js';
+import { resolveServerOptions, type SERVICE_PORTS } from './server-options.js';
+import { applySocketTimeouts, httpTimeoutOptions, type MetricsServerTimeouts } from './timeouts.js';
 import { loadTls, type MetricsServerTls } from './tls.js';
 
-/**
- * Default metrics port of each TTQuant service, as existing Prometheus scrape configs expect them:
- * market data 8080, gateway 8081, strategy engine 8000.
- */
-export const SERVICE_PORTS = Object.freeze({ 'market-data': 8080, gateway: 8081, 'strategy-engine': 8000 } as const);
-
-/** Port used for a service not in {@link SERVICE_PORTS}: the OpenTelemetry Prometheus exporter's default. */
-export const DEFAULT_METRICS_PORT = 9464;
-
-/**
- * The port a service's metrics server listens on when no port is given.
- *
- * @param service - a service name
- * @returns `SERVICE_PORTS[service]`, or {@link DEFAULT_METRICS_PORT} for any other name
- */
-export function defaultMetricsPort(service: string): number {
-  return Object.hasOwn(SERVICE_PORTS, service)
-    ? SERVICE_PORTS[service as keyof typeof SERVICE_PORTS]
-    : DEFAULT_METRICS_PORT;
-}
+export {
+  DEFAULT_MAX_CONNECTIONS,
+  DEFAULT_METRICS_PORT,
+  defaultMetricsPort,
+  SERVICE_PORTS,
+} from './server-options.js';
 
 /** Options of {@link createMetricsServer}. */
 export interface MetricsServerOptions {
@@ -46,10 +32,12 @@ export interface MetricsServerOptions {
    */
   readonly host?: string;
   /**
-   * Serve prom-client's Node.js process metrics after the catalogs (see `createProcessMetricsRegistry`
-   * and `OMITTED_PROCESS_METRICS`); default `true`.
+   * Serve the Node.js runtime metrics of a {@link RuntimeMetrics} (CPU, memory, file descriptors,
+   * event-loop lag, GC, heap) after the catalogs; default `true`. The server creates it, and stops
+   * it on `close()`. When `sources` already holds a `RuntimeMetrics`, that one is served and no
+   * second is created.
    */
-  readonly processMetrics?: boolean;
+  readonly runtimeMetrics?: boolean;
   /**
    * Serve the SDK's accounting counters after the catalogs (`ttquant_metrics_overflow_records_total`,
    * `ttquant_metrics_dropped_values_total`); default `true`.
@@ -130,7 +118,7 @@ export interface MetricsServer {
 
 /** What `'~stats'()` reports. @internal */
 export interface MetricsServerStats {
-  /** Renders of `/metrics` (catalogs and process metrics) since creation. */
+  /** Renders of `/metrics` (catalogs and runtime metrics) since creation. */
   readonly collections: number;
   /** Authorized `/metrics` requests; `scrapes / collections` is how many shared each render. */
   readonly scrapes: number;
@@ -142,16 +130,13 @@ export interface MetricsServerStats {
   readonly refused: number;
 }
 
-/** Default of {@link MetricsServerOptions.maxConnections}. */
-export const DEFAULT_MAX_CONNECTIONS = 256;
-
 const ALLOW = 'GET, HEAD';
 const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
 const TEXT_CONTENT_TYPE = 'text/plain; charset=utf-8';
 
 /**
  * Creates an HTTP server (node:http, or node:https with `tls`) for one service: `GET /metrics` renders
- * the catalogs in the Prometheus text format 0.0.4, followed by the Node.js process metrics unless
+ * the catalogs in the Prometheus text format 0.0.4, followed by the Node.js runtime metrics unless
  * turned off; `GET /health` answers `{"status":"ok","service":…,"uptime_seconds":…}`, the uptime
  * counted from this call. `HEAD` works on both. Another method on those paths gets 405 with
  * `Allow: GET, HEAD`; any other path 404. Query strings are ignored. A render that throws is a 500, and
@@ -162,11 +147,12 @@ const TEXT_CONTENT_TYPE = 'text/plain; charset=utf-8';
  * connections are capped by `maxConnections`. With `auth`, a wrong or missing credential gets 401
  * before anything is rendered.
  *
- * @param options - sources, service name, and optional port, host, auth, TLS, limits, process metrics and clock
+ * @param options - sources, service name, and optional port, host, auth, TLS, limits, runtime metrics and clock
  * @returns the server, not yet listening: call `listen()`
  * @throws MetricDefinitionError when two sources expose the same metric name
- * @throws MetricsServerConfigError when a TLS file cannot be read or used
- * @throws RangeError for an invalid timeout or `maxConnections`; TypeError for empty credentials
+ * @throws MetricsServerConfigError naming the option: a wrong type or value (a port out of range, an
+ *   empty credential, a timeout that is not a positive integer), an unknown option, or a TLS file
+ *   that cannot be read or used
  * @example
  * ```ts
  * const md = new MarketDataMetrics();
@@ -182,27 +168,25 @@ const TEXT_CONTENT_TYPE = 'text/plain; charset=utf-8';
  * ```
  */
 export function createMetricsServer(options: MetricsServerOptions): MetricsServer {
-  const { service } = options;
-  const now = options.now ?? Date.now;
+  const resolved = resolveServerOptions(options);
+  const { service, now, host, port, onError, auth, timeouts, maxConnections } = resolved;
   const startedAt = now();
-  const host = options.host ?? '127.0.0.1';
-  const port = options.port ?? defaultMetricsPort(service);
-  const onError = options.onError ?? warnServerError;
-  const auth = options.auth;
   const authorized = auth === undefined ? undefined : authorizationCheck(auth);
-  const timeouts = resolveTimeouts(options.timeouts);
-  const maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
-  if (!Number.isSafeInteger(maxConnections) || maxConnections <= 0) {
-    throw new RangeError(`metrics server: maxConnections must be a positive integer; got ${String(maxConnections)}`);
-  }
-  const tls = options.tls === undefined ? undefined : loadTls(options.tls);
-  const writer = new PrometheusWriter(options.sources, { accounting: options.accounting });
-  const processRegistry = options.processMetrics === false ? undefined : createProcessMetricsRegistry();
+  const tls = resolved.tls === undefined ? undefined : loadTls(resolved.tls);
+  const runtime =
+    resolved.runtimeMetrics && !resolved.sources.some((source) => source instanceof RuntimeMetrics)
+      ? new RuntimeMetrics()
+      : undefined;
+  const writer = new PrometheusWriter(runtime === undefined ? resolved.sources : [...resolved.sources, runtime], {
+    accounting: resolved.accounting,
+  });
   const bodies = new BodyPool();
   // One render per burst of scrapes; a failed render is reported once, however many requests shared it.
   const scrapes = new ScrapeCoalescer<SharedBody>(async () => {
     try {
-      return await renderMetrics(writer, processRegistry, bodies);
+      // Render and copy in one synchronous step: the writer reuses its buffer (one copy per
+      // collection, into a pooled buffer that every scrape sharing it then sends as is).
+      return bodies.fill([writer.render()]);
     } catch (error) {
       onError(error);
       throw error;
@@ -309,7 +293,10 @@ export function createMetricsServer(options: MetricsServerOptions): MetricsServe
       return listening;
     },
     close(): Promise<void> {
-      closing ??= closeServer(server, listening);
+      if (closing === undefined) {
+        runtime?.stop();
+        closing = closeServer(server, listening);
+      }
       return closing;
     },
     '~stats'(): MetricsServerStats {
@@ -317,19 +304,6 @@ export function createMetricsServer(options: MetricsServerOptions): MetricsServe
       return { collections, scrapes: requests, connections, timedOut, refused };
     },
   };
-}
-
-async function renderMetrics(
-  writer: PrometheusWriter,
-  processRegistry: Registry | undefined,
-  bodies: BodyPool,
-): Promise<SharedBody> {
-  // Await prom-client first, then render and copy in one synchronous step: the writer reuses its
-  // buffer, so nothing may await between render() and the copy (one copy per collection, into a
-  // pooled buffer, which every scrape sharing it then sends as is).
-  const processText = processRegistry === undefined ? '' : await processRegistry.metrics();
-  const catalogs = writer.render();
-  return bodies.fill(processText === '' ? [catalogs] : [catalogs, Buffer.from(processText, 'utf8')]);
 }
 
 function send(
@@ -356,9 +330,4 @@ async function closeServer(server: Server, listening: Promise<MetricsServerAddre
     // Idle keep-alive sockets would otherwise hold close() open until their timeout.
     server.closeIdleConnections();
   });
-}
-
-function warnServerError(error: unknown): void {
-  const message = error instanceof Error ? error.message : String(error);
-  process.emitWarning(`metrics server: ${message}`, 'MetricsServerWarning');
 }

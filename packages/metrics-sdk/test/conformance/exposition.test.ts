@@ -10,7 +10,8 @@ import { GatewayMetrics } from '../../src/catalogs/gateway.js';
 import { MarketDataMetrics } from '../../src/catalogs/market-data.js';
 import { StrategyMetrics } from '../../src/catalogs/strategy.js';
 import { PROMETHEUS_CONTENT_TYPE, PrometheusWriter } from '../../src/exposition/prometheus-text.js';
-import { OMITTED_PROCESS_METRICS } from '../../src/prom-client/interop.js';
+import { OMITTED_RUNTIME_METRICS } from '../../src/runtime/omitted.js';
+import { runtimeDefinitions } from '../../src/runtime/runtime-metrics.js';
 import { createMetricsServer, type MetricsServer } from '../../src/server/metrics-server.js';
 import type { BindArgs, CounterFamily, GaugeFamily, HistogramFamily } from '../../src/storage/families.js';
 import { throwOnInvalidValue } from '../../src/storage/invalid.js';
@@ -322,7 +323,7 @@ describeWithTools(
     let scrapeUrl = '';
 
     beforeAll(async () => {
-      // The server the services run, with its default Node process metrics beside the catalogs.
+      // The server the services run, with its default Node.js runtime metrics beside the catalogs.
       server = createMetricsServer({ service: 'conformance', sources: writer.sources, port: 0 });
       const { url, port } = await server.listen();
       scrapeUrl = `${url}/metrics`;
@@ -334,7 +335,7 @@ describeWithTools(
       await server?.close();
     });
 
-    it('serves a body whose only promtool findings are the known seed names, plus documented process metrics', async () => {
+    it('serves a body whose only promtool findings are the known seed names, with the runtime metrics beside the catalogs', async () => {
       const response = await fetch(scrapeUrl);
       expect(response.headers.get('content-type')).toBe(PROMETHEUS_CONTENT_TYPE);
       const served = await response.text();
@@ -343,14 +344,11 @@ describeWithTools(
       const names = new Set([...served.matchAll(/^# TYPE (\S+) /gm)].map((m) => m[1] as string));
       const catalogNames = new Set(ALL_NAMES.map(([name]) => name));
       const others = [...names].filter((n) => !catalogNames.has(n));
-      // Nothing unnamed besides the SDK's accounting counters and prom-client's process metrics
-      // (docs/metrics.md, "Accounting metrics" and "Process metrics").
-      expect(others.length).toBeGreaterThan(0);
-      expect(others.filter((n) => !/^(process|nodejs)_/.test(n)).sort()).toEqual([
-        DROPPED_VALUES_METRIC,
-        OVERFLOW_RECORDS_METRIC,
-      ]);
-      expect(others.filter((n) => (OMITTED_PROCESS_METRICS as readonly string[]).includes(n))).toEqual([]);
+      // Nothing unnamed besides the SDK's accounting counters and every runtime metric
+      // (docs/metrics.md, "Accounting metrics" and "Runtime metrics").
+      const runtimeNames = Object.values(runtimeDefinitions).map((d) => d.name);
+      expect(others.sort()).toEqual([DROPPED_VALUES_METRIC, OVERFLOW_RECORDS_METRIC, ...runtimeNames].sort());
+      expect(others.filter((n) => (OMITTED_RUNTIME_METRICS as readonly string[]).includes(n))).toEqual([]);
       expect(ALL_NAMES.filter(([n]) => !names.has(n))).toEqual([]);
     });
 

@@ -70,7 +70,7 @@ describeWithTools('Prometheus 2.42 scrapes over TLS with bearer and basic auth',
         sources: [metrics],
         service: 'secure',
         port: 0,
-        processMetrics: false,
+        runtimeMetrics: false,
         ...options,
       });
       servers.push(server);

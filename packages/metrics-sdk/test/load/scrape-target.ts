@@ -82,7 +82,7 @@ async function ours(series: number): Promise<Recorders> {
     host: '127.0.0.1',
     port: 0,
     // Only the 10,000 series, as the prom-client peer serves only its registry.
-    processMetrics: false,
+    runtimeMetrics: false,
     onError: onServerError,
   });
   const { url } = await server.listen();

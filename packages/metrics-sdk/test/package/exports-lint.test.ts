@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -33,8 +33,13 @@ describe('package exports', () => {
   it('resolve with the right types in every mode (attw --pack)', () => {
     const { status, output } = run(bin('attw'), ['--pack', '.', '--format', 'json']);
     const start = output.indexOf('{');
-    const report = JSON.parse(output.slice(start)) as { analysis: { problems: unknown[] } };
+    const report = JSON.parse(output.slice(start)) as {
+      analysis: { problems: unknown[]; entrypoints: Record<string, unknown> };
+    };
     expect(report.analysis.problems).toEqual([]);
+    // Every subpath of the exports map was analysed, not only the root.
+    const exportsMap = JSON.parse(readFileSync(join(pkg, 'package.json'), 'utf8')).exports as Record<string, unknown>;
+    expect(Object.keys(report.analysis.entrypoints).sort()).toEqual(Object.keys(exportsMap).sort());
     expect(status).toBe(0);
   }, 60_000);
 });

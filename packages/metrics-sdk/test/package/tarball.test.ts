@@ -27,7 +27,26 @@ const tscBin = join(repoRoot, 'node_modules/typescript/bin/tsc');
 // Vitest runs on the repo's pinned Node 24; the consumer scripts and tsc run on the same binary.
 const node = process.execPath;
 
-const DIST_FILES = ['index.js', 'index.cjs', 'index.d.ts', 'index.d.cts'];
+interface ExportTarget {
+  readonly import: { readonly types: string; readonly default: string };
+  readonly require: { readonly types: string; readonly default: string };
+}
+const manifest = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8')) as {
+  exports: Record<string, ExportTarget | string>;
+  peerDependencies: Record<string, string>;
+};
+/** The entries of the exports map (`.`, `./otel`, …), each with its four files. */
+const ENTRIES = Object.entries(manifest.exports).filter(
+  (entry): entry is [string, ExportTarget] => typeof entry[1] !== 'string',
+);
+const DIST_FILES = ENTRIES.flatMap(([, t]) => [
+  t.import.default,
+  t.import.types,
+  t.require.default,
+  t.require.types,
+]).map((f) => f.replace(/^\.\/dist\//, ''));
+/** Packages that only the integration entries may load. */
+const PEER = /^(@opentelemetry\/|prom-client$)/;
 
 // A small catalog every consumer file declares, so the expected exposition below does not depend on
 // the shipped catalogs' label choices.
@@ -234,6 +253,53 @@ function ensureBuilt(): void {
   if (build.status !== 0) throw new Error(describeFailure('npm run build', build));
 }
 
+/** The specifiers a built file imports or requires (tsup's output: one statement per line). */
+function importsOf(file: string): string[] {
+  const code = readFileSync(file, 'utf8');
+  return [
+    ...[...code.matchAll(/^\s*(?:import|export)\b[^'"]*?\bfrom\s*['"]([^'"]+)['"]/gm)].map((m) => m[1] as string),
+    ...[...code.matchAll(/^\s*import\s*['"]([^'"]+)['"]/gm)].map((m) => m[1] as string),
+    ...[...code.matchAll(/\brequire\(\s*['"]([^'"]+)['"]\s*\)/g)].map((m) => m[1] as string),
+  ];
+}
+
+/** Every bare specifier reachable from one built entry file, following its relative imports (chunks). */
+function reachableBareImports(entry: string): string[] {
+  const seen = new Set<string>();
+  const bare = new Set<string>();
+  const visit = (file: string): void => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    for (const specifier of importsOf(file)) {
+      if (specifier.startsWith('.')) visit(resolve(dirname(file), specifier));
+      else bare.add(specifier);
+    }
+  };
+  visit(entry);
+  return [...bare].sort();
+}
+
+interface LsNode {
+  readonly version?: string;
+  readonly dependencies?: Record<string, LsNode>;
+}
+
+/**
+ * Names of every installed package in `npm ls --all --json` output, at any depth. An optional peer
+ * that is not installed appears as an empty entry, with no version: it is not counted.
+ */
+function installedNames(tree: LsNode): string[] {
+  const names: string[] = [];
+  const walk = (deps: Record<string, LsNode> | undefined): void => {
+    for (const [name, child] of Object.entries(deps ?? {})) {
+      if (child.version !== undefined) names.push(name);
+      walk(child.dependencies);
+    }
+  };
+  walk(tree.dependencies);
+  return names;
+}
+
 // biome-ignore lint/suspicious/noControlCharactersInRegex: strips ANSI colour codes from tsc --pretty
 const ANSI = /\u001b\[[0-9;]*m/g;
 
@@ -264,6 +330,8 @@ let packedFiles: string[] = [];
 let installMode = '';
 let typecheckOk: Promise<RunResult>;
 let typecheckBad: Promise<RunResult>;
+/** Minified bundle sizes, reported by the tests that build them. */
+const bundleSizes: { minimal?: number; whole?: number } = {};
 
 beforeAll(() => {
   ensureBuilt();
@@ -351,12 +419,8 @@ describe('packed tarball', { timeout: 120_000 }, () => {
       ...Object.keys(manifest.dependencies ?? {}),
       ...Object.keys(manifest.peerDependencies ?? {}),
     ]);
-    const esm = readFileSync(join(installed, 'dist/index.js'), 'utf8');
-    const cjs = readFileSync(join(installed, 'dist/index.cjs'), 'utf8');
-    const specifiers = [
-      ...[...esm.matchAll(/^\s*(?:import|export)\b[^'"]*?\bfrom\s*['"]([^'"]+)['"]/gm)].map((m) => m[1] as string),
-      ...[...cjs.matchAll(/\brequire\(\s*['"]([^'"]+)['"]\s*\)/g)].map((m) => m[1] as string),
-    ];
+    const built = readdirSync(join(installed, 'dist')).filter((f) => /\.c?js$/.test(f));
+    const specifiers = built.flatMap((f) => importsOf(join(installed, 'dist', f)));
     // A bare specifier's package name: `@scope/name` or `name`, without a subpath.
     const packages = specifiers
       .filter((s) => !s.startsWith('.') && !isBuiltin(s))
@@ -370,6 +434,67 @@ describe('packed tarball', { timeout: 120_000 }, () => {
     expect(undeclared).toEqual([]);
     // Built-ins keep their `node:` prefix (tsup strips it unless told not to).
     expect(specifiers.filter((s) => isBuiltin(s) && !s.startsWith('node:'))).toEqual([]);
+  });
+
+  it('has no runtime dependencies: the peers are optional, and the core entry loads only built-ins', () => {
+    const installed = JSON.parse(
+      readFileSync(join(consumer, 'node_modules/@ttquant/metrics/package.json'), 'utf8'),
+    ) as { dependencies?: object; peerDependenciesMeta?: Record<string, { optional?: boolean }> };
+    expect(installed.dependencies).toBeUndefined();
+    for (const peer of Object.keys(manifest.peerDependencies)) {
+      expect(installed.peerDependenciesMeta?.[peer]?.optional, peer).toBe(true);
+    }
+    for (const file of ['dist/index.js', 'dist/index.cjs']) {
+      const bare = reachableBareImports(join(consumer, 'node_modules/@ttquant/metrics', file));
+      expect(
+        bare.filter((s) => !isBuiltin(s)),
+        file,
+      ).toEqual([]);
+    }
+  });
+
+  it('installs no OpenTelemetry or prom-client package into an app without them (npm ls --all)', () => {
+    const ls = run('npm', ['ls', '--all', '--json'], consumer);
+    expect(ls.status, describeFailure('npm ls --all', ls)).toBe(0);
+    const names = installedNames(JSON.parse(ls.stdout));
+    expect(names).toContain('@ttquant/metrics');
+    expect(names.filter((n) => PEER.test(n))).toEqual([]);
+    expect(readdirSync(join(consumer, 'node_modules')).filter((n) => n !== '.package-lock.json')).toEqual(['@ttquant']);
+  });
+
+  it('bundles an app that uses counter, catalog and PrometheusWriter with no peer code', async () => {
+    const { build } = await import('esbuild');
+    writeFileSync(
+      join(consumer, 'minimal-app.mjs'),
+      `import { catalog, counter, PrometheusWriter } from '@ttquant/metrics';
+class Orders extends catalog({ sent: counter('orders_sent_total', 'Orders sent.', {}) }) {}
+const orders = new Orders();
+orders.sent.bind({}).inc();
+process.stdout.write(new PrometheusWriter([orders]).renderText());
+`,
+    );
+    const result = await build({
+      absWorkingDir: consumer,
+      entryPoints: ['minimal-app.mjs'],
+      bundle: true,
+      minify: true,
+      platform: 'node',
+      format: 'esm',
+      metafile: true,
+      write: true,
+      outfile: 'minimal-app.bundle.mjs',
+      logLevel: 'silent',
+    });
+    const inputs = Object.keys(result.metafile.inputs);
+    expect(inputs.some((i) => i.includes('node_modules/@ttquant/metrics/dist/'))).toBe(true);
+    expect(inputs.filter((i) => /@opentelemetry|prom-client(?!\.)/.test(i) && !i.includes('@ttquant'))).toEqual([]);
+    const bytes = statSync(join(consumer, 'minimal-app.bundle.mjs')).size;
+    bundleSizes.minimal = bytes;
+    console.info(`bundle of counter + catalog + PrometheusWriter: ${bytes} bytes minified`);
+    // The bundle runs and renders what it recorded.
+    const ran = run(node, ['minimal-app.bundle.mjs'], consumer, 30_000);
+    expect(ran.status, describeFailure('node minimal-app.bundle.mjs', ran)).toBe(0);
+    expect(ran.stdout).toContain('orders_sent_total 1\n');
   });
 
   it('imports from an ES module, records and renders', () => {
@@ -423,5 +548,172 @@ describe('packed tarball', { timeout: 120_000 }, () => {
     }
     const esmKraken = diagnostics.find((d) => d.text.includes('"kraken"') && d.file === 'bad.mts') as Diagnostic;
     expect(esmKraken.text).toContain('dist/index.d.ts:');
+  });
+});
+
+// The integrations, as an app that owns its OpenTelemetry SDK and prom-client meets them: the same
+// tarball, installed next to the peers at the versions this package is tested with.
+const OTEL_APP = `import { MarketDataMetrics } from '@ttquant/metrics';
+import { createMeterProvider } from '@ttquant/metrics/otel';
+import { registerCatalogs } from '@ttquant/metrics/prom-client';
+import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
+import { Registry } from 'prom-client';
+
+const md = new MarketDataMetrics();
+md.received.bind({ exchange: 'binance', symbol: 'BTCUSDT', type: 'trade' }).inc();
+let exporter;
+const provider = createMeterProvider({
+  sources: [md],
+  readers: [(metricProducers) => (exporter = new PrometheusExporter({ preventServerStart: true, metricProducers }))],
+});
+const { resourceMetrics, errors } = await exporter.collect();
+const otel = new PrometheusSerializer().serialize(resourceMetrics);
+await provider.shutdown();
+const registry = new Registry();
+registerCatalogs(registry, [md]);
+const promClient = await registry.metrics();
+console.log(JSON.stringify({ otel, errors: errors.length, promClient }));
+`;
+
+const OTEL_APP_CJS = `'use strict';
+const { MarketDataMetrics } = require('@ttquant/metrics');
+const { CatalogMetricProducer } = require('@ttquant/metrics/otel');
+const { registerCatalogs } = require('@ttquant/metrics/prom-client');
+const { Registry } = require('prom-client');
+(async () => {
+  const md = new MarketDataMetrics();
+  md.received.bind({ exchange: 'binance', symbol: 'BTCUSDT', type: 'trade' }).inc();
+  const { resourceMetrics, errors } = await new CatalogMetricProducer([md]).collect();
+  const names = resourceMetrics.scopeMetrics.flatMap((s) => s.metrics.map((m) => m.descriptor.name));
+  const registry = new Registry();
+  registerCatalogs(registry, [md]);
+  console.log(JSON.stringify({ names, errors: errors.length, promClient: await registry.metrics() }));
+})();
+`;
+
+const OTEL_TYPED = `import { MarketDataMetrics } from '@ttquant/metrics';
+import { CatalogMetricProducer, type CatalogMetricProducerOptions, createMeterProvider } from '@ttquant/metrics/otel';
+import { registerCatalogs } from '@ttquant/metrics/prom-client';
+import { PeriodicExportingMetricReader, InMemoryMetricExporter, AggregationTemporality } from '@opentelemetry/sdk-metrics';
+import { Registry } from 'prom-client';
+const md = new MarketDataMetrics();
+const options: CatalogMetricProducerOptions = { units: 'declared' };
+export const producer = new CatalogMetricProducer([md], options);
+export const provider = createMeterProvider({
+  sources: [md],
+  readers: [(metricProducers) => new PeriodicExportingMetricReader({
+    exporter: new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE),
+    metricProducers,
+  })],
+});
+registerCatalogs(new Registry(), [md]);
+`;
+
+const RECEIVED_LINE = 'market_data_received_total{exchange="binance",symbol="BTCUSDT",type="trade"} 1';
+
+describe('with the peers installed', { timeout: 120_000 }, () => {
+  let app = '';
+  let typecheck: Promise<RunResult>;
+
+  beforeAll(() => {
+    app = join(work, 'app-with-peers');
+    mkdirSync(app);
+    writeFileSync(
+      join(app, 'package.json'),
+      '{ "name": "app-with-peers", "private": true, "version": "0.0.0", "type": "module" }\n',
+    );
+    const peers = [
+      '@opentelemetry/api@1.10.0',
+      '@opentelemetry/sdk-metrics@3.1.0',
+      '@opentelemetry/exporter-prometheus@0.301.0',
+      'prom-client@15.1.3',
+    ];
+    const flags = ['--no-audit', '--no-fund', '--no-package-lock', '--loglevel=error'];
+    let install = run('npm', ['install', `--${installMode}`, ...flags, tarball, ...peers], app);
+    if (install.status !== 0) install = run('npm', ['install', '--prefer-offline', ...flags, tarball, ...peers], app);
+    if (install.status !== 0) throw new Error(describeFailure('npm install <tarball> <peers>', install));
+    writeFileSync(join(app, 'otel.mjs'), OTEL_APP);
+    writeFileSync(join(app, 'otel.cjs'), OTEL_APP_CJS);
+    writeFileSync(join(app, 'typed.mts'), OTEL_TYPED);
+    writeFileSync(join(app, 'typed.cts'), OTEL_TYPED);
+    const compilerOptions = {
+      strict: true,
+      module: 'NodeNext',
+      moduleResolution: 'NodeNext',
+      target: 'ES2022',
+      noEmit: true,
+      skipLibCheck: false,
+      types: ['node'],
+      typeRoots: [join(repoRoot, 'node_modules/@types')],
+    };
+    writeFileSync(join(app, 'tsconfig.json'), JSON.stringify({ compilerOptions, files: ['typed.mts', 'typed.cts'] }));
+    typecheck = runAsync(node, [tscBin, '-p', 'tsconfig.json', '--pretty', 'false'], app);
+  }, 180_000);
+
+  afterAll(async () => {
+    await typecheck?.catch(() => undefined);
+  });
+
+  it('has exactly one copy of sdk-metrics in the tree', () => {
+    const ls = run('npm', ['ls', '--all', '--parseable', '@opentelemetry/sdk-metrics'], app);
+    expect(ls.status, describeFailure('npm ls @opentelemetry/sdk-metrics', ls)).toBe(0);
+    const copies = ls.stdout
+      .split('\n')
+      .filter((line) => line.endsWith(`node_modules${sep}@opentelemetry${sep}sdk-metrics`));
+    expect(copies).toEqual([join(app, 'node_modules/@opentelemetry/sdk-metrics')]);
+    expect(existsSync(join(app, 'node_modules/@ttquant/metrics/node_modules'))).toBe(false);
+  });
+
+  it('exports the catalogs through the OTel Prometheus exporter and a prom-client Registry (ESM)', () => {
+    const result = run(node, ['otel.mjs'], app, 30_000);
+    expect(result.status, describeFailure('node otel.mjs', result)).toBe(0);
+    const out = JSON.parse(result.stdout) as { otel: string; errors: number; promClient: string };
+    expect(out.errors).toBe(0);
+    // The OTel serializer adds its scope labels after ours.
+    expect(out.otel).toMatch(
+      /^market_data_received_total\{exchange="binance",symbol="BTCUSDT",type="trade",otel_scope_name="@ttquant\/metrics",[^}]*\} 1$/m,
+    );
+    expect(out.promClient).toContain(`${RECEIVED_LINE}\n`);
+  });
+
+  it('requires the integration entries from CommonJS', () => {
+    const result = run(node, ['otel.cjs'], app, 30_000);
+    expect(result.status, describeFailure('node otel.cjs', result)).toBe(0);
+    const out = JSON.parse(result.stdout) as { names: string[]; errors: number; promClient: string };
+    expect(out.errors).toBe(0);
+    expect(out.names).toContain('market_data_received_total');
+    expect(out.promClient).toContain(`${RECEIVED_LINE}\n`);
+  });
+
+  it('type-checks an app using the three entries, from ESM and CJS', async () => {
+    const result = await typecheck;
+    expect(result.status, describeFailure('tsc -p tsconfig.json', result)).toBe(0);
+  });
+
+  it('bundles the whole package larger than the minimal app', async () => {
+    const { build } = await import('esbuild');
+    writeFileSync(
+      join(app, 'whole.mjs'),
+      `export * from '@ttquant/metrics';
+export * as otel from '@ttquant/metrics/otel';
+export * as promClient from '@ttquant/metrics/prom-client';
+`,
+    );
+    await build({
+      absWorkingDir: app,
+      entryPoints: ['whole.mjs'],
+      bundle: true,
+      minify: true,
+      platform: 'node',
+      format: 'esm',
+      // The peers stay the app's: what is measured is this package.
+      external: ['@opentelemetry/*', 'prom-client'],
+      outfile: 'whole.bundle.mjs',
+      logLevel: 'silent',
+    });
+    const whole = statSync(join(app, 'whole.bundle.mjs')).size;
+    bundleSizes.whole = whole;
+    console.info(`bundle of every export of the three entries (peers external): ${whole} bytes minified`);
+    if (bundleSizes.minimal !== undefined) expect(bundleSizes.minimal).toBeLessThan(whole);
   });
 });
