@@ -28,7 +28,7 @@ const selected = argv.filter((a) => !a.startsWith('--'));
 const write = argv.includes('--write') || (!quick && selected.length === 0 && !argv.includes('--no-write'));
 
 // Known suites first, in this order; any other *.bench.ts (ledger.bench.ts) runs after them.
-const ORDER = ['hot', 'alloc', 'scrape', 'bridge'];
+const ORDER = ['hot', 'alloc', 'scrape', 'bridge', 'runtime'];
 const discovered = readdirSync(benchDir)
   .filter((f) => f.endsWith('.bench.ts'))
   .map((f) => f.slice(0, -'.bench.ts'.length));
@@ -283,6 +283,20 @@ for (const size of ['10k', '100k']) {
       target: 'OTel producer collect ≤ 1 µs/series',
       measured: formatValue(ours, 'µs/series'),
       ok: ours <= 1,
+    });
+  }
+}
+
+{
+  // The runtime metrics are collected on every scrape: their cost must not exceed the library they replace.
+  const runtime = group('runtime', 'one collection');
+  const ours = value(runtime, 'ours');
+  const prom = value(runtime, 'prom');
+  if (ours !== undefined && prom !== undefined) {
+    verdicts.push({
+      target: 'runtime metrics collection + render cheaper than prom-client’s collectDefaultMetrics',
+      measured: `${formatValue(ours, 'µs')} vs ${formatValue(prom, 'µs')} = ${times(prom / ours)}`,
+      ok: ours < prom,
     });
   }
 }
