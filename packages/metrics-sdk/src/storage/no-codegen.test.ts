@@ -10,7 +10,7 @@ import { throwOnInvalidValue } from './invalid.js';
 import { computeLayout } from './layout.js';
 import { compileResolver, generateResolver } from './resolver.js';
 
-// vitest.no-codegen.config.ts runs the SDK's unit tests in workers started with this flag; the
+// The "no-codegen" project of vitest.config.ts runs the SDK's unit tests in workers started with this flag; the
 // default run has code generation, so the tests that need the flag skip there and say why.
 const FLAG = '--disallow-code-generation-from-strings';
 const flagged = process.execArgv.includes(FLAG);
@@ -65,7 +65,7 @@ describe('code generation detection', () => {
 describe.skipIf(!flagged)(
   flagged
     ? `under ${FLAG}`
-    : `under ${FLAG} (skipped: these workers allow code generation; vitest.no-codegen.config.ts sets the flag)`,
+    : `under ${FLAG} (skipped: these workers allow code generation; the no-codegen project in vitest.config.ts sets the flag)`,
   () => {
     it('code generation from strings throws EvalError here', () => {
       expect(() => new Function('return 1')).toThrow(EvalError);
