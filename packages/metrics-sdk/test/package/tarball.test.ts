@@ -233,6 +233,24 @@ function describeFailure(what: string, result: RunResult): string {
   return `${what} exited ${String(result.status)}\n--- stdout\n${result.stdout}\n--- stderr\n${result.stderr}`;
 }
 
+/**
+ * A consumer's tsconfig options. skipLibCheck off: the shipped declaration files are checked too.
+ * Node's types come from the repo (the consumer would have its own @types/node); the package's
+ * render() returns a Buffer.
+ */
+function consumerCompilerOptions(): Record<string, unknown> {
+  return {
+    strict: true,
+    module: 'NodeNext',
+    moduleResolution: 'NodeNext',
+    target: 'ES2022',
+    noEmit: true,
+    skipLibCheck: false,
+    types: ['node'],
+    typeRoots: [join(repoRoot, 'node_modules/@types')],
+  };
+}
+
 /** Newest modification time of the source files that go into the build (tests beside them do not). */
 function newestSourceMtime(dir: string): number {
   let newest = 0;
@@ -363,18 +381,7 @@ beforeAll(() => {
   writeFileSync(join(consumer, 'ok.cts'), TS_CONSUMER);
   writeFileSync(join(consumer, 'bad.mts'), badSource(BAD_CASES).source);
   writeFileSync(join(consumer, 'bad.cts'), badSource([KRAKEN]).source);
-  // skipLibCheck off: the shipped declaration files are checked too. Node's types come from the
-  // repo (the consumer would have its own @types/node); the package's render() returns a Buffer.
-  const compilerOptions = {
-    strict: true,
-    module: 'NodeNext',
-    moduleResolution: 'NodeNext',
-    target: 'ES2022',
-    noEmit: true,
-    skipLibCheck: false,
-    types: ['node'],
-    typeRoots: [join(repoRoot, 'node_modules/@types')],
-  };
+  const compilerOptions = consumerCompilerOptions();
   writeFileSync(join(consumer, 'tsconfig.json'), JSON.stringify({ compilerOptions, files: ['ok.mts', 'ok.cts'] }));
   writeFileSync(
     join(consumer, 'tsconfig.bad.json'),
@@ -636,16 +643,7 @@ describe('with the peers installed', { timeout: 120_000 }, () => {
     writeFileSync(join(app, 'otel.cjs'), OTEL_APP_CJS);
     writeFileSync(join(app, 'typed.mts'), OTEL_TYPED);
     writeFileSync(join(app, 'typed.cts'), OTEL_TYPED);
-    const compilerOptions = {
-      strict: true,
-      module: 'NodeNext',
-      moduleResolution: 'NodeNext',
-      target: 'ES2022',
-      noEmit: true,
-      skipLibCheck: false,
-      types: ['node'],
-      typeRoots: [join(repoRoot, 'node_modules/@types')],
-    };
+    const compilerOptions = consumerCompilerOptions();
     writeFileSync(join(app, 'tsconfig.json'), JSON.stringify({ compilerOptions, files: ['typed.mts', 'typed.cts'] }));
     typecheck = runAsync(node, [tscBin, '-p', 'tsconfig.json', '--pretty', 'false'], app);
   }, 180_000);
