@@ -1,8 +1,4 @@
-import { type Catalog, catalog } from '../define/catalog.js';
-import { closed } from '../define/labels.js';
-import { counter } from '../define/metric.js';
-import type { MetricFamily } from '../storage/families.js';
-import type { CounterHandle } from '../storage/handles.js';
+import type { FamilyStats, ReaderSource, SeriesReader } from '../storage/series-reader.js';
 
 /** Records folded into a metric's overflow series, per metric (from `family.overflowed`). */
 export const OVERFLOW_RECORDS_METRIC = 'ttquant_metrics_overflow_records_total';
@@ -10,65 +6,105 @@ export const OVERFLOW_RECORDS_METRIC = 'ttquant_metrics_overflow_records_total';
 /** Values dropped as invalid, per metric (from `family.dropped`). */
 export const DROPPED_VALUES_METRIC = 'ttquant_metrics_dropped_values_total';
 
+const EMPTY = new Float64Array(0);
+const LABEL_NAMES: readonly string[] = Object.freeze(['metric']);
+
+// One accounting counter, labelled `metric`, one series per counted family (offset = its index),
+// read straight from the families' stats: no catalog, no handles, nothing between the stat and
+// the exposed value.
+class StatCounter implements SeriesReader {
+  readonly kind = 'counter' as const;
+  readonly name: string;
+  readonly help: string;
+  readonly unit = '';
+  readonly labelNames = LABEL_NAMES;
+  readonly overflowable = false;
+  readonly series: readonly number[];
+  readonly generation = 0;
+  readonly startTimes: Float64Array;
+  readonly values: Float64Array;
+  readonly sums = EMPTY;
+  readonly bucketCounts = EMPTY;
+  readonly bounds = EMPTY;
+  readonly stride = 1;
+  readonly stats: Readonly<FamilyStats> = Object.freeze({ dropped: 0, overflowed: 0 });
+  readonly #metrics: readonly string[];
+  readonly #counted: readonly Readonly<FamilyStats>[];
+  readonly #read: (stats: Readonly<FamilyStats>) => number;
+
+  constructor(
+    name: string,
+    help: string,
+    counted: readonly SeriesReader[],
+    read: (stats: Readonly<FamilyStats>) => number,
+    now: number,
+  ) {
+    this.name = name;
+    this.help = help;
+    this.#metrics = counted.map((reader) => reader.name);
+    this.#counted = counted.map((reader) => reader.stats);
+    this.#read = read;
+    this.series = Object.freeze(counted.map((_, i) => i));
+    this.startTimes = new Float64Array(counted.length).fill(now);
+    this.values = new Float64Array(counted.length);
+  }
+
+  labelValues(offset: number): readonly string[] | null {
+    return [this.#metrics[offset] as string];
+  }
+
+  // The stats are totals for the life of the process, so each collection copies them; a stat that
+  // went back (it cannot today) would leave the counter where it was, so it never decreases.
+  collect(): void {
+    const values = this.values;
+    for (let i = 0; i < values.length; i++) {
+      const total = this.#read(this.#counted[i] as Readonly<FamilyStats>);
+      if (total > (values[i] as number)) values[i] = total;
+    }
+  }
+}
+
 /**
  * The SDK's own accounting, exposed beside the catalogs so nothing is lost silently: how many
  * records each metric folded into its overflow series, and how many values it dropped as invalid.
- * `metric` is a closed label over the exposed metric names, so each series exists (at 0) from the
- * first scrape and an alert on `increase(...) > 0` sees the first fold.
+ * Every counted metric has its series (at 0) from the first scrape, so an alert on
+ * `increase(...) > 0` sees the first fold. Built from the families' readers, below the writers
+ * that expose it.
  *
- * @param sources - the catalogs being exposed
- * @returns a catalog to expose after them, or `undefined` when they hold no metric
+ * @param sources - the catalogs being exposed; their metric names must be distinct
+ * @returns a source to expose after them, or `undefined` when they hold no metric
  * @internal used by the Prometheus writer, the OTel producer and the prom-client bridge
  */
-export function accountingSource(sources: readonly Catalog[]): Catalog | undefined {
-  const families = sources.flatMap((source) => source['~families']);
-  const overflowing = families.filter((family) => family['~store'].layout.overflowOffset >= 0);
-  if (families.length === 0) return undefined;
-  const all = families.map((family) => family.name) as [string, ...string[]];
-  const defs = {
-    dropped: counter(DROPPED_VALUES_METRIC, 'Values dropped as invalid (negative or non-finite), per metric', {
-      metric: closed(...all),
-    }),
-  };
-  const withOverflow =
-    overflowing.length === 0
-      ? defs
-      : {
-          ...defs,
-          overflow: counter(
-            OVERFLOW_RECORDS_METRIC,
-            'Records folded into the metric\'s otel_metric_overflow="true" series because a label budget was full',
-            { metric: closed(...(overflowing.map((family) => family.name) as [string, ...string[]])) },
-          ),
-        };
-  const Accounting = catalog(withOverflow);
-  const instance = new Accounting();
-  const dropped = families.map((family) => ({ family, handle: instance.dropped.bind({ metric: family.name }) }));
-  const folded =
-    'overflow' in instance
-      ? overflowing.map((family) => ({ family, handle: instance.overflow.bind({ metric: family.name }) }))
-      : [];
-  // Counters take increments; the families' stats are totals. Add the difference at each
-  // collection, so the exported counter equals the stat and never goes back.
-  const seenDropped = new Float64Array(dropped.length);
-  const seenFolded = new Float64Array(folded.length);
-  instance.beforeCollect(() => {
-    catchUp(dropped, seenDropped, (family) => family.dropped);
-    catchUp(folded, seenFolded, (family) => family.overflowed);
-  });
-  return instance;
-}
-
-function catchUp(
-  rows: readonly { family: MetricFamily<unknown>; handle: CounterHandle }[],
-  seen: Float64Array,
-  read: (family: MetricFamily<unknown>) => number,
-): void {
-  for (let i = 0; i < rows.length; i++) {
-    const row = rows[i] as { family: MetricFamily<unknown>; handle: CounterHandle };
-    const total = read(row.family);
-    const delta = total - (seen[i] as number);
-    if (delta > 0) row.handle.add(delta);
-    seen[i] = total;
+export function accountingSource(sources: readonly ReaderSource[]): ReaderSource | undefined {
+  const readers = sources.flatMap((source) => source['~families'].map((family) => family['~reader']));
+  if (readers.length === 0) return undefined;
+  const overflowing = readers.filter((reader) => reader.overflowable);
+  // Start time of every accounting series, as binding them would have given.
+  const now = Date.now();
+  const counters = [
+    new StatCounter(
+      DROPPED_VALUES_METRIC,
+      'Values dropped as invalid (negative or non-finite), per metric',
+      readers,
+      (stats) => stats.dropped,
+      now,
+    ),
+  ];
+  if (overflowing.length > 0) {
+    counters.push(
+      new StatCounter(
+        OVERFLOW_RECORDS_METRIC,
+        'Records folded into the metric\'s otel_metric_overflow="true" series because a label budget was full',
+        overflowing,
+        (stats) => stats.overflowed,
+        now,
+      ),
+    );
   }
+  return {
+    '~families': Object.freeze(counters.map((counter) => Object.freeze({ '~reader': counter }))),
+    '~runCollectHooks'(): void {
+      for (const counter of counters) counter.collect();
+    },
+  };
 }

@@ -2,15 +2,15 @@
 // public DSL, rendered by PrometheusWriter, then read back by both consumers we target: promtool (Go's
 // text parser, via `check metrics`) and Debian's python3-prometheus-client classic parser.
 
-import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   describeWithTools,
   openPythonParser,
   type PythonParser,
   promtoolCheckMetrics,
   pyFloat,
-} from '../../test/helpers/tools.js';
+} from '@ttquant/test-kit';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { catalog } from '../define/catalog.js';
 import { closed, open } from '../define/labels.js';
 import { counter, gauge } from '../define/metric.js';

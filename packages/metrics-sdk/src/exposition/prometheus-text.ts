@@ -1,7 +1,7 @@
 import { MetricsOptionError } from '../define/errors.js';
+import { OVERFLOW_LABEL } from '../define/naming.js';
 import { expectBoolean, expectKeys, expectObject, expectSources, type OptionProblem } from '../define/option-checks.js';
-import type { SeriesStore } from '../storage/families.js';
-import { seriesLabels } from '../storage/layout.js';
+import type { ReaderSource, SeriesReader } from '../storage/series-reader.js';
 import { ByteWriter, formatNumber } from './byte-writer.js';
 import { escapeHelp, escapeLabelValue } from './escape.js';
 import { exposedSources, type MetricSource } from './sources.js';
@@ -12,7 +12,7 @@ export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8
 export type { MetricSource } from './sources.js';
 
 // Bytes rendered once per family, and once per series when the series is first seen (append-only,
-// parallel to store.series). A series' whole line prefix is one Buffer, so a counter line is one
+// parallel to reader.series). A series' whole line prefix is one Buffer, so a counter line is one
 // copy; copying a prebuilt Buffer costs 14 ns against 36 ns for a range of a shared slab (the view
 // object costs more than the copy; bench/scrape).
 class FamilyBytes {
@@ -27,39 +27,39 @@ class FamilyBytes {
   /** Histogram: `,le="b"} ` per bucket (no comma when unlabelled), `+Inf` last. */
   readonly le: Buffer[];
   readonly labelled: boolean;
-  /** The store's generation the prefixes were built for. */
+  /** The reader's generation the prefixes were built for. */
   generation = 0;
 
-  constructor(store: SeriesStore) {
-    const { def } = store;
-    this.labelled = store.layout.axes.length > 0;
+  constructor(reader: SeriesReader) {
+    const { name } = reader;
+    this.labelled = reader.labelNames.length > 0;
     const open = this.labelled ? '{' : ' ';
-    this.header = Buffer.from(`# HELP ${def.name} ${escapeHelp(def.help)}\n# TYPE ${def.name} ${def.kind}\n`);
-    this.sumOpen = Buffer.from(`${def.name}_sum${open}`);
-    this.countOpen = Buffer.from(`${def.name}_count${open}`);
+    this.header = Buffer.from(`# HELP ${name} ${escapeHelp(reader.help)}\n# TYPE ${name} ${reader.kind}\n`);
+    this.sumOpen = Buffer.from(`${name}_sum${open}`);
+    this.countOpen = Buffer.from(`${name}_count${open}`);
     const comma = this.labelled ? ',' : '';
     this.le =
-      def.kind === 'histogram'
-        ? [...Array.from(store.bounds, formatNumber), '+Inf'].map((b) => Buffer.from(`${comma}le="${b}"} `))
+      reader.kind === 'histogram'
+        ? [...Array.from(reader.bounds, formatNumber), '+Inf'].map((b) => Buffer.from(`${comma}le="${b}"} `))
         : [];
   }
 
   /** Renders the prefixes of every series created since the last scrape. */
-  catchUp(store: SeriesStore): void {
-    const { series, def } = store;
+  catchUp(reader: SeriesReader): void {
+    const { series, name } = reader;
     // A removal reorders `series`: rebuild from scratch (removals are rare; appends are the rule).
-    if (this.generation !== store.generation) {
-      this.generation = store.generation;
+    if (this.generation !== reader.generation) {
+      this.generation = reader.generation;
       this.prefixes.length = 0;
       this.closes.length = 0;
     }
     while (this.prefixes.length < series.length) {
-      const labels = renderLabels(store, series[this.prefixes.length] as number);
-      if (def.kind !== 'histogram') {
-        this.prefixes.push(Buffer.from(this.labelled ? `${def.name}{${labels}} ` : `${def.name} `));
+      const labels = renderLabels(reader, series[this.prefixes.length] as number);
+      if (reader.kind !== 'histogram') {
+        this.prefixes.push(Buffer.from(this.labelled ? `${name}{${labels}} ` : `${name} `));
         continue;
       }
-      const open = `${def.name}_bucket{`;
+      const open = `${name}_bucket{`;
       const line = Buffer.from(`${open}${labels}} `);
       this.prefixes.push(line.subarray(0, line.length - 2));
       this.closes.push(line.subarray(Buffer.byteLength(open)));
@@ -73,10 +73,10 @@ function writerOptionError(problem: OptionProblem): MetricsOptionError {
   return new MetricsOptionError(problem.option, problem.expected, `PrometheusWriter: ${problem.message}`);
 }
 
-function renderLabels(store: SeriesStore, offset: number): string {
-  return Object.entries(seriesLabels(store.layout, offset))
-    .map(([name, value]) => `${name}="${escapeLabelValue(value)}"`)
-    .join(',');
+function renderLabels(reader: SeriesReader, offset: number): string {
+  const values = reader.labelValues(offset);
+  if (values === null) return `${OVERFLOW_LABEL}="true"`;
+  return values.map((value, i) => `${reader.labelNames[i]}="${escapeLabelValue(value)}"`).join(',');
 }
 
 /** Options of a {@link PrometheusWriter}. */
@@ -101,10 +101,10 @@ export interface PrometheusWriterOptions {
  */
 export class PrometheusWriter {
   readonly #sources: readonly MetricSource[];
-  /** The sources plus the accounting catalog: what a render writes. */
-  readonly #rendered: readonly MetricSource[];
+  /** The sources plus the accounting counters: what a render writes. */
+  readonly #rendered: readonly ReaderSource[];
   readonly #out = new ByteWriter();
-  readonly #bytes = new WeakMap<SeriesStore, FamilyBytes>();
+  readonly #bytes = new WeakMap<SeriesReader, FamilyBytes>();
   #lastSize = 0;
 
   /**
@@ -143,7 +143,7 @@ export class PrometheusWriter {
     else out.fit(this.#estimate(), 0); // the estimate already errs high
     for (const source of this.#rendered) {
       source['~runCollectHooks']();
-      for (const family of source['~families']) this.#renderFamily(family['~store']);
+      for (const family of source['~families']) this.#renderFamily(family['~reader']);
     }
     this.#lastSize = out.pos;
     return out.view();
@@ -164,41 +164,42 @@ export class PrometheusWriter {
     let size = 0;
     for (const source of this.#rendered) {
       for (const family of source['~families']) {
-        const store = family['~store'];
-        const bytes = this.#familyBytes(store);
+        const reader = family['~reader'];
+        const bytes = this.#familyBytes(reader);
         size += bytes.header.length;
         let perSeries = 21;
-        if (store.kind === 'histogram') {
+        if (reader.kind === 'histogram') {
           perSeries = bytes.sumOpen.length + bytes.countOpen.length + 42;
           for (const le of bytes.le) perSeries += le.length + 4;
         }
         for (let i = 0; i < bytes.prefixes.length; i++) {
           const prefix = (bytes.prefixes[i] as Buffer).length;
-          size += perSeries + (store.kind === 'histogram' ? (store.stride + 2) * prefix : prefix);
+          size += perSeries + (reader.kind === 'histogram' ? (reader.stride + 2) * prefix : prefix);
         }
       }
     }
     return size;
   }
 
-  #familyBytes(store: SeriesStore): FamilyBytes {
-    let bytes = this.#bytes.get(store);
+  #familyBytes(reader: SeriesReader): FamilyBytes {
+    let bytes = this.#bytes.get(reader);
     if (bytes === undefined) {
-      bytes = new FamilyBytes(store);
-      this.#bytes.set(store, bytes);
+      bytes = new FamilyBytes(reader);
+      this.#bytes.set(reader, bytes);
     }
-    bytes.catchUp(store);
+    bytes.catchUp(reader);
     return bytes;
   }
 
-  #renderFamily(store: SeriesStore): void {
-    const bytes = this.#familyBytes(store);
+  #renderFamily(reader: SeriesReader): void {
+    const bytes = this.#familyBytes(reader);
     const out = this.#out;
-    const { series, values } = store;
+    const { series } = reader;
     const { prefixes } = bytes;
     const n = series.length;
     out.bytes(bytes.header);
-    if (store.kind !== 'histogram') {
+    if (reader.kind !== 'histogram') {
+      const { values } = reader;
       for (let i = 0; i < n; i++) {
         out.bytes(prefixes[i] as Buffer);
         out.number(values[series[i] as number] as number);
@@ -206,7 +207,7 @@ export class PrometheusWriter {
       }
       return;
     }
-    const { counts, stride } = store;
+    const { bucketCounts, sums, stride } = reader;
     const { le, closes, labelled } = bytes;
     for (let i = 0; i < n; i++) {
       const offset = series[i] as number;
@@ -214,7 +215,7 @@ export class PrometheusWriter {
       let cumulative = 0;
       const base = offset * stride;
       for (let b = 0; b < stride; b++) {
-        cumulative += counts[base + b] as number;
+        cumulative += bucketCounts[base + b] as number;
         out.bytes(prefix);
         out.bytes(le[b] as Buffer);
         out.number(cumulative);
@@ -222,7 +223,7 @@ export class PrometheusWriter {
       }
       out.bytes(bytes.sumOpen);
       if (labelled) out.bytes(closes[i] as Buffer);
-      out.number(values[offset] as number);
+      out.number(sums[offset] as number);
       out.byte(NEWLINE);
       out.bytes(bytes.countOpen);
       if (labelled) out.bytes(closes[i] as Buffer);

@@ -1,13 +1,14 @@
 import { accountingSource } from '../accounting/record-accounting.js';
 import type { Catalog } from '../define/catalog.js';
 import { type DefinitionIssue, MetricDefinitionError } from '../define/errors.js';
+import type { ReaderSource } from '../storage/series-reader.js';
 
 /** Anything whose metrics can be exposed: a catalog instance. */
 export type MetricSource = Catalog;
 
 /** @internal options of {@link exposedSources} */
 export interface ExposedSourcesOptions {
-  /** Append the accounting catalog (see `accountingSource`); default `true`. */
+  /** Append the accounting counters (see `accountingSource`); default `true`. */
   readonly accounting?: boolean | undefined;
   /** Why a name is unavailable besides a collision among the sources (e.g. already in a registry). */
   readonly taken?: (name: string) => string | undefined;
@@ -15,7 +16,7 @@ export interface ExposedSourcesOptions {
 
 /**
  * What one exposition path (the text writer, the OTel producer, a prom-client registry) renders: the
- * given catalogs, checked for colliding names, followed by the accounting catalog.
+ * given catalogs, checked for colliding names, followed by the accounting counters.
  *
  * @throws MetricDefinitionError listing every colliding or unavailable name
  * @internal
@@ -23,17 +24,15 @@ export interface ExposedSourcesOptions {
 export function exposedSources(
   sources: readonly MetricSource[],
   options: ExposedSourcesOptions = {},
-): readonly MetricSource[] {
+): readonly ReaderSource[] {
   const seen = new Set<string>();
   const issues: DefinitionIssue[] = [];
-  const check = (list: readonly MetricSource[]): void => {
+  const check = (list: readonly ReaderSource[]): void => {
     for (const source of list) {
       for (const family of source['~families']) {
+        const { kind, name: base } = family['~reader'];
         // A histogram also exposes `_bucket`, `_sum` and `_count` series, which may collide too.
-        const names =
-          family['~store'].kind === 'histogram'
-            ? [family.name, `${family.name}_bucket`, `${family.name}_sum`, `${family.name}_count`]
-            : [family.name];
+        const names = kind === 'histogram' ? [base, `${base}_bucket`, `${base}_sum`, `${base}_count`] : [base];
         for (const name of names) {
           const taken = options.taken?.(name);
           if (seen.has(name)) issues.push({ path: name, message: 'exposed by two catalogs' });
@@ -45,7 +44,7 @@ export function exposedSources(
     if (issues.length > 0) throw new MetricDefinitionError(issues);
   };
   check(sources);
-  // Built only from distinct names: its closed `metric` label needs unique values.
+  // Built only from distinct names: its `metric` label values must be unique.
   const accounting = options.accounting === false ? undefined : accountingSource(sources);
   if (accounting === undefined) return sources;
   check([accounting]);

@@ -25,8 +25,7 @@ import {
   type OptionProblem,
 } from '../define/option-checks.js';
 import { exposedSources, type MetricSource } from '../exposition/sources.js';
-import type { SeriesStore } from '../storage/families.js';
-import { decodeOffset } from '../storage/layout.js';
+import type { ReaderSource, SeriesReader } from '../storage/series-reader.js';
 import { EMPTY_RESOURCE } from './empty-resource.js';
 
 /** Instrumentation scope name of every metric the producer hands to OpenTelemetry. */
@@ -90,20 +89,20 @@ export function checkProducerOptions(value: unknown, path: string, toError: Opti
 }
 
 // Per family, built once: the descriptor, the histogram boundaries, and per series (parallel to
-// store.series, append-only like the text writer's label cache) the attributes and the start time,
+// reader.series, append-only like the text writer's label cache) the attributes and the start time,
 // both fixed for the life of a series. A collect then allocates only its points.
 interface FamilyEntry {
-  readonly store: SeriesStore;
+  readonly reader: SeriesReader;
   readonly descriptor: MetricDescriptor;
   readonly boundaries: number[];
   readonly attributes: Attributes[];
   readonly startTimes: HrTime[];
-  /** The store's generation the per-series caches were built for. */
+  /** The reader's generation the per-series caches were built for. */
   generation: number;
 }
 
 interface SourceEntry {
-  readonly source: MetricSource;
+  readonly source: ReaderSource;
   readonly families: readonly FamilyEntry[];
 }
 
@@ -160,20 +159,20 @@ export class CatalogMetricProducer implements MetricProducer {
     for (const source of exposedSources(sources, options)) {
       const families: FamilyEntry[] = [];
       for (const family of source['~families']) {
-        const store = family['~store'];
+        const reader = family['~reader'];
         families.push({
-          store,
+          reader,
           descriptor: Object.freeze({
-            name: store.def.name,
-            description: store.def.help,
-            unit: units === 'declared' ? store.def.unit : '',
+            name: reader.name,
+            description: reader.help,
+            unit: units === 'declared' ? reader.unit : '',
             valueType: ValueType.DOUBLE,
           }),
           // Shared by every point of every collect, like the descriptor: frozen.
-          boundaries: Object.freeze(Array.from(store.bounds)) as number[],
+          boundaries: Object.freeze(Array.from(reader.bounds)) as number[],
           attributes: [],
           startTimes: [],
-          generation: store.generation,
+          generation: reader.generation,
         });
       }
       entries.push({ source, families });
@@ -208,7 +207,7 @@ export class CatalogMetricProducer implements MetricProducer {
     }
     for (const { families } of this.#sources) {
       for (const entry of families) {
-        if (entry.store.series.length === 0) continue;
+        if (entry.reader.series.length === 0) continue;
         try {
           metrics.push(collectFamily(entry, endTime));
         } catch (error) {
@@ -223,41 +222,41 @@ export class CatalogMetricProducer implements MetricProducer {
 }
 
 function collectFamily(entry: FamilyEntry, endTime: HrTime): MetricData {
-  const { store, descriptor } = entry;
-  const { series, values } = store;
+  const { reader, descriptor } = entry;
+  const { series } = reader;
   const attributes = entry.attributes;
   const startTimes = entry.startTimes;
   // A removal reorders `series`: rebuild the caches (removals are rare; appends are the rule).
-  if (entry.generation !== store.generation) {
-    entry.generation = store.generation;
+  if (entry.generation !== reader.generation) {
+    entry.generation = reader.generation;
     attributes.length = 0;
     startTimes.length = 0;
   }
   while (attributes.length < series.length) {
     const offset = series[attributes.length] as number;
-    attributes.push(decodeAttributes(store, offset));
-    startTimes.push(Object.freeze(msToHrTime(store.startTimes[offset] as number)) as HrTime);
+    attributes.push(decodeAttributes(reader, offset));
+    startTimes.push(Object.freeze(msToHrTime(reader.startTimes[offset] as number)) as HrTime);
   }
   const n = series.length;
-  if (store.kind === 'histogram') {
-    const { counts, stride } = store;
+  if (reader.kind === 'histogram') {
+    const { bucketCounts, sums, stride } = reader;
     const points: DataPoint<Histogram>[] = [];
     for (let i = 0; i < n; i++) {
       const offset = series[i] as number;
       const base = offset * stride;
       // Per-bucket counts, not cumulative: OTel's explicit-bucket histogram (the exporter cumulates).
-      const bucketCounts: number[] = [];
+      const perBucket: number[] = [];
       let count = 0;
       for (let b = 0; b < stride; b++) {
-        const c = counts[base + b] as number;
-        bucketCounts.push(c);
+        const c = bucketCounts[base + b] as number;
+        perBucket.push(c);
         count += c;
       }
       points.push({
         startTime: startTimes[i] as HrTime,
         endTime,
         attributes: attributes[i] as Attributes,
-        value: { buckets: { boundaries: entry.boundaries, counts: bucketCounts }, sum: values[offset], count },
+        value: { buckets: { boundaries: entry.boundaries, counts: perBucket }, sum: sums[offset], count },
       });
     }
     return {
@@ -267,6 +266,7 @@ function collectFamily(entry: FamilyEntry, endTime: HrTime): MetricData {
       dataPoints: points,
     };
   }
+  const { values } = reader;
   const points: DataPoint<number>[] = [];
   for (let i = 0; i < n; i++) {
     points.push({
@@ -276,7 +276,7 @@ function collectFamily(entry: FamilyEntry, endTime: HrTime): MetricData {
       value: values[series[i] as number] as number,
     });
   }
-  if (store.kind === 'counter') {
+  if (reader.kind === 'counter') {
     return {
       descriptor,
       aggregationTemporality: AggregationTemporality.CUMULATIVE,
@@ -293,13 +293,13 @@ function collectFamily(entry: FamilyEntry, endTime: HrTime): MetricData {
   };
 }
 
-function decodeAttributes(store: SeriesStore, offset: number): Attributes {
-  const values = decodeOffset(store.layout, offset);
+function decodeAttributes(reader: SeriesReader, offset: number): Attributes {
+  const values = reader.labelValues(offset);
   // The overflow series carries only OTel's own marker, as the OTel SDK's cardinality limit does.
   if (values === null) return Object.freeze({ [OVERFLOW_ATTRIBUTE]: true });
-  const axes = store.layout.axes;
+  const names = reader.labelNames;
   const attributes: Record<string, string> = {};
-  for (let i = 0; i < axes.length; i++) attributes[axes[i].name] = values[i] as string;
+  for (let i = 0; i < names.length; i++) attributes[names[i] as string] = values[i] as string;
   // Shared by every collect's points: frozen so no exporter can change what the next collect sends.
   return Object.freeze(attributes);
 }

@@ -1,5 +1,6 @@
 import type { Metric, Registry, RegistryContentType } from 'prom-client';
 import { MetricsOptionError } from '../define/errors.js';
+import { OVERFLOW_LABEL } from '../define/naming.js';
 import {
   expectBoolean,
   expectKeys,
@@ -10,8 +11,7 @@ import {
 } from '../define/option-checks.js';
 import { formatNumber } from '../exposition/byte-writer.js';
 import { exposedSources, type MetricSource } from '../exposition/sources.js';
-import type { MetricFamily, SeriesStore } from '../storage/families.js';
-import { seriesLabels } from '../storage/layout.js';
+import type { ReaderSource, SeriesReader } from '../storage/series-reader.js';
 
 /** One sample as prom-client's `Registry` reads it from `metric.get()`. */
 interface PromClientSample {
@@ -32,10 +32,10 @@ interface PromClientMetricData {
 
 // What every catalog's adapters share: the hooks run once per collection, not once per family.
 class CatalogCollection {
-  readonly #source: MetricSource;
+  readonly #source: ReaderSource;
   #collecting = false;
 
-  constructor(source: MetricSource) {
+  constructor(source: ReaderSource) {
     this.#source = source;
   }
 
@@ -63,44 +63,43 @@ class PromClientFamilyAdapter {
   readonly help: string;
   readonly type: 'counter' | 'gauge' | 'histogram';
   readonly aggregator = 'sum' as const;
-  readonly #store: SeriesStore;
+  readonly #reader: SeriesReader;
   readonly #collection: CatalogCollection;
   readonly #le: readonly string[];
 
-  constructor(family: MetricFamily<unknown>, collection: CatalogCollection) {
-    const store = family['~store'];
-    this.name = family.name;
-    this.help = family.help;
-    this.type = store.kind;
-    this.#store = store;
+  constructor(reader: SeriesReader, collection: CatalogCollection) {
+    this.name = reader.name;
+    this.help = reader.help;
+    this.type = reader.kind;
+    this.#reader = reader;
     this.#collection = collection;
-    this.#le = store.kind === 'histogram' ? [...Array.from(store.bounds, formatNumber), '+Inf'] : [];
+    this.#le = reader.kind === 'histogram' ? [...Array.from(reader.bounds, formatNumber), '+Inf'] : [];
   }
 
   get(): Promise<PromClientMetricData> {
     this.#collection.runHooksOnce();
-    const store = this.#store;
-    const { series, values, layout } = store;
+    const reader = this.#reader;
+    const { series, values, sums } = reader;
     const samples: PromClientSample[] = [];
     for (const offset of series) {
-      const labels = seriesLabels(layout, offset);
-      if (store.kind !== 'histogram') {
+      const labels = labelObject(reader, offset);
+      if (reader.kind !== 'histogram') {
         samples.push({ value: values[offset] as number, labels });
         continue;
       }
       // Storage keeps per-bucket counts; Prometheus buckets are cumulative.
-      const { counts, stride } = store;
+      const { bucketCounts, stride } = reader;
       const base = offset * stride;
       let cumulative = 0;
       for (let b = 0; b < stride; b++) {
-        cumulative += counts[base + b] as number;
+        cumulative += bucketCounts[base + b] as number;
         samples.push({
           value: cumulative,
           labels: { ...labels, le: this.#le[b] as string },
           metricName: `${this.name}_bucket`,
         });
       }
-      samples.push({ value: values[offset] as number, labels, metricName: `${this.name}_sum` });
+      samples.push({ value: sums[offset] as number, labels, metricName: `${this.name}_sum` });
       samples.push({ value: cumulative, labels: { ...labels }, metricName: `${this.name}_count` });
     }
     return Promise.resolve({
@@ -115,6 +114,16 @@ class PromClientFamilyAdapter {
   // Registry#resetMetrics() calls reset() on every metric. The catalog owns its values and bound
   // handles point into them, so a prom-client reset leaves them as they are.
   reset(): void {}
+}
+
+// The labels of one series as prom-client takes them, in declared order; the overflow series has
+// only its marker.
+function labelObject(reader: SeriesReader, offset: number): Record<string, string> {
+  const values = reader.labelValues(offset);
+  if (values === null) return { [OVERFLOW_LABEL]: 'true' };
+  const labels: Record<string, string> = {};
+  for (let i = 0; i < values.length; i++) labels[reader.labelNames[i] as string] = values[i] as string;
+  return labels;
 }
 
 /** Options of {@link registerCatalogs}. */
@@ -178,7 +187,7 @@ export function registerCatalogs(
     for (const family of source['~families']) {
       // prom-client types registerMetric() as taking its own classes; Registry only uses the members
       // the adapter implements (see lib/registry.js).
-      registry.registerMetric(new PromClientFamilyAdapter(family, collection) as unknown as Metric);
+      registry.registerMetric(new PromClientFamilyAdapter(family['~reader'], collection) as unknown as Metric);
     }
   }
 }

@@ -1,16 +1,13 @@
 import type { NoLabels } from '../define/labels.js';
 import type { MetricDef, MetricKind } from '../define/metric.js';
+import { DropSink } from './drop-sink.js';
 import { bucketIndex, CounterHandle, EmittingGaugeHandle, GaugeHandle, HistogramHandle } from './handles.js';
-import {
-  type FamilyStats,
-  type InvalidValueHook,
-  labelError,
-  registerDropTarget,
-  reportInvalidValue,
-} from './invalid.js';
-import { computeLayout, type SeriesLayout } from './layout.js';
+import type { InvalidValueHook } from './invalid.js';
+import { labelError } from './label-error.js';
+import { computeLayout, decodeOffset, type SeriesLayout } from './layout.js';
 import type { OverflowHook } from './overflow.js';
 import { compileResolver, type Resolver } from './resolver.js';
+import type { FamilyStats, SeriesReader } from './series-reader.js';
 
 /** Storage options a catalog passes to each family. @internal */
 export interface FamilyOptions {
@@ -23,8 +20,8 @@ export interface FamilyOptions {
 }
 
 /**
- * Everything exposition and the OTel bridge read. Arrays are sized once from the layout and never
- * reallocated.
+ * A family's own mutable state. Only the family (and its tests) touch it; readers see it through
+ * the family's {@link SeriesReader}. Arrays are sized once from the layout and never reallocated.
  *
  * @internal
  */
@@ -59,6 +56,53 @@ export type BindArgs<L> = L extends NoLabels ? [labels?: L] : [labels: L];
 
 const EMPTY = new Float64Array(0);
 
+// The read view of one family: references to the store's arrays, so a reader costs a property load
+// more per family and nothing per series.
+class FamilyReader implements SeriesReader {
+  readonly kind: SeriesReader['kind'];
+  readonly name: string;
+  readonly help: string;
+  readonly unit: string;
+  readonly labelNames: readonly string[];
+  readonly overflowable: boolean;
+  readonly series: readonly number[];
+  readonly startTimes: Float64Array;
+  readonly values: Float64Array;
+  readonly sums: Float64Array;
+  readonly bucketCounts: Float64Array;
+  readonly bounds: Float64Array;
+  readonly stride: number;
+  readonly stats: Readonly<FamilyStats>;
+  readonly #store: SeriesStore;
+
+  constructor(store: SeriesStore, labelNames: readonly string[]) {
+    const histogram = store.kind === 'histogram';
+    this.kind = store.kind;
+    this.name = store.def.name;
+    this.help = store.def.help;
+    this.unit = store.def.unit;
+    this.labelNames = labelNames;
+    this.overflowable = store.layout.overflowOffset >= 0;
+    this.series = store.series;
+    this.startTimes = store.startTimes;
+    this.values = histogram ? EMPTY : store.values;
+    this.sums = histogram ? store.values : EMPTY;
+    this.bucketCounts = store.counts;
+    this.bounds = store.bounds;
+    this.stride = store.stride;
+    this.stats = store.stats;
+    this.#store = store;
+  }
+
+  get generation(): number {
+    return this.#store.generation;
+  }
+
+  labelValues(offset: number): readonly string[] | null {
+    return decodeOffset(this.#store.layout, offset);
+  }
+}
+
 /**
  * Common part of the three family classes: one metric, all its series.
  *
@@ -71,10 +115,14 @@ export abstract class MetricFamily<L> {
   readonly help: string;
   /** Declared label names, in exposition order. */
   readonly labelNames: readonly string[];
-  /** @internal storage read by exposition and the OTel bridge */
+  /** @internal the family's own state; readers use `'~reader'` */
   readonly '~store': SeriesStore;
+  /** @internal what exposition, the OTel bridge, the prom-client interop and the accounting read */
+  readonly '~reader': SeriesReader;
   /** @internal phantom carrier of the label type */
   declare readonly '~types'?: { readonly labels: L };
+  /** @internal where this family's handles and unbound calls send a value they drop */
+  readonly '~drops': DropSink;
   readonly #resolve: Resolver;
   readonly #now: () => number;
   readonly #onOverflow: OverflowHook;
@@ -108,7 +156,8 @@ export abstract class MetricFamily<L> {
       stride: bounds.length + 1,
       stats: { dropped: 0, overflowed: 0 },
     };
-    registerDropTarget(values, { def, stats: this['~store'].stats, onInvalidValue: options.onInvalidValue });
+    this['~reader'] = new FamilyReader(this['~store'], this.labelNames);
+    this['~drops'] = new DropSink(def.name, this['~store'].stats, options.onInvalidValue);
   }
 
   /** Values dropped as invalid (negative or non-finite), since start. */
@@ -291,7 +340,7 @@ export class CounterFamily<L> extends MetricFamily<L> {
    * ```
    */
   bind(...args: BindArgs<L>): CounterHandle {
-    return new CounterHandle(this.#values, this.offsetOf((args[0] ?? {}) as L));
+    return new CounterHandle(this.#values, this.offsetOf((args[0] ?? {}) as L), this['~drops']);
   }
 
   /**
@@ -312,7 +361,7 @@ export class CounterFamily<L> extends MetricFamily<L> {
   add(labels: L, value: number): void {
     const offset = this.offsetOf(labels);
     if (value >= 0 && value < Number.POSITIVE_INFINITY) this.#values[offset] += value;
-    else reportInvalidValue(this.#values, value);
+    else this['~drops'].drop(value);
   }
 }
 
@@ -343,7 +392,9 @@ export class GaugeFamily<L> extends MetricFamily<L> {
    */
   bind(...args: BindArgs<L>): GaugeHandle {
     const offset = this.offsetOf((args[0] ?? {}) as L);
-    return this.#emitNonFinite ? new EmittingGaugeHandle(this.#values, offset) : new GaugeHandle(this.#values, offset);
+    return this.#emitNonFinite
+      ? new EmittingGaugeHandle(this.#values, offset, this['~drops'])
+      : new GaugeHandle(this.#values, offset, this['~drops']);
   }
 
   /**
@@ -356,7 +407,7 @@ export class GaugeFamily<L> extends MetricFamily<L> {
   set(labels: L, value: number): void {
     const offset = this.offsetOf(labels);
     if (value - value === 0 || this.#emitNonFinite) this.#values[offset] = value;
-    else reportInvalidValue(this.#values, value);
+    else this['~drops'].drop(value);
   }
 
   /**
@@ -368,7 +419,7 @@ export class GaugeFamily<L> extends MetricFamily<L> {
   add(labels: L, value: number): void {
     const offset = this.offsetOf(labels);
     if (value - value === 0 || this.#emitNonFinite) this.#values[offset] += value;
-    else reportInvalidValue(this.#values, value);
+    else this['~drops'].drop(value);
   }
 }
 
@@ -412,7 +463,7 @@ export class HistogramFamily<L> extends MetricFamily<L> {
    */
   bind(...args: BindArgs<L>): HistogramHandle {
     const offset = this.offsetOf((args[0] ?? {}) as L);
-    return new HistogramHandle(this.#counts, this.#sums, offset, this.#stride, this.#bounds);
+    return new HistogramHandle(this.#counts, this.#sums, offset, this.#stride, this.#bounds, this['~drops']);
   }
 
   /**
@@ -428,7 +479,7 @@ export class HistogramFamily<L> extends MetricFamily<L> {
       this.#counts[offset * this.#stride + bucketIndex(this.#bounds, value)] += 1;
       this.#sums[offset] += value;
     } else {
-      reportInvalidValue(this.#sums, value);
+      this['~drops'].drop(value);
     }
   }
 }

@@ -1,8 +1,9 @@
-import { reportInvalidValue } from './invalid.js';
+import type { DropSink } from './drop-sink.js';
 
-// The bound hot path. Each handle holds only its storage and an offset, assigned in the constructor
-// in a fixed order so every instance of a class shares one hidden class (monomorphic call sites).
-// No method allocates, builds a string, or reads a clock (except observeSince, by request).
+// The bound hot path. Each handle holds only its storage, an offset and its family's drop sink
+// (read on the slow path only), assigned in the constructor in a fixed order so every instance of a
+// class shares one hidden class (monomorphic call sites). No method allocates, builds a string, or
+// reads a clock (except observeSince, by request).
 
 /**
  * A counter series bound to one label set. `inc` and `add` are a typed-array write.
@@ -10,11 +11,13 @@ import { reportInvalidValue } from './invalid.js';
 export class CounterHandle {
   readonly #values: Float64Array;
   readonly #offset: number;
+  readonly #drops: DropSink;
 
   /** @internal use `family.bind(labels)` */
-  constructor(values: Float64Array, offset: number) {
+  constructor(values: Float64Array, offset: number, drops: DropSink) {
     this.#values = values;
     this.#offset = offset;
+    this.#drops = drops;
   }
 
   /** Adds 1. */
@@ -31,7 +34,7 @@ export class CounterHandle {
   add(value: number): void {
     // One compare pair rejects negatives, NaN and ±Infinity.
     if (value >= 0 && value < Number.POSITIVE_INFINITY) this.#values[this.#offset] += value;
-    else reportInvalidValue(this.#values, value);
+    else this.#drops.drop(value);
   }
 
   /** The current value. */
@@ -40,17 +43,34 @@ export class CounterHandle {
   }
 }
 
+// Assigned by GaugeHandle's static block, the only code that can reach its private slot.
+let storeGauge: (handle: GaugeHandle, value: number) => void;
+let addToGauge: (handle: GaugeHandle, value: number) => void;
+
 /**
  * A gauge series bound to one label set.
  */
 export class GaugeHandle {
   readonly #values: Float64Array;
   readonly #offset: number;
+  readonly #drops: DropSink;
+
+  static {
+    // The emitting subclass writes what this class would drop, into the same slot: these give it
+    // that slot without a second copy of the array and offset in every emitting handle.
+    storeGauge = (handle, value) => {
+      handle.#values[handle.#offset] = value;
+    };
+    addToGauge = (handle, value) => {
+      handle.#values[handle.#offset] += value;
+    };
+  }
 
   /** @internal use `family.bind(labels)` */
-  constructor(values: Float64Array, offset: number) {
+  constructor(values: Float64Array, offset: number, drops: DropSink) {
     this.#values = values;
     this.#offset = offset;
+    this.#drops = drops;
   }
 
   /**
@@ -62,7 +82,7 @@ export class GaugeHandle {
   set(value: number): void {
     // `v - v === 0` is false exactly for NaN and ±Infinity.
     if (value - value === 0) this.#values[this.#offset] = value;
-    else reportInvalidValue(this.#values, value);
+    else this.#drops.drop(value);
   }
 
   /**
@@ -72,7 +92,7 @@ export class GaugeHandle {
    */
   add(value: number): void {
     if (value - value === 0) this.#values[this.#offset] += value;
-    else reportInvalidValue(this.#values, value);
+    else this.#drops.drop(value);
   }
 
   /** Adds 1. */
@@ -95,24 +115,14 @@ export class GaugeHandle {
  * A gauge handle for a gauge declared with `nonFinite: 'emit'`: NaN and ±Infinity are stored.
  */
 export class EmittingGaugeHandle extends GaugeHandle {
-  readonly #store: Float64Array;
-  readonly #at: number;
-
-  /** @internal use `family.bind(labels)` */
-  constructor(values: Float64Array, offset: number) {
-    super(values, offset);
-    this.#store = values;
-    this.#at = offset;
-  }
-
   /** Sets the value, NaN and ±Infinity included. */
   override set(value: number): void {
-    this.#store[this.#at] = value;
+    storeGauge(this, value);
   }
 
   /** Adds `value`, NaN and ±Infinity included. */
   override add(value: number): void {
-    this.#store[this.#at] += value;
+    addToGauge(this, value);
   }
 }
 
@@ -143,14 +153,23 @@ export class HistogramHandle {
   readonly #offset: number;
   readonly #base: number;
   readonly #bounds: Float64Array;
+  readonly #drops: DropSink;
 
   /** @internal use `family.bind(labels)` */
-  constructor(counts: Float64Array, sums: Float64Array, offset: number, stride: number, bounds: Float64Array) {
+  constructor(
+    counts: Float64Array,
+    sums: Float64Array,
+    offset: number,
+    stride: number,
+    bounds: Float64Array,
+    drops: DropSink,
+  ) {
     this.#counts = counts;
     this.#sums = sums;
     this.#offset = offset;
     this.#base = offset * stride;
     this.#bounds = bounds;
+    this.#drops = drops;
   }
 
   /**
@@ -163,7 +182,7 @@ export class HistogramHandle {
       this.#counts[this.#base + bucketIndex(this.#bounds, value)] += 1;
       this.#sums[this.#offset] += value;
     } else {
-      reportInvalidValue(this.#sums, value);
+      this.#drops.drop(value);
     }
   }
 

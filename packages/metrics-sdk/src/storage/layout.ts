@@ -1,6 +1,5 @@
 import type { LabelDomain } from '../define/labels.js';
 import type { MetricDef } from '../define/metric.js';
-import { OVERFLOW_LABEL } from '../define/naming.js';
 import { OpenLabelInterner } from './interner.js';
 
 /**
@@ -84,20 +83,6 @@ export function decodeOffset(layout: SeriesLayout, offset: number): string[] | n
     else out.push(axis.interner.values[ordinal] as string);
   }
   return out;
-}
-
-/**
- * The labels of one series as an object in declared order: `{ otel_metric_overflow: 'true' }` for
- * the overflow slot.
- *
- * @internal
- */
-export function seriesLabels(layout: SeriesLayout, offset: number): Record<string, string> {
-  const values = decodeOffset(layout, offset);
-  if (values === null) return { [OVERFLOW_LABEL]: 'true' };
-  const labels: Record<string, string> = {};
-  for (let i = 0; i < values.length; i++) labels[(layout.axes[i] as LabelAxis).name] = values[i] as string;
-  return labels;
 }
 
 function own<T>(record: Readonly<Record<string, T>>, key: string): T | undefined {

@@ -1,5 +1,5 @@
 import { OVERFLOW_LABEL } from '../define/naming.js';
-import { firstPerMetric } from './invalid.js';
+import { firstPerMetric } from './first-per-metric.js';
 
 /**
  * A record folded into a metric's overflow series because an open label's budget was full: the
