@@ -7,7 +7,6 @@ import {
   type GaugeHandle,
   type HistogramHandle,
   type MetricsServer,
-  StrategyMetrics,
   TradingLedger,
 } from '@ttquant/metrics';
 import { createLogger, type Logger } from '../shared/logger.js';
@@ -241,13 +240,8 @@ class Gateway implements GatewayHandle {
       }
       this.#venues.set(exchange, {
         venue: exchange,
-        // The ledger needs a StrategyMetrics; the gateway serves only its gateway gauges, so this
-        // one is private (the engine serves the strategy metrics from its own ledger).
-        ledger: new TradingLedger({
-          metrics: new StrategyMetrics(),
-          gateway: { metrics: gw, exchange },
-          autoRegister: true,
-        }),
+        // Only the gateway gauges: the engine serves the strategy metrics from its own ledger.
+        ledger: new TradingLedger({ gateway: { metrics: gw, exchange }, autoRegister: true }),
         marks: new Map(),
         symbols,
         riskRejected: {

@@ -10,7 +10,20 @@
 export { DROPPED_VALUES_METRIC, OVERFLOW_RECORDS_METRIC } from './accounting/record-accounting.js';
 export { DrawdownTracker } from './analytics/drawdown.js';
 export type { Fill, FillSide } from './analytics/fill.js';
+export { GatewayMetricsPublisher } from './analytics/gateway-metrics-publisher.js';
 export { LedgerInputError } from './analytics/input-error.js';
+export { TradingLedger } from './analytics/ledger.js';
+export type {
+  AccountPublisher,
+  AccountView,
+  LedgerPublisher,
+  PositionPublisher,
+  PositionView,
+  StrategyPublisher,
+  StrategyView,
+  SymbolPublisher,
+  SymbolView,
+} from './analytics/ledger-publisher.js';
 export type {
   AccountSnapshot,
   LedgerExchange,
@@ -21,11 +34,12 @@ export type {
   RegisterOptions,
   StrategySnapshot,
   TradingLedgerOptions,
-} from './analytics/ledger.js';
-export { TradingLedger } from './analytics/ledger.js';
+} from './analytics/ledger-types.js';
 export { RunningStats } from './analytics/running-stats.js';
 export type { SharpeOptions } from './analytics/sharpe.js';
 export { SharpeRatio } from './analytics/sharpe.js';
+export { StrategyMetricsPublisher } from './analytics/strategy-metrics-publisher.js';
+export type { TradeOutcome } from './analytics/trade-stats.js';
 export { DEFAULT_VENUES } from './catalogs/domains.js';
 export { EngineMetrics, engineDefinitions } from './catalogs/engine.js';
 export { GatewayMetrics, gatewayDefinitions } from './catalogs/gateway.js';

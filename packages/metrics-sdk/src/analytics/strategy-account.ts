@@ -1,0 +1,138 @@
+import { DrawdownTracker } from './drawdown.js';
+import type {
+  LedgerPublisher,
+  PositionPublisher,
+  PositionView,
+  StrategyPublisher,
+  StrategyView,
+} from './ledger-publisher.js';
+import { Position } from './position.js';
+import { bindAll } from './publisher-fan-out.js';
+import type { SharpeRatio } from './sharpe.js';
+import type { SymbolTotals } from './symbol-totals.js';
+import { TradeStats } from './trade-stats.js';
+
+// One strategy's state in a ledger: its positions, PnL, drawdown, trade statistics and Sharpe
+// sampling, with the publishers bound to it. The ledger engine changes it; publishers read it
+// through StrategyView and PositionView.
+
+/** Per-strategy state and its bound publishers. @internal */
+export class StrategyAccount implements StrategyView {
+  readonly name: string;
+  /** NaN when returns are in USD. */
+  readonly capitalBase: number;
+  readonly positions = new Map<string, StrategyPosition>();
+  readonly drawdown = new DrawdownTracker(0);
+  readonly trades = new TradeStats();
+  readonly sharpeRatio: SharpeRatio;
+  // Doubles in a typed array (a field store would box; see drawdown.ts): realized, unrealized,
+  // last fill time, equity at the last period boundary.
+  readonly #v = Float64Array.of(0, 0, Number.NaN, 0);
+  openPositions = 0;
+  buys = 0;
+  sells = 0;
+  hasBaseline = false;
+  // Bound last in the constructor, once the state it reads exists; assigned once, so its shape is stable.
+  readonly publisher: StrategyPublisher;
+
+  /**
+   * @param name - the strategy name
+   * @param capitalBase - capital returns are measured against; NaN for returns in USD
+   * @param sharpe - its Sharpe ratio
+   * @param publishers - the ledger's publishers, bound to it here
+   */
+  constructor(name: string, capitalBase: number, sharpe: SharpeRatio, publishers: readonly LedgerPublisher[]) {
+    this.name = name;
+    this.capitalBase = capitalBase;
+    this.sharpeRatio = sharpe;
+    this.publisher = bindAll(publishers, (p) => p.strategy?.(this));
+  }
+
+  /** Realized PnL net of fees, USD. */
+  get realizedPnl(): number {
+    return this.#v[0] as number;
+  }
+  set realizedPnl(value: number) {
+    this.#v[0] = value;
+  }
+  /** Σ unrealized PnL of the positions, USD (running sum). */
+  get unrealizedPnl(): number {
+    return this.#v[1] as number;
+  }
+  set unrealizedPnl(value: number) {
+    this.#v[1] = value;
+  }
+  get lastFillTime(): number {
+    return this.#v[2] as number;
+  }
+  set lastFillTime(value: number) {
+    this.#v[2] = value;
+  }
+  get sampledEquity(): number {
+    return this.#v[3] as number;
+  }
+  set sampledEquity(value: number) {
+    this.#v[3] = value;
+  }
+  get totalPnl(): number {
+    return (this.#v[0] as number) + (this.#v[1] as number);
+  }
+  get maxDrawdown(): number {
+    return this.drawdown.maxDrawdown;
+  }
+  get winningTrades(): number {
+    return this.trades.winning;
+  }
+  get losingTrades(): number {
+    return this.trades.losing;
+  }
+  get winRate(): number {
+    return this.trades.winRate;
+  }
+  get avgProfit(): number {
+    return this.trades.avgProfit;
+  }
+  get avgLoss(): number {
+    return this.trades.avgLoss;
+  }
+  get sharpe(): number {
+    return this.sharpeRatio.value;
+  }
+}
+
+/** A strategy's position in one symbol, with its bound publishers. @internal */
+export class StrategyPosition extends Position implements PositionView {
+  readonly strategy: StrategyAccount;
+  readonly totals: SymbolTotals;
+  readonly #u = new Float64Array(1);
+  readonly publisher: PositionPublisher;
+
+  /**
+   * @param strategy - the strategy holding it
+   * @param totals - its symbol over all strategies (holds the mark)
+   * @param publishers - the ledger's publishers, bound to it here
+   */
+  constructor(strategy: StrategyAccount, totals: SymbolTotals, publishers: readonly LedgerPublisher[]) {
+    super();
+    this.strategy = strategy;
+    this.totals = totals;
+    this.publisher = bindAll(publishers, (p) => p.position?.(this));
+  }
+
+  get symbol(): string {
+    return this.totals.symbol;
+  }
+  get mark(): number {
+    return this.totals.mark;
+  }
+  get valueUsd(): number {
+    return this.quantity * this.totals.mark;
+  }
+  /** Unrealized PnL last added into the strategy's sum, USD. */
+  get unrealizedPnl(): number {
+    return this.#u[0] as number;
+  }
+  set unrealizedPnl(value: number) {
+    this.#u[0] = value;
+  }
+}
