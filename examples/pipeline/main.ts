@@ -1,8 +1,8 @@
 import { type RunningService, startService, stopServices } from './process-tree.js';
 import { pipelineSpecs } from './specs.js';
 
-// `npm run demo`: the simulated exchange and the three services as one process tree on the seed's
-// ports. Every service reads its own environment (examples/README.md); this file only orders the
+// `npm run demo`: the simulated exchange and the three services as one process tree on the original
+// ports (docs/origin.md). Every service reads its own environment (examples/README.md); this file only orders the
 // start, prints where to look, and stops everything on Ctrl-C or SIGTERM.
 
 // Demo settings, so every metric moves within a minute: mild faults on the exchange (a dropped feed

@@ -2,7 +2,8 @@ import { SERVICE_PORTS } from '@ttquant/metrics';
 
 // The one description of the monitored jobs, their targets and the alert thresholds. prometheus.yml,
 // its local variant, every rule selector and both Alertmanager files are rendered from it, so they
-// cannot drift apart. Seed values are marked "seed"; the rest were chosen here and say why.
+// cannot drift apart. Values taken from the original system (docs/origin.md) are marked "original";
+// the rest were chosen here and say why.
 
 /** Ports of the third-party components (their upstream defaults). */
 export const COMPONENT_PORTS = Object.freeze({
@@ -25,7 +26,7 @@ export interface RemoteWriteSpec {
   readonly name?: string;
 }
 
-/** How often a job is scraped: trading services every 5 s, infrastructure every 15 s (seed). */
+/** How often a job is scraped: trading services every 5 s, infrastructure every 15 s (original). */
 export type ScrapeClass = 'trading' | 'infrastructure';
 
 /** One Prometheus scrape job. */
@@ -55,7 +56,7 @@ const engine = SERVICE_PORTS['strategy-engine'];
  * ```
  */
 export const monitoringConfig = {
-  /** The seed's six jobs (market data, gateway, strategy engine, database, node, Prometheus). */
+  /** The original system's six jobs (market data, gateway, strategy engine, database, node, Prometheus). */
   jobs: {
     marketData: {
       name: 'market-data',
@@ -103,7 +104,7 @@ export const monitoringConfig = {
   /** Scrape timing per class; a timeout never exceeds its interval (Prometheus rejects that). */
   scrape: {
     trading: { interval: '5s', timeout: '4s' },
-    // seed: "抓取超时: 10s"
+    // original: a 10 s scrape timeout
     infrastructure: { interval: '15s', timeout: '10s' },
   },
   /** Rule evaluation interval: a 30 s `for` then needs two evaluations, not one. */
@@ -139,7 +140,7 @@ export const monitoringConfig = {
    * trading host; add an entry (see {@link RemoteWriteSpec}) and run `npm run monitoring:generate`.
    */
   remoteWrite: [] as readonly RemoteWriteSpec[],
-  /** Storage limits, passed as flags where Prometheus starts (seed: 30 days, 50 GB). */
+  /** Storage limits, passed as flags where Prometheus starts (original: 30 days, 50 GB). */
   retention: { time: '30d', size: '50GB' },
   /** Filesystems HighDiskUsage ignores: in-memory and read-only image layers never fill a disk. */
   ignoredFilesystemTypes: 'tmpfs|ramfs|overlay|squashfs|iso9660',
@@ -147,23 +148,23 @@ export const monitoringConfig = {
   runbookBase: 'docs/runbooks.md',
   /** Alert thresholds. Units: ms, ratios 0–1, USD, percent, connections, seconds. */
   thresholds: {
-    marketDataLatencyMs: { warning: 1000, critical: 5000 }, // seed
-    /** Messages per second per venue below which the stream counts as thin. Not in the seed. */
+    marketDataLatencyMs: { warning: 1000, critical: 5000 }, // original
+    /** Messages per second per venue below which the stream counts as thin. Not in the original. */
     marketDataMinRate: 1,
-    orderLatencyMs: { warning: 500, critical: 2000 }, // seed
-    orderFailureRatio: { warning: 0.1, critical: 0.3 }, // seed
-    riskRejectionRatio: 0.05, // seed
-    strategyLossUsd: { warning: 1000, critical: 5000 }, // seed
-    winRate: 0.3, // seed
+    orderLatencyMs: { warning: 500, critical: 2000 }, // original
+    orderFailureRatio: { warning: 0.1, critical: 0.3 }, // original
+    riskRejectionRatio: 0.05, // original
+    strategyLossUsd: { warning: 1000, critical: 5000 }, // original
+    winRate: 0.3, // original
     /** Closed trades a strategy needs before its win rate is judged: a fresh strategy sits at 0. */
     winRateMinClosedTrades: 20,
-    /** Absolute position value per strategy and symbol, in USD. Not in the seed. */
+    /** Absolute position value per strategy and symbol, in USD. Not in the original. */
     positionValueUsd: 10_000,
-    cpuPercent: 80, // seed
-    memoryPercent: 85, // seed
-    diskPercent: 85, // seed
-    databaseConnections: 80, // seed
-    /** Age in seconds of the oldest active transaction. Not in the seed. */
+    cpuPercent: 80, // original
+    memoryPercent: 85, // original
+    diskPercent: 85, // original
+    databaseConnections: 80, // original
+    /** Age in seconds of the oldest active transaction. Not in the original. */
     slowQuerySeconds: 60,
   },
 } as const satisfies {

@@ -6,7 +6,7 @@ import { alertGroups, recordingGroups } from '../src/rules/index.js';
 import type { StackLayout, StackPorts } from './layout.js';
 import { hasStackTool, installHint, runCommand } from './tools.js';
 
-// The seed's 12 checks (scripts/test_monitoring.sh): each one asks a running component, so with
+// The original system's 12 checks (its monitoring test script; docs/origin.md): each one asks a running component, so with
 // nothing running every check fails. Grafana runs only in the Docker Compose stack; on the native
 // stack its check says so and is neither a pass nor a failure.
 
@@ -15,7 +15,7 @@ export type CheckStatus = 'ok' | 'FAIL' | 'skipped';
 
 /** One check's result. */
 export interface CheckResult {
-  /** 1–12, the seed's order. */
+  /** 1–12, in the original order. */
   readonly number: number;
   readonly name: string;
   readonly status: CheckStatus;
@@ -225,7 +225,7 @@ async function configValidation(options: StatusOptions, base: string): Promise<O
 }
 
 /**
- * Runs the seed's 12 checks against the running stack, in the seed's order.
+ * Runs the original system's 12 checks against the running stack, in their original order.
  *
  * @param options - mode, ports and layout
  * @returns one result per check

@@ -23,7 +23,7 @@ import { NATIVE_COMPONENTS, startNativeStack, stopNativeStack, writeNativeConfig
 import { delay, logFile } from './processes.js';
 import { validateConfigs } from './validate.js';
 
-/** The seed's ten commands, in the order `help` lists them. */
+/** The original system's ten commands (docs/origin.md), in the order `help` lists them. */
 export const COMMANDS = [
   ['start', 'start the stack (Docker Compose when a Docker engine answers, else the native stack)'],
   ['stop', 'stop the stack (native: each process by the PID recorded when it started)'],

@@ -35,7 +35,8 @@ export interface StackPorts {
 export type PortName = keyof StackPorts;
 
 /**
- * The default ports: the upstream defaults of each component and the seed's service ports. The
+ * The default ports: the upstream defaults of each component and the original service ports
+ * (docs/origin.md). The
  * private PostgreSQL cluster uses 55432, not 5432, so it never collides with a system server.
  */
 export const DEFAULT_PORTS: StackPorts = Object.freeze({

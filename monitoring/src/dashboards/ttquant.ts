@@ -29,7 +29,8 @@ import {
   selectorText,
 } from './promql.js';
 
-// The TTQuant overview dashboard: the seed's four areas as rows. Every metric name comes from a
+// The TTQuant overview dashboard: the original system's four areas as rows
+// (docs/origin.md). Every metric name comes from a
 // catalog declaration; every selector from the configuration.
 
 const md = marketDataDefinitions;

@@ -6,8 +6,8 @@ import { strategyAlerts } from './strategy.js';
 import { systemAlerts } from './system.js';
 import type { AlertGroup } from './types.js';
 
-/** The seed's five alert groups (21 alerts), in the order of generated/alerts.yml. */
-export const seedAlertGroups: readonly AlertGroup[] = [
+/** The original system's five alert groups (21 alerts; docs/origin.md), in the order of generated/alerts.yml. */
+export const originalAlertGroups: readonly AlertGroup[] = [
   marketDataAlerts,
   gatewayAlerts,
   strategyAlerts,
@@ -15,8 +15,8 @@ export const seedAlertGroups: readonly AlertGroup[] = [
   databaseAlerts,
 ];
 
-/** Groups added after the seed, written after the seed's: the SDK's own accounting. */
+/** Groups added here, written after the original ones: the SDK's own accounting. */
 export const addedAlertGroups: readonly AlertGroup[] = [instrumentationAlerts];
 
-/** Every alert group, in the order of generated/alerts.yml: the seed's five, then the added ones. */
-export const alertGroups: readonly AlertGroup[] = [...seedAlertGroups, ...addedAlertGroups];
+/** Every alert group, in the order of generated/alerts.yml: the original five, then the added ones. */
+export const alertGroups: readonly AlertGroup[] = [...originalAlertGroups, ...addedAlertGroups];

@@ -1,6 +1,6 @@
 export { databaseAlerts } from './database.js';
 export { gatewayAlerts } from './gateway.js';
-export { addedAlertGroups, alertGroups, seedAlertGroups } from './groups.js';
+export { addedAlertGroups, alertGroups, originalAlertGroups } from './groups.js';
 export { instrumentationAlerts } from './instrumentation.js';
 export { marketDataAlerts } from './market-data.js';
 export { LATENCY_QUANTILES, recordingGroups, records } from './recording.js';

@@ -11,7 +11,7 @@ import { type AlertGroup, alert } from './types.js';
 // Window and `for`: every accounting series exists at 0 from the first scrape, so `increase > 0`
 // sees the first fold or drop. A 10-minute window keeps the condition true for 10 minutes after the
 // last one, longer than the 5-minute `for`, so a single fold or drop is enough to fire: both are
-// defects worth a look, never noise. 5 minutes, like the seed's other warnings, because nothing
+// defects worth a look, never noise. 5 minutes, like the original system's other warnings, because nothing
 // here is urgent.
 
 /** The window over which folds and drops are counted, in minutes. */
