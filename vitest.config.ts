@@ -2,6 +2,54 @@ import { defineConfig } from 'vitest/config';
 
 const exclude = ['**/node_modules/**', '**/dist/**', '**/.tmp/**'];
 
+const include = [
+  'packages/*/src/**/*.test.ts',
+  'packages/*/test/**/*.test.ts',
+  'examples/**/*.test.ts',
+  'monitoring/**/*.test.ts',
+  'test/**/*.test.ts',
+];
+
+// Test files that start child processes (tsx services, npm pack, tsc), run external tools (promtool,
+// Prometheus, Alertmanager, Debian's python parser, openssl, PostgreSQL, docker compose) or drive a
+// load generator. A file is listed by what it does, not by its folder: a file with one tool-backed
+// test among in-process ones is listed whole.
+const integration = [
+  // SDK: promtool, python's parser or openssl next to in-process tests.
+  'packages/metrics-sdk/src/catalogs/venues.test.ts',
+  'packages/metrics-sdk/src/exposition/escape.prop.test.ts',
+  'packages/metrics-sdk/src/prom-client/interop.test.ts',
+  'packages/metrics-sdk/src/server/metrics-server.test.ts',
+  'packages/metrics-sdk/src/server/tls.test.ts',
+  // SDK: conformance against the real tools, the packed tarball, parity through python, child-process
+  // floods and the scrape load driver.
+  'packages/metrics-sdk/test/conformance/**/*.test.ts',
+  'packages/metrics-sdk/test/package/**/*.test.ts',
+  'packages/metrics-sdk/test/load/**/*.test.ts',
+  'packages/metrics-sdk/test/hardening/cardinality-flood.test.ts',
+  'packages/metrics-sdk/test/hardening/hostile-records.prop.test.ts',
+  'packages/metrics-sdk/test/parity/otel-exporter.test.ts',
+  // Examples: each service's entry point started with tsx, the pipeline as a process tree, a real
+  // PostgreSQL, openssl certificates.
+  'examples/exchange/exchange.test.ts',
+  'examples/gateway/service.test.ts',
+  'examples/market-data/main.test.ts',
+  'examples/market-data/tick-store.pg.test.ts',
+  'examples/minimal/service.test.ts',
+  'examples/pipeline/**/*.test.ts',
+  'examples/shared/metrics-security.test.ts',
+  'examples/shared/secure-metrics.test.ts',
+  'examples/strategy-engine/main.test.ts',
+  // Monitoring: promtool, amtool, Prometheus, Alertmanager, the native stack, docker compose.
+  'monitoring/stack/cli.test.ts',
+  'monitoring/test/alertmanager.test.ts',
+  'monitoring/test/compose-secure.test.ts',
+  'monitoring/test/compose.test.ts',
+  'monitoring/test/live.test.ts',
+  'monitoring/test/prometheus-config.test.ts',
+  'monitoring/test/promtool-rules.test.ts',
+];
+
 export default defineConfig({
   test: {
     testTimeout: 30_000,
@@ -9,22 +57,27 @@ export default defineConfig({
     pool: 'forks',
     projects: [
       {
+        // The inner loop (`npm run test:unit`): in-process tests only, no child process, no external
+        // tool, no network beyond loopback servers the test creates itself. A new test file lands
+        // here unless it is listed in `integration` below.
         extends: true,
         test: {
-          name: 'all',
-          include: [
-            'packages/*/src/**/*.test.ts',
-            'packages/*/test/**/*.test.ts',
-            'examples/**/*.test.ts',
-            'monitoring/**/*.test.ts',
-            'test/**/*.test.ts',
-          ],
-          exclude,
+          name: 'unit',
+          include,
+          exclude: [...exclude, ...integration],
           typecheck: {
             enabled: true,
             include: ['packages/*/src/**/*.test-d.ts', 'packages/*/test/**/*.test-d.ts'],
             tsconfig: './tsconfig.json',
           },
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'integration',
+          include: integration,
+          exclude,
         },
       },
       {

@@ -5,6 +5,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { pollUntil } from '@ttquant/test-kit';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { ConfigError } from '../shared/config.js';
@@ -92,14 +93,6 @@ class Client {
 
   events(): ExecutionEvent[] {
     return this.frames.map((f) => JSON.parse(f) as ExecutionEvent);
-  }
-}
-
-async function poll(done: () => boolean, ms = 5_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!done()) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }
 
@@ -427,7 +420,7 @@ describe('order API', () => {
   it('holds fills while no executions client is connected and flushes them on connect', async () => {
     const x = await exchange();
     await post(`${x.url}/api/binance/orders`, order('buf-1'));
-    await poll(() => x.stats().orders.binance.filled === 1);
+    await pollUntil(() => x.stats().orders.binance.filled === 1, 'x.stats().orders.binance.filled === 1', 5_000, 5);
     expect(x.stats().executions.binance.buffered).toBe(1);
     const exec = await new Client(`${x.wsUrl}/ws/binance/executions`).open();
     await exec.until((f) => f.length >= 1);

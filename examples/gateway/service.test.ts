@@ -3,8 +3,10 @@ import { once } from 'node:events';
 import { request as httpRequest } from 'node:http';
 import { connect, createServer as createTcpServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { pollUntil } from '@ttquant/test-kit';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import * as zmq from 'zeromq';
+import { parseSamples } from '../pipeline/scrape.js';
 import { createLogger } from '../shared/logger.js';
 import type { EngineOrder, FillEvent, GatewayOrderResult, StrategyFill, Tick } from '../shared/protocol.js';
 import { readGatewayConfig } from './config.js';
@@ -61,19 +63,14 @@ function env(overrides: Record<string, string> = {}): Record<string, string> {
 /** Starts the gateway and waits until both executions streams are connected. */
 async function start(overrides: Record<string, string> = {}, waitForStreams = true): Promise<GatewayHandle> {
   gateway = await startGateway(readGatewayConfig(env(overrides)), { logger });
-  if (waitForStreams) await waitFor(() => fake.clients('binance') === 1 && fake.clients('okx') === 1);
+  if (waitForStreams)
+    await pollUntil(
+      () => fake.clients('binance') === 1 && fake.clients('okx') === 1,
+      "fake.clients('binance') === 1 && fake.clients('okx') === 1",
+      3_000,
+      5,
+    );
   return gateway;
-}
-
-/** Polls `condition` every 5 ms (calling `each` first, e.g. to publish) until it holds or 3 s pass. */
-async function waitFor(condition: () => boolean, each?: () => void, timeoutMs = 3_000): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    each?.();
-    if (condition()) return;
-    if (performance.now() > deadline) throw new Error(`condition not met in ${timeoutMs} ms: ${condition}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
 }
 
 let orderSeq = 0;
@@ -132,16 +129,40 @@ async function scrape(gw: GatewayHandle, name: string): Promise<string[]> {
   return body.split('\n').filter((line) => line.startsWith(`${name}{`) || line.startsWith(`${name} `));
 }
 
+/**
+ * One series' value as a scrape of the running gateway shows it; `undefined` when the series does not
+ * exist. Never `bind()` to read a value: it creates the very series the test would check.
+ *
+ * @param family - the metric family (its wire name)
+ * @param labels - the series' full label set
+ * @param sample - suffix of the sample read, `'_count'` for a histogram's count
+ * @returns the sample's value, or `undefined`
+ */
+async function exposed(
+  family: { readonly name: string },
+  labels: Readonly<Record<string, string>>,
+  sample = '',
+): Promise<number | undefined> {
+  const body = await (await fetch(`${gateway?.metricsUrl}/metrics`)).text();
+  const want = Object.entries(labels);
+  return parseSamples(body).find(
+    (s) =>
+      s.name === `${family.name}${sample}` &&
+      Object.keys(s.labels).length === want.length &&
+      want.every(([k, v]) => s.labels[k] === v),
+  )?.value;
+}
+
 describe('order submission', () => {
   it('acks: counts the order, the success, the latency, and one active order', async () => {
     const gw = await start();
     const o = order();
     expect(await submit(o)).toEqual({ clientOrderId: o.clientOrderId, status: 'accepted' });
     const m = gw.metrics;
-    expect(m.orders.bind({ exchange: 'binance', symbol: 'BTCUSDT', side: 'buy', type: 'market' }).value).toBe(1);
-    expect(m.ordersSuccess.bind({ exchange: 'binance', symbol: 'BTCUSDT', side: 'buy' }).value).toBe(1);
-    expect(m.orderLatency.bind({ exchange: 'binance', operation: 'new' }).count).toBe(1);
-    expect(m.activeOrders.bind({ exchange: 'binance', symbol: 'BTCUSDT' }).value).toBe(1);
+    expect(await exposed(m.orders, { exchange: 'binance', symbol: 'BTCUSDT', side: 'buy', type: 'market' })).toBe(1);
+    expect(await exposed(m.ordersSuccess, { exchange: 'binance', symbol: 'BTCUSDT', side: 'buy' })).toBe(1);
+    expect(await exposed(m.orderLatency, { exchange: 'binance', operation: 'new' }, '_count')).toBe(1);
+    expect(await exposed(m.activeOrders, { exchange: 'binance', symbol: 'BTCUSDT' })).toBe(1);
     // What reached the exchange: one POST, the order as sent (a market order carries no price).
     expect(fake.requests).toEqual([
       {
@@ -165,9 +186,9 @@ describe('order submission', () => {
     expect(fake.requests[0]?.body).toEqual(fake.requests[1]?.body);
     expect(fake.orders.size).toBe(1);
     const m = gw.metrics;
-    expect(m.rateLimitHits.bind({ exchange: 'binance', endpoint: 'order' }).value).toBe(1);
-    expect(m.orderRetries.bind({ exchange: 'binance', reason: 'rate_limited' }).value).toBe(1);
-    expect(m.ordersSuccess.bind({ exchange: 'binance', symbol: 'BTCUSDT', side: 'buy' }).value).toBe(1);
+    expect(await exposed(m.rateLimitHits, { exchange: 'binance', endpoint: 'order' })).toBe(1);
+    expect(await exposed(m.orderRetries, { exchange: 'binance', reason: 'rate_limited' })).toBe(1);
+    expect(await exposed(m.ordersSuccess, { exchange: 'binance', symbol: 'BTCUSDT', side: 'buy' })).toBe(1);
   });
 
   it('a timeout after the exchange took the order: the retry gets the same order, never a second one', async () => {
@@ -177,8 +198,8 @@ describe('order submission', () => {
     expect((await submit(o)).status).toBe('accepted');
     expect(posts()).toBe(2);
     expect(fake.orders.size).toBe(1);
-    expect(gw.metrics.orderRetries.bind({ exchange: 'binance', reason: 'timeout' }).value).toBe(1);
-    expect(gw.metrics.activeOrders.bind({ exchange: 'binance', symbol: 'BTCUSDT' }).value).toBe(1);
+    expect(await exposed(gw.metrics.orderRetries, { exchange: 'binance', reason: 'timeout' })).toBe(1);
+    expect(await exposed(gw.metrics.activeOrders, { exchange: 'binance', symbol: 'BTCUSDT' })).toBe(1);
   });
 
   it('503 on every attempt: GATEWAY_MAX_RETRIES retries, then failed with retries_exhausted', async () => {
@@ -188,10 +209,10 @@ describe('order submission', () => {
     expect(await submit(o)).toEqual({ clientOrderId: o.clientOrderId, status: 'failed', reason: 'retries_exhausted' });
     expect(posts()).toBe(4);
     const m = gw.metrics;
-    expect(m.orderRetries.bind({ exchange: 'binance', reason: 'server_error' }).value).toBe(3);
-    expect(m.ordersFailed.bind({ exchange: 'binance', reason: 'retries_exhausted' }).value).toBe(1);
-    expect(m.ordersSuccess.bind({ exchange: 'binance', symbol: 'BTCUSDT', side: 'buy' }).value).toBe(0);
-    expect(m.activeOrders.bind({ exchange: 'binance', symbol: 'BTCUSDT' }).value).toBe(0);
+    expect(await exposed(m.orderRetries, { exchange: 'binance', reason: 'server_error' })).toBe(3);
+    expect(await exposed(m.ordersFailed, { exchange: 'binance', reason: 'retries_exhausted' })).toBe(1);
+    expect((await exposed(m.ordersSuccess, { exchange: 'binance', symbol: 'BTCUSDT', side: 'buy' })) ?? 0).toBe(0);
+    expect((await exposed(m.activeOrders, { exchange: 'binance', symbol: 'BTCUSDT' })) ?? 0).toBe(0);
     // The failed order no longer counts against the position limit.
     expect(gw.risk.exposure('binance', 'BTCUSDT').openBuy).toBe(0);
   });
@@ -203,24 +224,24 @@ describe('order submission', () => {
     expect(await submit(o)).toEqual({ clientOrderId: o.clientOrderId, status: 'failed', reason: 'timeout' });
     expect(posts()).toBe(3);
     expect(fake.orders.size).toBe(1);
-    expect(gw.metrics.orderRetries.bind({ exchange: 'binance', reason: 'timeout' }).value).toBe(2);
-    expect(gw.metrics.ordersFailed.bind({ exchange: 'binance', reason: 'timeout' }).value).toBe(1);
+    expect(await exposed(gw.metrics.orderRetries, { exchange: 'binance', reason: 'timeout' })).toBe(2);
+    expect(await exposed(gw.metrics.ordersFailed, { exchange: 'binance', reason: 'timeout' })).toBe(1);
   });
 
   it('429 to the end: failed with reason rate_limited; every 429 counted', async () => {
     const gw = await start({ GATEWAY_MAX_RETRIES: '1' });
     fake.script(429, 429);
     expect((await submit(order())).reason).toBe('rate_limited');
-    expect(gw.metrics.rateLimitHits.bind({ exchange: 'binance', endpoint: 'order' }).value).toBe(2);
-    expect(gw.metrics.orderRetries.bind({ exchange: 'binance', reason: 'rate_limited' }).value).toBe(1);
-    expect(gw.metrics.ordersFailed.bind({ exchange: 'binance', reason: 'rate_limited' }).value).toBe(1);
+    expect(await exposed(gw.metrics.rateLimitHits, { exchange: 'binance', endpoint: 'order' })).toBe(2);
+    expect(await exposed(gw.metrics.orderRetries, { exchange: 'binance', reason: 'rate_limited' })).toBe(1);
+    expect(await exposed(gw.metrics.ordersFailed, { exchange: 'binance', reason: 'rate_limited' })).toBe(1);
   });
 
   it('a connection reset is retried as a network error', async () => {
     const gw = await start();
     fake.script('reset', 'ack');
     expect((await submit(order())).status).toBe('accepted');
-    expect(gw.metrics.orderRetries.bind({ exchange: 'binance', reason: 'network' }).value).toBe(1);
+    expect(await exposed(gw.metrics.orderRetries, { exchange: 'binance', reason: 'network' })).toBe(1);
   });
 
   it('no exchange at all: network retries, then failed with reason network', async () => {
@@ -230,8 +251,8 @@ describe('order submission', () => {
     await new Promise<void>((resolve) => closed.close(() => resolve()));
     const gw = await start({ EXCHANGE_URL: `http://127.0.0.1:${port}`, GATEWAY_MAX_RETRIES: '2' }, false);
     expect((await submit(order())).reason).toBe('network');
-    expect(gw.metrics.orderRetries.bind({ exchange: 'binance', reason: 'network' }).value).toBe(2);
-    expect(gw.metrics.ordersFailed.bind({ exchange: 'binance', reason: 'network' }).value).toBe(1);
+    expect(await exposed(gw.metrics.orderRetries, { exchange: 'binance', reason: 'network' })).toBe(2);
+    expect(await exposed(gw.metrics.ordersFailed, { exchange: 'binance', reason: 'network' })).toBe(1);
   });
 
   it('400 from the exchange: failed with exchange_rejected, never retried', async () => {
@@ -240,9 +261,10 @@ describe('order submission', () => {
     const o = order();
     expect(await submit(o)).toEqual({ clientOrderId: o.clientOrderId, status: 'failed', reason: 'exchange_rejected' });
     expect(posts()).toBe(1);
-    expect(gw.metrics.ordersFailed.bind({ exchange: 'binance', reason: 'exchange_rejected' }).value).toBe(1);
+    expect(await exposed(gw.metrics.ordersFailed, { exchange: 'binance', reason: 'exchange_rejected' })).toBe(1);
     const retries = ['rate_limited', 'server_error', 'timeout', 'network'] as const;
-    for (const reason of retries) expect(gw.metrics.orderRetries.bind({ exchange: 'binance', reason }).value).toBe(0);
+    for (const reason of retries)
+      expect((await exposed(gw.metrics.orderRetries, { exchange: 'binance', reason })) ?? 0).toBe(0);
   });
 
   it('a repeated clientOrderId gets the first result and is not submitted or counted again', async () => {
@@ -251,9 +273,9 @@ describe('order submission', () => {
     const [a, b] = await Promise.all([submit(o), submit(o)]);
     expect(a).toEqual(b);
     expect(posts()).toBe(1);
-    expect(gw.metrics.orders.bind({ exchange: 'binance', symbol: 'BTCUSDT', side: 'buy', type: 'market' }).value).toBe(
-      1,
-    );
+    expect(
+      await exposed(gw.metrics.orders, { exchange: 'binance', symbol: 'BTCUSDT', side: 'buy', type: 'market' }),
+    ).toBe(1);
   });
 });
 
@@ -274,17 +296,17 @@ describe('risk rules', () => {
     await reject(order({ price: undefined, symbol: 'ETHUSDT' }), 'max_notional');
     expect(posts()).toBe(1);
     const m = gw.metrics;
-    expect(m.ordersRiskRejected.bind({ exchange: 'binance', rule: 'max_notional' }).value).toBe(2);
-    expect(m.ordersRiskRejected.bind({ exchange: 'binance', rule: 'max_position' }).value).toBe(1);
+    expect(await exposed(m.ordersRiskRejected, { exchange: 'binance', rule: 'max_notional' })).toBe(2);
+    expect(await exposed(m.ordersRiskRejected, { exchange: 'binance', rule: 'max_position' })).toBe(1);
     // Every valid request counts in orders_total, before risk.
-    expect(m.orders.bind({ exchange: 'binance', symbol: 'BTCUSDT', side: 'buy', type: 'market' }).value).toBe(3);
+    expect(await exposed(m.orders, { exchange: 'binance', symbol: 'BTCUSDT', side: 'buy', type: 'market' })).toBe(3);
   });
 
   it('max_order_rate: a burst beyond the bucket is rejected', async () => {
     const gw = await start({ RISK_MAX_ORDERS_PER_SEC: '0.001', RISK_ORDER_BURST: '2' });
     const results = await Promise.all([1, 2, 3, 4].map(() => submit(order({ exchange: 'okx' }))));
     expect(results.map((r) => r.status).sort()).toEqual(['accepted', 'accepted', 'risk_rejected', 'risk_rejected']);
-    expect(gw.metrics.ordersRiskRejected.bind({ exchange: 'okx', rule: 'max_order_rate' }).value).toBe(2);
+    expect(await exposed(gw.metrics.ordersRiskRejected, { exchange: 'okx', rule: 'max_order_rate' })).toBe(2);
     expect(posts()).toBe(2);
   });
 
@@ -301,9 +323,14 @@ describe('risk rules', () => {
       receivedTime: 2,
     };
     // The SUB connects in the background: publish until the mark has arrived.
-    await waitFor(
-      () => gw.mark('binance', 'ETHUSDT') === 2_000,
-      () => void md.send(['tick.binance.ETHUSDT', JSON.stringify(tick)]),
+    await pollUntil(
+      () => {
+        void md.send(['tick.binance.ETHUSDT', JSON.stringify(tick)]);
+        return gw.mark('binance', 'ETHUSDT') === 2_000;
+      },
+      "gw.mark('binance', 'ETHUSDT') === 2_000",
+      3_000,
+      5,
     );
     expect((await submit(order({ symbol: 'ETHUSDT', price: undefined, quantity: 0.4 }))).status).toBe('accepted');
     // 0.6 × 2,000 = 1,200 > 1,000 with the same mark.
@@ -327,25 +354,34 @@ describe('executions', () => {
       const o = order({ type: 'limit', quantity: 0.02, price: 50_000 });
       expect((await submit(o)).status).toBe('accepted');
       const m = gw.metrics;
-      const active = m.activeOrders.bind({ exchange: 'binance', symbol: 'BTCUSDT' });
-      expect(active.value).toBe(1);
+      const active = (): Promise<number | undefined> =>
+        exposed(m.activeOrders, { exchange: 'binance', symbol: 'BTCUSDT' });
+      expect(await active()).toBe(1);
 
       fake.emit('binance', fill(o, 0.01, 50_000, 0.2, 1_000));
-      await waitFor(() => m.trades.bind({ exchange: 'binance', symbol: 'BTCUSDT', side: 'buy' }).value === 1);
-      expect(active.value).toBe(1); // partially filled: still open
+      await pollUntil(
+        async () => (await exposed(m.trades, { exchange: 'binance', symbol: 'BTCUSDT', side: 'buy' })) === 1,
+        'the first fill in trades_total',
+        3_000,
+        5,
+      );
+      expect(await active()).toBe(1); // partially filled: still open
       fake.emit('binance', fill(o, 0.01, 50_100, 0.2004, 1_001));
-      await waitFor(() => active.value === 0);
+      await pollUntil(async () => (await active()) === 0, 'no active orders', 3_000, 5);
 
-      expect(m.trades.bind({ exchange: 'binance', symbol: 'BTCUSDT', side: 'buy' }).value).toBe(2);
-      expect(m.tradeVolume.bind({ exchange: 'binance', symbol: 'BTCUSDT', side: 'buy' }).value).toBeCloseTo(1_001, 9);
-      expect(m.commission.bind({ exchange: 'binance', symbol: 'BTCUSDT' }).value).toBeCloseTo(0.4004, 12);
-      expect(m.position.bind({ exchange: 'binance', symbol: 'BTCUSDT' }).value).toBeCloseTo(0.02, 12);
+      expect(await exposed(m.trades, { exchange: 'binance', symbol: 'BTCUSDT', side: 'buy' })).toBe(2);
+      expect(await exposed(m.tradeVolume, { exchange: 'binance', symbol: 'BTCUSDT', side: 'buy' })).toBeCloseTo(
+        1_001,
+        9,
+      );
+      expect(await exposed(m.commission, { exchange: 'binance', symbol: 'BTCUSDT' })).toBeCloseTo(0.4004, 12);
+      expect(await exposed(m.position, { exchange: 'binance', symbol: 'BTCUSDT' })).toBeCloseTo(0.02, 12);
       // No mark yet: the first fill price stands in (0.02 × 50,000).
-      const exposure = m.riskExposure.bind({ exchange: 'binance' });
-      expect(exposure.value).toBeCloseTo(1_000, 9);
+      const exposure = (): Promise<number | undefined> => exposed(m.riskExposure, { exchange: 'binance' });
+      expect(await exposure()).toBeCloseTo(1_000, 9);
       // Fees 0.4004 realized, and 0.02 × (50,000 − 50,050) = −1 unrealized: drawdown 1.4004.
-      const drawdown = m.maxDrawdown.bind({ exchange: 'binance' });
-      expect(drawdown.value).toBeCloseTo(1.4004, 9);
+      const drawdown = (): Promise<number | undefined> => exposed(m.maxDrawdown, { exchange: 'binance' });
+      expect(await drawdown()).toBeCloseTo(1.4004, 9);
       expect(gw.risk.exposure('binance', 'BTCUSDT')).toEqual({ position: 0.02, openBuy: 0, openSell: 0 });
 
       // A mark from the market-data bus revalues the exposure; the drawdown keeps its maximum.
@@ -359,14 +395,19 @@ describe('executions', () => {
         exchangeTime: 1,
         receivedTime: 2,
       };
-      await waitFor(
-        () => Math.abs(exposure.value - 1_020) < 1e-9,
-        () => void md.send(['tick.binance.BTCUSDT', JSON.stringify(tick)]),
+      await pollUntil(
+        async () => {
+          void md.send(['tick.binance.BTCUSDT', JSON.stringify(tick)]);
+          return Math.abs(((await exposure()) ?? 0) - 1_020) < 1e-9;
+        },
+        'risk_exposure at the new mark',
+        3_000,
+        5,
       );
-      expect(drawdown.value).toBeCloseTo(1.4004, 9);
+      expect(await drawdown()).toBeCloseTo(1.4004, 9);
 
       // Both fills reached the engine's topic, as StrategyFills.
-      await waitFor(() => received.length === 2);
+      await pollUntil(() => received.length === 2, 'received.length === 2', 3_000, 5);
       expect(received).toEqual([
         [
           'fill.ma_cross',
@@ -404,11 +445,14 @@ describe('executions', () => {
       fake.emit('binance', 'not json {');
       fake.emit('binance', '{"e":"fill","clientOrderId":"x"}');
       fake.emit('binance', '[1,2,3]');
-      await waitFor(
+      await pollUntil(
         () =>
           gw.stats.duplicateExecutions === 1 && gw.stats.unknownExecutions === 1 && gw.stats.malformedExecutions === 3,
+        'gw.stats.duplicateExecutions === 1 && gw.stats.unknownExecutions === 1 && gw.stats.malformedExecutions === 3',
+        3_000,
+        5,
       );
-      expect(m.trades.bind({ exchange: 'binance', symbol: 'BTCUSDT', side: 'buy' }).value).toBe(2);
+      expect(await exposed(m.trades, { exchange: 'binance', symbol: 'BTCUSDT', side: 'buy' })).toBe(2);
       expect(gw.stats.fillsPublished).toBe(2);
       expect(gw.executionsConnected('binance')).toBe(true);
       sub.close();
@@ -423,31 +467,32 @@ describe('executions', () => {
     fake.script('hang', 'ack_filled');
     const o = order();
     const pending = submit(o);
-    await waitFor(() => fake.orders.has(o.clientOrderId));
+    await pollUntil(() => fake.orders.has(o.clientOrderId), 'fake.orders.has(o.clientOrderId)', 3_000, 5);
     fake.emit('binance', fill(o, 0.01, 50_000, 0.1, 5));
     expect((await pending).status).toBe('accepted');
     const m = gw.metrics;
-    expect(m.trades.bind({ exchange: 'binance', symbol: 'BTCUSDT', side: 'buy' }).value).toBe(1);
-    expect(m.activeOrders.bind({ exchange: 'binance', symbol: 'BTCUSDT' }).value).toBe(0);
-    expect(m.ordersSuccess.bind({ exchange: 'binance', symbol: 'BTCUSDT', side: 'buy' }).value).toBe(1);
+    expect(await exposed(m.trades, { exchange: 'binance', symbol: 'BTCUSDT', side: 'buy' })).toBe(1);
+    expect((await exposed(m.activeOrders, { exchange: 'binance', symbol: 'BTCUSDT' })) ?? 0).toBe(0);
+    expect(await exposed(m.ordersSuccess, { exchange: 'binance', symbol: 'BTCUSDT', side: 'buy' })).toBe(1);
   });
 
   it('a cancel event takes the order out of active orders and releases its risk reserve', async () => {
     const gw = await start();
     const o = order({ type: 'limit', side: 'sell', symbol: 'SOLUSDT', quantity: 2, price: 150, exchange: 'okx' });
     expect((await submit(o)).status).toBe('accepted');
-    const active = gw.metrics.activeOrders.bind({ exchange: 'okx', symbol: 'SOLUSDT' });
-    expect(active.value).toBe(1);
+    const active = (): Promise<number | undefined> =>
+      exposed(gw.metrics.activeOrders, { exchange: 'okx', symbol: 'SOLUSDT' });
+    expect(await active()).toBe(1);
     expect(gw.risk.exposure('okx', 'SOLUSDT').openSell).toBe(2);
     const at = fake.orders.get(o.clientOrderId);
     fake.emit('okx', { e: 'cancelled', clientOrderId: o.clientOrderId, orderId: at?.orderId ?? '', time: 9 });
-    await waitFor(() => active.value === 0);
+    await pollUntil(async () => (await active()) === 0, 'no active orders', 3_000, 5);
     expect(gw.stats.cancelEvents).toBe(1);
     expect(gw.risk.exposure('okx', 'SOLUSDT').openSell).toBe(0);
     // A second cancel is a duplicate, and the gauge stays at 0.
     fake.emit('okx', { e: 'cancelled', clientOrderId: o.clientOrderId, orderId: at?.orderId ?? '', time: 9 });
-    await waitFor(() => gw.stats.duplicateExecutions === 1);
-    expect(active.value).toBe(0);
+    await pollUntil(() => gw.stats.duplicateExecutions === 1, 'gw.stats.duplicateExecutions === 1', 3_000, 5);
+    expect(await active()).toBe(0);
   });
 
   it('reconnects the executions stream after the exchange drops it, and books fills again', async () => {
@@ -455,11 +500,21 @@ describe('executions', () => {
     const o = order({ type: 'limit' });
     expect((await submit(o)).status).toBe('accepted');
     fake.drop('binance');
-    await waitFor(() => fake.clients('binance') === 0);
-    await waitFor(() => fake.clients('binance') === 1 && gw.executionsConnected('binance'));
+    await pollUntil(() => fake.clients('binance') === 0, "fake.clients('binance') === 0", 3_000, 5);
+    await pollUntil(
+      () => fake.clients('binance') === 1 && gw.executionsConnected('binance'),
+      "fake.clients('binance') === 1 && gw.executionsConnected('binance')",
+      3_000,
+      5,
+    );
     fake.emit('binance', fill(o, 0.01, 50_000, 0, 7));
-    await waitFor(() => gw.metrics.activeOrders.bind({ exchange: 'binance', symbol: 'BTCUSDT' }).value === 0);
-    expect(gw.metrics.trades.bind({ exchange: 'binance', symbol: 'BTCUSDT', side: 'buy' }).value).toBe(1);
+    await pollUntil(
+      async () => (await exposed(gw.metrics.activeOrders, { exchange: 'binance', symbol: 'BTCUSDT' })) === 0,
+      'no active orders',
+      3_000,
+      5,
+    );
+    expect(await exposed(gw.metrics.trades, { exchange: 'binance', symbol: 'BTCUSDT', side: 'buy' })).toBe(1);
   });
 });
 
@@ -468,10 +523,12 @@ describe('order TTL', () => {
     const gw = await start({ GATEWAY_ORDER_TTL_MS: '50' });
     const o = order({ type: 'limit', price: 40_000 });
     expect((await submit(o)).status).toBe('accepted');
-    const active = gw.metrics.activeOrders.bind({ exchange: 'binance', symbol: 'BTCUSDT' });
-    const cancelLatency = gw.metrics.orderLatency.bind({ exchange: 'binance', operation: 'cancel' });
-    await waitFor(() => active.value === 0);
-    expect(cancelLatency.count).toBe(1);
+    const active = (): Promise<number | undefined> =>
+      exposed(gw.metrics.activeOrders, { exchange: 'binance', symbol: 'BTCUSDT' });
+    const cancelLatency = (): Promise<number | undefined> =>
+      exposed(gw.metrics.orderLatency, { exchange: 'binance', operation: 'cancel' }, '_count');
+    await pollUntil(async () => (await active()) === 0, 'no active orders', 3_000, 5);
+    expect(await cancelLatency()).toBe(1);
     expect(gw.stats.ttlCancels).toBe(1);
     expect(fake.requests.filter((r) => r.method === 'DELETE').map((r) => r.path)).toEqual([
       `/api/binance/orders/${o.clientOrderId}`,
@@ -479,20 +536,21 @@ describe('order TTL', () => {
     expect(fake.orders.get(o.clientOrderId)?.status).toBe('cancelled');
     expect(gw.risk.exposure('binance', 'BTCUSDT').openBuy).toBe(0);
     // The exchange's cancel event, after the DELETE answer, is expected: no duplicate.
-    await waitFor(() => gw.stats.cancelEvents === 1);
+    await pollUntil(() => gw.stats.cancelEvents === 1, 'gw.stats.cancelEvents === 1', 3_000, 5);
     expect(gw.stats.duplicateExecutions).toBe(0);
-    expect(active.value).toBe(0);
+    expect(await active()).toBe(0);
   });
 
   it('a rate-limited cancel is counted on the cancel endpoint and retried', async () => {
     const gw = await start({ GATEWAY_ORDER_TTL_MS: '30' });
     fake.scriptCancel(429);
     expect((await submit(order({ type: 'limit' }))).status).toBe('accepted');
-    const active = gw.metrics.activeOrders.bind({ exchange: 'binance', symbol: 'BTCUSDT' });
-    await waitFor(() => active.value === 0);
-    expect(gw.metrics.rateLimitHits.bind({ exchange: 'binance', endpoint: 'cancel' }).value).toBe(1);
+    const active = (): Promise<number | undefined> =>
+      exposed(gw.metrics.activeOrders, { exchange: 'binance', symbol: 'BTCUSDT' });
+    await pollUntil(async () => (await active()) === 0, 'no active orders', 3_000, 5);
+    expect(await exposed(gw.metrics.rateLimitHits, { exchange: 'binance', endpoint: 'cancel' })).toBe(1);
     // Cancel retries are not order submissions.
-    expect(gw.metrics.orderRetries.bind({ exchange: 'binance', reason: 'rate_limited' }).value).toBe(0);
+    expect((await exposed(gw.metrics.orderRetries, { exchange: 'binance', reason: 'rate_limited' })) ?? 0).toBe(0);
     expect(fake.requests.filter((r) => r.method === 'DELETE')).toHaveLength(2);
   });
 });
@@ -564,7 +622,7 @@ describe('shutdown', () => {
     fake.script('hang');
     const o = order();
     const inflight = submit(o);
-    await waitFor(() => posts() === 1);
+    await pollUntil(() => posts() === 1, 'posts() === 1', 3_000, 5);
     const closing = gw.close();
     const refused = await post(order());
     expect(refused).toEqual({ status: 503, json: { error: 'shutting_down' } });
@@ -573,7 +631,12 @@ describe('shutdown', () => {
     gateway = undefined;
     await expect(fetch(`${gw.orderUrl}/orders`, { method: 'POST', body: '{}' })).rejects.toThrow();
     await expect(fetch(`${gw.metricsUrl}/metrics`)).rejects.toThrow();
-    await waitFor(() => fake.clients('binance') === 0 && fake.clients('okx') === 0);
+    await pollUntil(
+      () => fake.clients('binance') === 0 && fake.clients('okx') === 0,
+      "fake.clients('binance') === 0 && fake.clients('okx') === 0",
+      3_000,
+      5,
+    );
     expect(gw.stats.refusedWhileClosing).toBe(1);
   });
 
@@ -587,11 +650,11 @@ describe('shutdown', () => {
       let output = '';
       child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
       child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-      await waitFor(() => /gateway: fills on /.test(output), undefined, 15_000);
+      await pollUntil(() => /gateway: fills on /.test(output), '/gateway: fills on /.test(output)', 15_000, 5);
       const metricsUrl = /gateway: metrics at (\S+)/.exec(output)?.[1] as string;
       const ordersUrl = /gateway: orders at (\S+)/.exec(output)?.[1] as string;
       expect((await fetch(metricsUrl)).status).toBe(200);
-      await waitFor(() => fake.clients('binance') === 1);
+      await pollUntil(() => fake.clients('binance') === 1, "fake.clients('binance') === 1", 3_000, 5);
       const response = await fetch(ordersUrl, { method: 'POST', body: JSON.stringify(order()) });
       expect(((await response.json()) as GatewayOrderResult).status).toBe('accepted');
       const exited = once(child, 'exit');

@@ -2,9 +2,9 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { pollUntil } from '@ttquant/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type WebSocket, WebSocketServer } from 'ws';
-import { waitFor } from './test-helpers.js';
 
 // main.ts as a process: it prints where it listens, and SIGTERM flushes every buffered tick to the
 // database before it exits 0 with the final accounting.
@@ -61,10 +61,11 @@ describe('market-data main.ts', () => {
       DB_BATCH_SIZE: '10000',
       DB_FLUSH_MS: '600000',
     });
-    await waitFor(
+    await pollUntil(
       () => /metrics at (http:\S+)\/metrics/.test(output) && feeds.length > 0,
       'the service to start',
       45_000,
+      5,
     );
     const url = /metrics at (http:\S+)\/metrics/.exec(output)?.[1] as string;
     const feed = feeds[0] as WebSocket;

@@ -1,7 +1,8 @@
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { PGlite } from '@electric-sql/pglite';
-import { MarketDataMetrics, throwOnInvalidValue } from '@ttquant/metrics';
+import { MarketDataMetrics, PrometheusWriter, throwOnInvalidValue } from '@ttquant/metrics';
+import { pollUntil } from '@ttquant/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type WebSocket, WebSocketServer } from 'ws';
 import * as zmq from 'zeromq';
@@ -11,7 +12,6 @@ import type { Tick, Venue } from '../shared/protocol.js';
 import { readMarketDataConfig } from './config.js';
 import { pgliteClient } from './database.js';
 import { type MarketDataHandle, startMarketData } from './service.js';
-import { waitFor } from './test-helpers.js';
 
 // The service against real parts: a ws server standing in for the exchange (it sends protocol
 // frames), a real ZeroMQ SUB, real PGlite, and the real metrics server.
@@ -72,7 +72,7 @@ beforeAll(async () => {
     database: pgliteClient(pglite, false),
     now: () => clock.t,
   });
-  await waitFor(() => md.connected('binance') && md.connected('okx'), 'both feeds to connect');
+  await pollUntil(() => md.connected('binance') && md.connected('okx'), 'both feeds to connect', 5_000, 5);
 
   sub = new zmq.Subscriber();
   sub.connect(md.zmqEndpoint);
@@ -83,10 +83,15 @@ beforeAll(async () => {
     }
   })().catch(() => undefined);
   // ZeroMQ's slow joiner: send until the subscription is live, then start from a clean slate.
-  await waitFor(() => {
-    send('okx', trade('SOLUSDT', '1'));
-    return received.length > 0;
-  }, 'the ZeroMQ subscription');
+  await pollUntil(
+    () => {
+      send('okx', trade('SOLUSDT', '1'));
+      return received.length > 0;
+    },
+    'the ZeroMQ subscription',
+    5_000,
+    5,
+  );
   await md.flush();
 }, 60_000);
 
@@ -98,16 +103,30 @@ afterAll(async () => {
   await pglite?.close();
 });
 
-function value(handle: { value: number }): number {
-  return handle.value;
+/**
+ * One series' value in the catalog's own exposition, rendered in process; `undefined` when the series
+ * does not exist. Never `bind()` to read a value: it creates the very series the test would check.
+ *
+ * @param family - the metric family (its wire name)
+ * @param labels - the series' full label set
+ * @returns its value, or `undefined`
+ */
+function exposed(family: { readonly name: string }, labels: Readonly<Record<string, string>>): number | undefined {
+  const want = Object.entries(labels);
+  return parseSamples(new PrometheusWriter([metrics], { accounting: false }).renderText()).find(
+    (s) =>
+      s.name === family.name &&
+      Object.keys(s.labels).length === want.length &&
+      want.every(([k, v]) => s.labels[k] === v),
+  )?.value;
 }
 
 function receivedCount(venue: Venue, symbol: string, type: 'trade' | 'ticker' | 'book'): number {
-  return value(metrics.received.bind({ exchange: venue, symbol, type }));
+  return exposed(metrics.received, { exchange: venue, symbol, type }) ?? 0;
 }
 
 function parseErrors(venue: Venue, reason: 'invalid_json' | 'unknown_type' | 'missing_field' | 'invalid_value') {
-  return value(metrics.parseErrors.bind({ exchange: venue, reason }));
+  return exposed(metrics.parseErrors, { exchange: venue, reason }) ?? 0;
 }
 
 async function scrape(): Promise<string> {
@@ -120,7 +139,7 @@ describe('market-data service', () => {
     send('binance', trade());
     send('binance', { e: 'ticker', s: 'BTCUSDT', p: '65010.5', v: '12345.5', T: T0 });
     send('binance', { e: 'book', s: 'BTCUSDT', b: ['65000', '1'], a: ['65001', '2'], T: T0 + 10 });
-    await waitFor(() => ours().length === 3, 'three ticks on the bus');
+    await pollUntil(() => ours().length === 3, 'three ticks on the bus', 5_000, 5);
     const common = { exchange: 'binance', symbol: 'BTCUSDT', receivedTime: T0 + 7 };
     expect(ours()).toEqual([
       {
@@ -136,7 +155,12 @@ describe('market-data service', () => {
         tick: { ...common, type: 'book', price: 65000.5, quantity: 0, volume24h: 0, exchangeTime: T0 + 10 },
       },
     ]);
-    await waitFor(() => value(metrics.zmqPublished.bind({ exchange: 'binance', type: 'book' })) === 1, 'publish count');
+    await pollUntil(
+      () => exposed(metrics.zmqPublished, { exchange: 'binance', type: 'book' }) === 1,
+      'publish count',
+      5_000,
+      5,
+    );
 
     const body = await scrape();
     expect(body).toContain('market_data_received_total{exchange="binance",symbol="BTCUSDT",type="trade"} 1\n');
@@ -158,7 +182,7 @@ describe('market-data service', () => {
   });
 
   it('counts malformed and hostile frames by reason and keeps the connection', async () => {
-    const connections = metrics.reconnects.bind({ exchange: 'okx' }).value;
+    const connections = exposed(metrics.reconnects, { exchange: 'okx' }) ?? 0;
     const valid = receivedCount('okx', 'ETHUSDT', 'trade');
     send('okx', '{"e":"trade",'); // invalid_json
     send('okx', Buffer.from(JSON.stringify(trade('ETHUSDT'))), true); // invalid_json: binary frame
@@ -169,7 +193,12 @@ describe('market-data service', () => {
     send('okx', { ...trade('ETHUSDT'), p: '-5' }); // invalid_value
     send('okx', trade('DOGEUSDT')); // invalid_value: not in MD_SYMBOLS
     send('okx', trade('ETHUSDT')); // the one valid message, last
-    await waitFor(() => receivedCount('okx', 'ETHUSDT', 'trade') === valid + 1, 'the valid trade after the bad ones');
+    await pollUntil(
+      () => receivedCount('okx', 'ETHUSDT', 'trade') === valid + 1,
+      'the valid trade after the bad ones',
+      5_000,
+      5,
+    );
     expect([
       parseErrors('okx', 'invalid_json'),
       parseErrors('okx', 'unknown_type'),
@@ -178,42 +207,52 @@ describe('market-data service', () => {
     ]).toEqual([3, 1, 1, 3]);
     expect(parseErrors('binance', 'invalid_json')).toBe(0);
     expect(md.connected('okx')).toBe(true);
-    expect(metrics.reconnects.bind({ exchange: 'okx' }).value).toBe(connections);
+    expect(exposed(metrics.reconnects, { exchange: 'okx' }) ?? 0).toBe(connections);
     expect(await scrape()).toContain('message_parse_errors_total{exchange="okx",reason="invalid_json"} 3\n');
   });
 
   it('reconnects with backoff after the exchange drops the connection', async () => {
-    const status = metrics.connectionStatus.bind({ exchange: 'binance' });
-    const reconnects = metrics.reconnects.bind({ exchange: 'binance' });
-    const before = reconnects.value;
+    const status = (): number | undefined => exposed(metrics.connectionStatus, { exchange: 'binance' });
+    const reconnects = (): number => exposed(metrics.reconnects, { exchange: 'binance' }) ?? 0;
+    const before = reconnects();
     const dropped = open('binance');
     dropped.terminate();
-    await waitFor(() => status.value === 0, 'status 0 after the drop');
-    await waitFor(() => md.connected('binance'), 'the reconnection');
-    expect(status.value).toBe(1);
-    expect(reconnects.value).toBe(before + 1);
+    await pollUntil(() => status() === 0, 'status 0 after the drop', 5_000, 5);
+    await pollUntil(() => md.connected('binance'), 'the reconnection', 5_000, 5);
+    expect(status()).toBe(1);
+    expect(reconnects()).toBe(before + 1);
     expect(md.connected('okx')).toBe(true);
     // The new connection carries ticks.
     const trades = receivedCount('binance', 'BTCUSDT', 'trade');
-    await waitFor(() => sockets.binance.some((s) => s !== dropped && s.readyState === s.OPEN), 'server side');
+    await pollUntil(
+      () => sockets.binance.some((s) => s !== dropped && s.readyState === s.OPEN),
+      'server side',
+      5_000,
+      5,
+    );
     send('binance', trade());
-    await waitFor(() => receivedCount('binance', 'BTCUSDT', 'trade') === trades + 1, 'a tick after reconnecting');
+    await pollUntil(
+      () => receivedCount('binance', 'BTCUSDT', 'trade') === trades + 1,
+      'a tick after reconnecting',
+      5_000,
+      5,
+    );
     expect(await scrape()).toContain(`ws_reconnect_total{exchange="binance"} ${before + 1}\n`);
   });
 
   it('treats a frame over ws maxPayload as invalid_json and reconnects', async () => {
-    const reconnects = metrics.reconnects.bind({ exchange: 'binance' });
-    const before = reconnects.value;
+    const reconnects = (): number => exposed(metrics.reconnects, { exchange: 'binance' }) ?? 0;
+    const before = reconnects();
     const errors = parseErrors('binance', 'invalid_json');
     send('binance', 'x'.repeat(4 * 1024 * 1024 + 1));
-    await waitFor(() => reconnects.value === before + 1 && md.connected('binance'), 'the reconnection');
+    await pollUntil(() => reconnects() === before + 1 && md.connected('binance'), 'the reconnection', 5_000, 5);
     expect(parseErrors('binance', 'invalid_json')).toBe(errors + 1);
   });
 
   it('writes ticks to the database through an outage without losing any', async () => {
     md.injectFault(60_000);
     for (let i = 0; i < 20; i++) send('okx', trade('ETHUSDT', `${3000 + i}`));
-    await waitFor(() => md.accounting('okx').buffered >= 20, 'ticks buffered');
+    await pollUntil(() => md.accounting('okx').buffered >= 20, 'ticks buffered', 5_000, 5);
     // One scrape closes the accounting while rows wait: received = written + dropped + buffered.
     const during = parseSamples(await scrape());
     const okx = { exchange: 'okx' };
@@ -224,8 +263,9 @@ describe('market-data service', () => {
         total(during, 'db_buffered_ticks', okx),
     );
     const flushing = md.flush();
-    const connectionErrors = metrics.dbWriteErrors.bind({ exchange: 'okx', reason: 'connection' });
-    await waitFor(() => connectionErrors.value >= 2, 'failed write attempts');
+    const connectionErrors = (): number =>
+      exposed(metrics.dbWriteErrors, { exchange: 'okx', reason: 'connection' }) ?? 0;
+    await pollUntil(() => connectionErrors() >= 2, 'failed write attempts', 5_000, 5);
     clock.t += 60_000; // the outage ends (the store's fault window is on the injected clock)
     await flushing;
     const a = md.accounting();
@@ -251,15 +291,20 @@ describe('market-data service', () => {
 
   it('close() stops the feeds, flushes the buffer and frees the ports', async () => {
     for (let i = 0; i < 5; i++) send('binance', { e: 'ticker', s: 'SOLUSDT', p: `${150 + i}`, v: '10', T: T0 });
-    await waitFor(() => md.accounting('binance').buffered === 5, 'five buffered tickers');
+    await pollUntil(() => md.accounting('binance').buffered === 5, 'five buffered tickers', 5_000, 5);
     const final = await md.close();
     expect(final.buffered).toBe(0);
     expect(final.dropped).toBe(0);
     expect(final.received).toBe(final.written);
     const n = await pglite.query<{ n: number }>("SELECT count(*)::int AS n FROM tickers WHERE symbol = 'SOLUSDT'");
     expect(n.rows[0]?.n).toBe(5);
-    expect(metrics.connectionStatus.bind({ exchange: 'binance' }).value).toBe(0);
+    expect(exposed(metrics.connectionStatus, { exchange: 'binance' })).toBe(0);
     await expect(fetch(`${md.metricsUrl}/metrics`)).rejects.toThrow();
-    await waitFor(() => sockets.binance.every((s) => s.readyState === s.CLOSED), 'the feed sockets to close');
+    await pollUntil(
+      () => sockets.binance.every((s) => s.readyState === s.CLOSED),
+      'the feed sockets to close',
+      5_000,
+      5,
+    );
   });
 });

@@ -1,9 +1,10 @@
-import { MarketDataMetrics, throwOnInvalidValue } from '@ttquant/metrics';
+import { MarketDataMetrics, PrometheusWriter, throwOnInvalidValue } from '@ttquant/metrics';
+import { pollUntil } from '@ttquant/test-kit';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { parseSamples, total } from '../pipeline/scrape.js';
 import { createLogger } from '../shared/logger.js';
 import type { Venue } from '../shared/protocol.js';
 import { classifyDbError, DatabaseFaultError, openPgliteWorker, type SqlClient } from './database.js';
-import { waitFor } from './test-helpers.js';
 import { TICK_SCHEMA, type TickAccounting, type TickRecord, TickStore, type TickStoreOptions } from './tick-store.js';
 
 // Real PGlite in its worker thread (what the service runs by default), one instance for the file
@@ -107,16 +108,21 @@ function holds(a: TickAccounting): boolean {
   return a.received === a.written + a.dropped + a.buffered;
 }
 
+/** A counter's value in the catalog's exposition; never through bind(), which creates the series. */
+function exposed(metrics: MarketDataMetrics, name: string, labels: Readonly<Record<string, string>>): number {
+  return total(parseSamples(new PrometheusWriter([metrics], { accounting: false }).renderText()), name, labels);
+}
+
 function errors(
   metrics: MarketDataMetrics,
   reason: 'connection' | 'query' | 'timeout' | 'dropped',
   exchange: Venue = 'binance',
 ) {
-  return metrics.dbWriteErrors.bind({ exchange, reason }).value;
+  return exposed(metrics, metrics.dbWriteErrors.name, { exchange, reason });
 }
 
 function writes(metrics: MarketDataMetrics, table: 'trades' | 'tickers' | 'books', exchange: Venue = 'binance') {
-  return metrics.dbWrites.bind({ exchange, table }).value;
+  return exposed(metrics, metrics.dbWrites.name, { exchange, table });
 }
 
 describe('TickStore batching', () => {
@@ -132,7 +138,7 @@ describe('TickStore batching', () => {
       tick('book'),
     ];
     for (const t of ticks) store.append(t);
-    await waitFor(() => store.accounting().written === 6, 'two full batches');
+    await pollUntil(() => store.accounting().written === 6, 'two full batches', 5_000, 5);
     expect(store.accounting()).toEqual({ received: 7, written: 6, dropped: 0, buffered: 1 });
     expect([await count('trades'), await count('tickers'), await count('books')]).toEqual([4, 1, 1]);
     expect([writes(metrics, 'trades'), writes(metrics, 'tickers'), writes(metrics, 'books')]).toEqual([4, 1, 1]);
@@ -146,7 +152,7 @@ describe('TickStore batching', () => {
     store.append(tick('trade'));
     store.append(tick('ticker', 'okx', 'ETHUSDT'));
     expect(store.buffered).toBe(2);
-    await waitFor(() => store.buffered === 0, 'the timed flush');
+    await pollUntil(() => store.buffered === 0, 'the timed flush', 5_000, 5);
     expect(store.accounting('binance')).toEqual({ received: 1, written: 1, dropped: 0, buffered: 0 });
     expect(store.accounting('okx')).toEqual({ received: 1, written: 1, dropped: 0, buffered: 0 });
   });
@@ -189,7 +195,7 @@ describe('TickStore during a database outage', () => {
     const { store, metrics, clock } = makeStore({ batchSize: 2 });
     store.injectFault(1_000);
     for (let i = 0; i < 5; i++) store.append(tick('trade'));
-    await waitFor(() => errors(metrics, 'connection') >= 3, 'three failed attempts');
+    await pollUntil(() => errors(metrics, 'connection') >= 3, 'three failed attempts', 5_000, 5);
     expect(store.accounting()).toEqual({ received: 5, written: 0, dropped: 0, buffered: 5 });
     expect(holds(store.accounting())).toBe(true);
     expect(await count('trades')).toBe(0);
@@ -209,9 +215,11 @@ describe('TickStore during a database outage', () => {
     const { store, metrics, clock } = makeStore({ batchSize: 2 });
     store.injectFault(1_000);
     for (let i = 0; i < 4; i++) store.append(tick('trade', i % 2 === 0 ? 'binance' : 'okx'));
-    await waitFor(
+    await pollUntil(
       () => errors(metrics, 'connection', 'binance') >= 2 && errors(metrics, 'connection', 'okx') >= 2,
       'failed attempts on both venues',
+      5_000,
+      5,
     );
     clock.t = 1_000;
     await store.flush();
@@ -222,11 +230,11 @@ describe('TickStore during a database outage', () => {
   it('follows the configured window DB_FAULT_AT_MS / DB_FAULT_FOR_MS, relative to construction', async () => {
     const { store, metrics, clock } = makeStore({ batchSize: 1, faultAtMs: 100, faultForMs: 50 });
     store.append(tick('trade'));
-    await waitFor(() => store.accounting().written === 1, 'a write before the window');
+    await pollUntil(() => store.accounting().written === 1, 'a write before the window', 5_000, 5);
     clock.t = 120;
     expect(store.faultActive).toBe(true);
     store.append(tick('trade'));
-    await waitFor(() => errors(metrics, 'connection') >= 1, 'a failure inside the window');
+    await pollUntil(() => errors(metrics, 'connection') >= 1, 'a failure inside the window', 5_000, 5);
     clock.t = 150;
     expect(store.faultActive).toBe(false);
     await store.flush();
@@ -267,7 +275,7 @@ describe('TickStore during a database outage', () => {
     const { store, metrics } = makeStore({ batchSize: 2, maxQueryAttempts: 3 }, poisoned);
     store.append(tick('trade'));
     store.append(tick('trade'));
-    await waitFor(() => store.buffered === 0, 'the batch to be given up');
+    await pollUntil(() => store.buffered === 0, 'the batch to be given up', 5_000, 5);
     expect(failures).toBe(3);
     expect(errors(metrics, 'query')).toBe(3);
     expect(errors(metrics, 'dropped')).toBe(2);
@@ -293,7 +301,7 @@ describe('TickStore.close', () => {
     for (let i = 0; i < 4; i++) store.append(tick('trade'));
     // The deadline is on the store's clock: move it past the deadline once an attempt has failed.
     const closing = store.close(1_000);
-    await waitFor(() => errors(metrics, 'connection') >= 1, 'a failed attempt during close');
+    await pollUntil(() => errors(metrics, 'connection') >= 1, 'a failed attempt during close', 5_000, 5);
     clock.t = 2_000;
     const final = await closing;
     expect(final).toEqual({ received: 4, written: 0, dropped: 0, buffered: 4 });

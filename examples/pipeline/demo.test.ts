@@ -2,8 +2,8 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { runtimeDefinitions } from '@ttquant/metrics';
+import { freePort } from '@ttquant/test-kit';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePort } from './scrape.js';
 
 // `npm run demo` runs this entry point: start it on free ports, check every service serves, then
 // SIGTERM the parent and check the whole tree is gone with exit code 0.

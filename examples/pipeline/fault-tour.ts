@@ -305,33 +305,3 @@ export function tickCounts(samples: readonly Sample[]): TickCounts {
     buffered: total(samples, 'db_buffered_ticks'),
   };
 }
-
-/**
- * Polls `check` until it returns true, or fails naming `what` at the deadline. Never a fixed sleep
- * used as an assertion: the condition is what is waited for.
- *
- * @param what - named in the error
- * @param check - the condition (may scrape)
- * @param timeoutMs - deadline
- * @param everyMs - pause between attempts
- * @returns resolves when it holds
- */
-export async function until(
-  what: string,
-  check: () => boolean | Promise<boolean>,
-  timeoutMs: number,
-  everyMs = 100,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    let ok = false;
-    try {
-      ok = await check();
-    } catch {
-      ok = false;
-    }
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, everyMs));
-  }
-}

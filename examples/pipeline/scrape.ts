@@ -1,16 +1,5 @@
-// Test helpers: free ports, and a tiny reader of exposition text for asserting on samples.
-
-import { createServer } from 'node:net';
-
-/** A free TCP port on 127.0.0.1 (closed again before returning; a small race is accepted in tests). */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
+// Test helpers: a tiny reader of exposition text for asserting on samples. Free ports come from the
+// test kit (@ttquant/test-kit).
 
 /** One sample of an exposition. */
 export interface Sample {

@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
+// The kit's net module alone: `npm run demo` loads this file, and it must not pull in vitest.
+import { freePort } from '@ttquant/test-kit/net';
 import type { ServiceSpec } from './process-tree.js';
-import { freePort } from './scrape.js';
 
 // The four processes of the pipeline, in start order, and the settings the end-to-end tests run
 // them with. `main.ts` (npm run demo) and the tests in examples/ and monitoring/ all start them from

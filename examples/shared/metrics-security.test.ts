@@ -1,8 +1,8 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { describeWithOpenssl, makeTestPki, type TestPki } from '@ttquant/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { describeWithOpenssl, makeTestPki, type TestPki } from '../../packages/metrics-sdk/test/helpers/tls.js';
 import { readGatewayConfig } from '../gateway/config.js';
 import { readMarketDataConfig } from '../market-data/config.js';
 import { readEngineConfig } from '../strategy-engine/config.js';

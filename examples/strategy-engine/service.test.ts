@@ -1,6 +1,8 @@
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { PrometheusWriter } from '@ttquant/metrics';
+import { pollUntil } from '@ttquant/test-kit';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as zmq from 'zeromq';
@@ -93,14 +95,6 @@ class FakeGateway {
   }
 }
 
-async function until(condition: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!condition()) {
-    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
-
 function tickJson(exchange: Venue, symbol: string, price: number, type: Tick['type'] = 'trade'): string {
   const tick: Tick = {
     exchange,
@@ -121,6 +115,18 @@ function sample(body: string, series: string): number | undefined {
     if (line.startsWith(`${series} `)) return Number(line.slice(series.length + 1));
   }
   return undefined;
+}
+
+/**
+ * One series' value in the engine catalog's own exposition, rendered in process (also after close).
+ * Never `bind()` to read a value: it creates the very series the test would check.
+ *
+ * @param engine - the engine
+ * @param series - the sample's name and labels as exposed, e.g. `engine_active_strategies`
+ * @returns its value, or `undefined` when the series does not exist
+ */
+function exposed(engine: StrategyEngine, series: string): number | undefined {
+  return sample(new PrometheusWriter([engine.engineMetrics], { accounting: false }).renderText(), series);
 }
 
 async function scrape(engine: StrategyEngine): Promise<string> {
@@ -198,14 +204,15 @@ async function startEngine(
   });
   // ZeroMQ drops what a PUB sends before a SUB's subscription reaches it: publish harmless messages
   // (a book tick of a symbol no strategy trades, a fill of another engine's strategy) until each arrives.
-  const warmTick = engine.engineMetrics.marketDataReceived.bind({ exchange: 'binance', type: 'book' });
+  const warmTick = (): number =>
+    exposed(engine, 'engine_market_data_received_total{exchange="binance",type="book"}') ?? 0;
   const deadline = performance.now() + 5_000;
-  while (warmTick.value === 0 || engine.stats().bad.fills.unknown_strategy === undefined) {
+  while (warmTick() === 0 || engine.stats().bad.fills.unknown_strategy === undefined) {
     if (performance.now() > deadline) {
       await engine.close();
       throw new Error('timed out waiting for the subscriptions');
     }
-    if (warmTick.value === 0) await sendMd(['tick.binance.XRPUSDT', tickJson('binance', 'XRPUSDT', 0.5, 'book')]);
+    if (warmTick() === 0) await sendMd(['tick.binance.XRPUSDT', tickJson('binance', 'XRPUSDT', 0.5, 'book')]);
     if (engine.stats().bad.fills.unknown_strategy === undefined) {
       await gateway.publish(['fill.nobody', JSON.stringify(otherFill)]);
     }
@@ -234,11 +241,12 @@ describe('startStrategyEngine', () => {
   /** Publishes one tick, waits until the engine counted it and every order it caused is answered and filled. */
   async function step(exchange: Venue, symbol: string, price: number): Promise<void> {
     gateway.prices.set(`${exchange}.${symbol}`, price);
-    const counted = engine.engineMetrics.marketDataReceived.bind({ exchange, type: 'trade' });
-    const before = counted.value;
+    const counted = (): number =>
+      exposed(engine, `engine_market_data_received_total{exchange="${exchange}",type="trade"}`) ?? 0;
+    const before = counted();
     await sendMd([`tick.${exchange}.${symbol}`, tickJson(exchange, symbol, price)]);
-    await until(() => counted.value > before, `tick ${exchange} ${symbol} ${price}`);
-    await until(() => engine.runners.every((r) => r.idle), 'orders to finish');
+    await pollUntil(() => counted() > before, `tick ${exchange} ${symbol} ${price}`, 5_000, 5);
+    await pollUntil(() => engine.runners.every((r) => r.idle), 'orders to finish', 5_000, 5);
   }
 
   beforeAll(async () => {
@@ -264,10 +272,20 @@ describe('startStrategyEngine', () => {
     const path = [100, 100, 100, 100, 101, 102, 110, 90];
     for (const price of path) await step('binance', 'BTCUSDT', price);
     clock.t += 1_000; // one Sharpe period: the sampler books the first return
-    await until(() => engine.ledgers.get('binance')?.strategy('ma_cross')?.returns === 1, 'the first return');
+    await pollUntil(
+      () => engine.ledgers.get('binance')?.strategy('ma_cross')?.returns === 1,
+      'the first return',
+      5_000,
+      5,
+    );
     for (const price of [90, 90, 80, 70, 60, 62, 75]) await step('binance', 'BTCUSDT', price);
     clock.t += 1_000;
-    await until(() => engine.ledgers.get('binance')?.strategy('ma_cross')?.returns === 2, 'the second return');
+    await pollUntil(
+      () => engine.ledgers.get('binance')?.strategy('ma_cross')?.returns === 2,
+      'the second return',
+      5_000,
+      5,
+    );
 
     const mine = gateway.orders.filter((o) => o.strategy === 'ma_cross');
     expect(mine.map((o) => `${o.side} ${o.quantity} ${o.symbol} ${o.exchange} ${o.type}`)).toEqual([
@@ -322,17 +340,18 @@ describe('startStrategyEngine', () => {
     // 105: z = 1.74 → short. The gateway holds its answer while three more ticks arrive.
     gateway.plan.push({ hold: true, result: 'risk_rejected', reason: 'max_notional' }, { httpStatus: 503 });
     gateway.prices.set('okx.ETHUSDT', 105);
-    const counted = engine.engineMetrics.marketDataReceived.bind({ exchange: 'okx', type: 'trade' });
-    const start = counted.value;
+    const counted = (): number =>
+      exposed(engine, 'engine_market_data_received_total{exchange="okx",type="trade"}') ?? 0;
+    const start = counted();
     for (const price of [105, 106, 107, 108]) {
       await sendMd(['tick.okx.ETHUSDT', tickJson('okx', 'ETHUSDT', price)]);
     }
-    await until(() => counted.value === start + 4, 'four ticks');
-    await until(() => gateway.held.length === 1, 'the held order');
+    await pollUntil(() => counted() === start + 4, 'four ticks', 5_000, 5);
+    await pollUntil(() => gateway.held.length === 1, 'the held order', 5_000, 5);
     expect(gateway.orders.length).toBe(before + 1);
     expect(engine.runners[1]?.idle).toBe(false);
     gateway.releaseAll();
-    await until(() => engine.runners[1]?.idle === true, 'the reject');
+    await pollUntil(() => engine.runners[1]?.idle === true, 'the reject', 5_000, 5);
     // 109: the next order meets a 503; 110: the third is accepted and filled.
     await step('okx', 'ETHUSDT', 109);
     await step('okx', 'ETHUSDT', 110);
@@ -404,7 +423,7 @@ describe('startStrategyEngine', () => {
     await step('binance', 'XRPUSDT', 0.5);
     const unknownBefore = engine.stats().bad.fills.unknown_strategy ?? 0;
     await gateway.publish(['fill.nobody', JSON.stringify(otherFill)]);
-    await until(() => engine.stats().bad.fills.unknown_strategy === unknownBefore + 1, 'the fill fence');
+    await pollUntil(() => engine.stats().bad.fills.unknown_strategy === unknownBefore + 1, 'the fill fence', 5_000, 5);
 
     const stats = engine.stats();
     expect(stats.bad.ticks).toEqual({
@@ -445,7 +464,7 @@ describe('startStrategyEngine', () => {
     const url = `${engine.metrics.url}/metrics`;
     await engine.close();
     await engine.close();
-    expect(engine.engineMetrics.activeStrategies.bind().value).toBe(0);
+    expect(exposed(engine, 'engine_active_strategies')).toBe(0);
     await expect(fetch(url)).rejects.toThrow();
     const last = logLines.at(-1);
     expect(last).toMatchObject({ msg: 'strategy engine stopped', ticks: expect.any(Number), fills: 8 });
@@ -463,11 +482,12 @@ describe('shutdown with an order out', () => {
     try {
       gateway.plan.push({ hold: true });
       gateway.prices.set('binance.SOLUSDT', 151);
-      const counted = engine.engineMetrics.marketDataReceived.bind({ exchange: 'binance', type: 'trade' });
+      const counted = (): number =>
+        exposed(engine, 'engine_market_data_received_total{exchange="binance",type="trade"}') ?? 0;
       for (const price of [150, 150, 150, 150, 151]) {
         await sendMd(['tick.binance.SOLUSDT', tickJson('binance', 'SOLUSDT', price)]);
       }
-      await until(() => counted.value === 5 && gateway.held.length === 1, 'the held order');
+      await pollUntil(() => counted() === 5 && gateway.held.length === 1, 'the held order', 5_000, 5);
       let closed = false;
       const closing = engine.close().then(() => {
         closed = true;
@@ -500,7 +520,7 @@ describe('shutdown with an order out', () => {
       for (const price of [150, 150, 150, 150, 151]) {
         await sendMd(['tick.okx.SOLUSDT', tickJson('okx', 'SOLUSDT', price)]);
       }
-      await until(() => gateway.held.length === held + 1, 'the held order');
+      await pollUntil(() => gateway.held.length === held + 1, 'the held order', 5_000, 5);
       const t0 = performance.now();
       await engine.close();
       const waited = performance.now() - t0;
@@ -508,7 +528,7 @@ describe('shutdown with an order out', () => {
       expect(waited).toBeLessThan(2_000);
       expect(lines.find((l) => l.msg === 'orders still out at shutdown')).toMatchObject({ waiting: ['slow'] });
       // The aborted request resolved as failed/closed, so nothing is left pending.
-      await until(() => engine.stats().orders.failed === 1, 'the aborted order');
+      await pollUntil(() => engine.stats().orders.failed === 1, 'the aborted order', 5_000, 5);
       expect(lines.find((l) => l.msg === 'order failed')).toMatchObject({ reason: 'closed' });
     } finally {
       await engine.close();

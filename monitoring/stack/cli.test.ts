@@ -3,9 +3,9 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { describeRequiring, freePort } from '@ttquant/test-kit';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { freePort } from '../../examples/pipeline/scrape.js';
 import { prometheusConfig, renderPrometheusConfig } from '../src/prometheus-config.js';
 import { type CliIo, COMMANDS, runCli } from './cli.js';
 import { DEFAULT_PORTS, MONITORING_DIR, PORT_SETTINGS, type PortName, REPO_ROOT, resolvePorts } from './layout.js';
@@ -140,13 +140,7 @@ describe('monitoring CLI: ports and the configuration it runs', () => {
 });
 
 const validateTools = missingTools(['promtool', 'amtool']);
-const describeValidate =
-  validateTools.length === 0 || process.env['CI']
-    ? describe
-    : (title: string, body: () => void) =>
-        describe.skip(`${title} (skipped: ${validateTools.join(', ')} not installed)`, body);
-
-describeValidate('monitoring CLI: validate', () => {
+describeRequiring('monitoring CLI: validate', { missing: validateTools, install: installHint(validateTools) }, () => {
   it('passes on the committed configuration: six promtool/amtool runs, exit 0', async () => {
     const io = capture();
     const code = await runCli(['validate'], io);

@@ -1,16 +1,17 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server as HttpServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
 import {
   describeWithTools,
   pollUntil,
   run,
   type Server,
   startServer,
-} from '../../packages/metrics-sdk/test/helpers/tools.js';
+  startWebhookReceiver,
+  type WebhookReceiver,
+} from '@ttquant/test-kit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { ALERTMANAGER_CONFIG_PATHS, inhibitRules, renderAlertmanagerConfig } from '../src/alertmanager-config.js';
 import { monitoringPath } from './helpers/paths.js';
 
@@ -135,28 +136,14 @@ describeWithTools('amtool', ['amtool'], () => {
 // the warning twin with the same labels is suppressed, the twin on another venue or strategy is not.
 describeWithTools('a real Alertmanager applies the inhibitions', ['prometheus-alertmanager'], () => {
   let alertmanager: Server | undefined;
-  let webhook: HttpServer | undefined;
+  let webhook: WebhookReceiver | undefined;
   let configDir: string | undefined;
-  const received: { status: string; labels: Record<string, string> }[] = [];
 
   beforeAll(async () => {
-    webhook = createServer((request, response) => {
-      let body = '';
-      request.on('data', (chunk: Buffer) => {
-        body += chunk.toString('utf8');
-      });
-      request.on('end', () => {
-        const payload = JSON.parse(body) as { alerts: { status: string; labels: Record<string, string> }[] };
-        received.push(...payload.alerts);
-        response.end();
-      });
-    });
-    await new Promise<void>((resolve) => webhook?.listen(0, '127.0.0.1', resolve));
-    const address = webhook.address();
-    const port = typeof address === 'object' && address !== null ? address.port : 0;
+    webhook = await startWebhookReceiver();
     configDir = mkdtempSync(join(tmpdir(), 'ttquant-amcfg-'));
     const configFile = join(configDir, 'alertmanager.yml');
-    writeFileSync(configFile, renderAlertmanagerConfig('local', { webhookUrl: `http://127.0.0.1:${port}/alerts` }));
+    writeFileSync(configFile, renderAlertmanagerConfig('local', { webhookUrl: webhook.url }));
     alertmanager = await startServer('prometheus-alertmanager', (amPort, dir) => [
       `--config.file=${configFile}`,
       `--storage.path=${dir}`,
@@ -167,7 +154,7 @@ describeWithTools('a real Alertmanager applies the inhibitions', ['prometheus-al
 
   afterAll(async () => {
     await alertmanager?.stop();
-    await new Promise<void>((resolve) => (webhook ? webhook.close(() => resolve()) : resolve()));
+    await webhook?.close();
     if (configDir) rmSync(configDir, { recursive: true, force: true });
   });
 
@@ -219,7 +206,7 @@ describeWithTools('a real Alertmanager applies the inhibitions', ['prometheus-al
     // The webhook hears the critical alerts and the unrelated twins; the suppressed twins are dropped.
     const expected = cases.flatMap((c) => [key(c.source), key(c.other)]).sort();
     const heard = await pollUntil(async () => {
-      const keys = [...new Set(received.map((a) => key(a.labels)))].sort();
+      const keys = [...new Set((webhook?.alerts ?? []).map((a) => key(a.labels)))].sort();
       return expected.every((k) => keys.includes(k)) ? keys : undefined;
     }, 'notifications for the unsuppressed alerts');
     expect(heard).toEqual(expected);

@@ -12,13 +12,13 @@ import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, posix, relative, resolve } from 'node:path';
+import { describeWithOpenssl, makeTestPki, type TestPki } from '@ttquant/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { readGatewayConfig } from '../../examples/gateway/config.js';
 import { readMarketDataConfig } from '../../examples/market-data/config.js';
 import { type MetricsSecurity, readMetricsSecurity } from '../../examples/shared/metrics-security.js';
 import { readEngineConfig } from '../../examples/strategy-engine/config.js';
-import { describeWithOpenssl, makeTestPki, type TestPki } from '../../packages/metrics-sdk/test/helpers/tls.js';
 import { monitoringPath, REPO } from './helpers/paths.js';
 
 type Env = Record<string, string>;

@@ -1,9 +1,15 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { engineDefinitions, gatewayDefinitions, marketDataDefinitions, strategyDefinitions } from '@ttquant/metrics';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  describeRequiring,
+  freePort,
+  startWebhookReceiver,
+  type WebhookAlert,
+  type WebhookReceiver,
+} from '@ttquant/test-kit';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import {
   type RunningService,
@@ -11,7 +17,6 @@ import {
   startService,
   stopServices,
 } from '../../examples/pipeline/process-tree.js';
-import { freePort } from '../../examples/pipeline/scrape.js';
 import { ALL_FAULTS, freePipelinePorts, pipelineSpecs } from '../../examples/pipeline/specs.js';
 import { jobList, monitoringConfig } from '../src/config.js';
 import { dashboardQueries, substituteVariables } from '../src/dashboards/index.js';
@@ -32,21 +37,6 @@ import { installHint, missingTools } from '../stack/tools.js';
 
 const missing = missingTools(nativeTools(true));
 // A missing Debian tool fails on CI (a skipped proof must not read as green) and skips locally.
-const describeLive =
-  missing.length === 0
-    ? describe
-    : process.env['CI']
-      ? (title: string, _body: () => void) =>
-          describe(title, () => {
-            it(`requires ${missing.join(', ')}`, () => {
-              throw new Error(
-                `${missing.join(', ')} not installed; on CI the live test must run: ${installHint(missing)}`,
-              );
-            });
-          })
-      : (title: string, body: () => void) =>
-          describe.skip(`${title} (skipped: ${missing.join(', ')} not installed)`, body);
-
 /** Divides a Prometheus duration (`30s`, `1m`, `10m`) by `factor`, never below 1 s. */
 function shorten(duration: string, factor: number): string {
   const match = /^(\d+)([smh])$/.exec(duration);
@@ -69,15 +59,11 @@ const testAlertRules = stringify(
   { lineWidth: 0 },
 );
 
-interface Notification {
-  readonly status: string;
-  readonly labels: Record<string, string>;
-}
-
 const pipelineLines: string[] = [];
 const services: RunningService[] = [];
-const notifications: Notification[] = [];
-let webhook: Server | undefined;
+let webhook: WebhookReceiver | undefined;
+/** What Alertmanager has posted to this test's webhook so far. */
+const notifications = (): readonly WebhookAlert[] => webhook?.alerts ?? [];
 let layout: StackLayout | undefined;
 let stack: NativeStack | undefined;
 let ports: StackPorts;
@@ -115,25 +101,14 @@ async function until(probe: () => Promise<string[]>, timeoutMs: number): Promise
 }
 
 const context = (): string =>
-  [`pipeline (last lines):`, ...pipelineLines.slice(-15), `notifications: ${JSON.stringify(notifications)}`].join('\n');
+  [`pipeline (last lines):`, ...pipelineLines.slice(-15), `notifications: ${JSON.stringify(notifications())}`].join(
+    '\n',
+  );
 
-describeLive('live: the pipeline scraped by the native stack', () => {
+describeRequiring('live: the pipeline scraped by the native stack', { missing, install: installHint(missing) }, () => {
   beforeAll(async () => {
     // Webhook receiver for Alertmanager on 127.0.0.1.
-    webhook = createServer((request, response) => {
-      let body = '';
-      request.on('data', (chunk: Buffer) => {
-        body += chunk.toString('utf8');
-      });
-      request.on('end', () => {
-        const payload = JSON.parse(body) as { alerts: Notification[] };
-        notifications.push(...payload.alerts.map((a) => ({ status: a.status, labels: a.labels })));
-        response.end();
-      });
-    });
-    await new Promise<void>((resolve) => webhook?.listen(0, '127.0.0.1', resolve));
-    const address = webhook.address();
-    const webhookPort = typeof address === 'object' && address !== null ? address.port : 0;
+    webhook = await startWebhookReceiver();
 
     const free = await Promise.all(Array.from({ length: 10 }, freePort));
     const receiverPort = free[9] as number;
@@ -179,7 +154,7 @@ describeLive('live: the pipeline scraped by the native stack', () => {
       evaluationInterval: '1s',
       receiverPort,
       alertRules: testAlertRules,
-      webhookUrl: `http://127.0.0.1:${webhookPort}/alerts`,
+      webhookUrl: webhook.url,
     });
   }, 90_000);
 
@@ -198,7 +173,7 @@ describeLive('live: the pipeline scraped by the native stack', () => {
       for (const pid of pids) if (isAlive(pid)) errors.push(new Error(`pid ${pid} still runs after stop`));
       rmSync(l.root, { recursive: true, force: true });
     }
-    await attempt(() => new Promise((resolve) => webhook?.close(resolve) ?? resolve(undefined)));
+    await attempt(async () => webhook?.close());
     if (errors.length > 0) throw new AggregateError(errors, 'cleanup failed');
   }, 60_000);
 
@@ -299,18 +274,18 @@ describeLive('live: the pipeline scraped by the native stack', () => {
   }, 40_000);
 
   it('fires GatewayDown through Alertmanager to the webhook when the gateway stops, and resolves it after a restart', async () => {
-    const gatewayDown = (status: string) => (n: Notification) =>
+    const gatewayDown = (status: string) => (n: WebhookAlert) =>
       n.labels['alertname'] === 'GatewayDown' && n.status === status;
-    expect(notifications.filter(gatewayDown('firing')), 'no GatewayDown before the fault').toEqual([]);
+    expect(notifications().filter(gatewayDown('firing')), 'no GatewayDown before the fault').toEqual([]);
 
     const index = services.findIndex((s) => s.spec.name === 'gateway');
     const gateway = services[index] as RunningService;
     const [stopped] = await stopServices([gateway], 5_000);
     expect(stopped?.code, 'gateway exits cleanly on SIGTERM').toBe(0);
 
-    const fired = await until(async () => (notifications.some(gatewayDown('firing')) ? [] : ['not fired']), 30_000);
+    const fired = await until(async () => (notifications().some(gatewayDown('firing')) ? [] : ['not fired']), 30_000);
     expect(fired, context()).toEqual([]);
-    const alert = notifications.find(gatewayDown('firing'));
+    const alert = notifications().find(gatewayDown('firing'));
     expect(alert?.labels).toMatchObject({
       severity: 'critical',
       job: 'gateway',
@@ -323,7 +298,7 @@ describeLive('live: the pipeline scraped by the native stack', () => {
       },
     });
     const resolved = await until(
-      async () => (notifications.some(gatewayDown('resolved')) ? [] : ['not resolved']),
+      async () => (notifications().some(gatewayDown('resolved')) ? [] : ['not resolved']),
       30_000,
     );
     expect(resolved, context()).toEqual([]);

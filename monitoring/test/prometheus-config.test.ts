@@ -1,15 +1,9 @@
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { describeWithTools, pollUntil, run, type Server, startServer } from '@ttquant/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import {
-  describeWithTools,
-  pollUntil,
-  run,
-  type Server,
-  startServer,
-} from '../../packages/metrics-sdk/test/helpers/tools.js';
 import { RULES_PATHS, renderExampleFiles } from '../src/outputs.js';
 import {
   PROMETHEUS_CONFIG_PATHS,

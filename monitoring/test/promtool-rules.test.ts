@@ -1,9 +1,9 @@
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { describeWithTools, run } from '@ttquant/test-kit';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { describeWithTools, run } from '../../packages/metrics-sdk/test/helpers/tools.js';
 import { monitoringPath } from './helpers/paths.js';
 
 const TEST_FILES = readdirSync(monitoringPath('tests'))

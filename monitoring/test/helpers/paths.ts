@@ -1,5 +1,5 @@
-// Paths for monitoring tests; the tool helpers (describeWithTools, startServer, run) are the SDK's,
-// in packages/metrics-sdk/test/helpers/tools.ts.
+// Paths for monitoring tests; the tool helpers (describeWithTools, startServer, run) come from the
+// shared test kit, @ttquant/test-kit.
 
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, it } from 'vitest';
+import { describeWithTools } from './tools.js';
 
 /** Debian's openssl; `openssl` on PATH when it is elsewhere. */
 const OPENSSL = existsSync('/usr/bin/openssl') ? '/usr/bin/openssl' : 'openssl';
@@ -47,19 +47,7 @@ export function hasOpenssl(): boolean {
  * @param body - the describe body; not run at all when openssl is missing
  */
 export function describeWithOpenssl(title: string, body: () => void): void {
-  if (hasOpenssl()) {
-    describe(title, body);
-  } else if (process.env['CI']) {
-    describe(title, () => {
-      it('requires openssl', () => {
-        throw new Error(
-          'openssl not installed; on CI every tool-backed test must run. Install: apt-get install -y openssl',
-        );
-      });
-    });
-  } else {
-    describe.skip(`${title} (skipped: openssl not installed)`, body);
-  }
+  describeWithTools(title, ['openssl'], body);
 }
 
 /**

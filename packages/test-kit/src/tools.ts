@@ -1,17 +1,25 @@
 // Shared helpers for tests that check our output with the real Prometheus tools: Debian's `promtool`
 // and `prometheus` (2.42), `amtool` and `prometheus-alertmanager`, and Debian's
 // python3-prometheus-client parser. Every child process is spawned with node:child_process under a
-// timeout, and servers are stopped by their PID. monitoring/ imports these too.
+// timeout, and servers are stopped by their PID.
 
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'vitest';
+import { freePort } from './net.js';
+import { hasOpenssl } from './tls.js';
+import { pollUntil } from './wait.js';
 
 /** An external tool a test needs. */
-export type Tool = 'promtool' | 'prometheus' | 'amtool' | 'prometheus-alertmanager' | 'python-prometheus-client';
+export type Tool =
+  | 'promtool'
+  | 'prometheus'
+  | 'amtool'
+  | 'prometheus-alertmanager'
+  | 'python-prometheus-client'
+  | 'openssl';
 
 /** Debian package that provides each tool, named in the failure message on CI. */
 const INSTALL: Record<Tool, string> = {
@@ -20,6 +28,7 @@ const INSTALL: Record<Tool, string> = {
   amtool: 'apt-get install -y prometheus-alertmanager',
   'prometheus-alertmanager': 'apt-get install -y prometheus-alertmanager',
   'python-prometheus-client': 'apt-get install -y python3-prometheus-client',
+  openssl: 'apt-get install -y openssl',
 };
 
 // Debian's python comes first: another python3 may precede it on PATH without prometheus_client.
@@ -60,16 +69,59 @@ export function hasTool(tool: Tool): boolean {
     ok =
       tool === 'python-prometheus-client'
         ? pythonWithPrometheusClient() !== null
-        : spawnSync(tool, ['--version'], { timeout: PROBE_TIMEOUT_MS }).status === 0;
+        : tool === 'openssl'
+          ? hasOpenssl()
+          : spawnSync(tool, ['--version'], { timeout: PROBE_TIMEOUT_MS }).status === 0;
     available.set(tool, ok);
   }
   return ok;
 }
 
+/** What a block needs that may be missing here; see {@link describeRequiring}. */
+export interface Requirement {
+  /** Names of what is missing (tools, a server); empty when everything is there. */
+  readonly missing: readonly string[];
+  /** How to get it, e.g. `apt-get install -y prometheus`; named in the failure on CI. */
+  readonly install: string;
+  /** Why it is skipped, for the local skip's name; default `<missing> not installed`. */
+  readonly reason?: string;
+}
+
 /**
- * A `describe` that needs external tools. When one is missing: on CI (env `CI` set) the block is a
- * single failing test that says what to install, so a missing tool can never pass as green; locally
- * the block is skipped and its name says `skipped: <tool> not installed`.
+ * A `describe` that needs something that may be missing here. When something is missing: on CI (env
+ * `CI` set) the block is a single failing test that says what to install, so a missing tool can never
+ * pass as green; locally the block is skipped and its name says `skipped: <reason>`. Every
+ * tool-backed block in the repository goes through here, so the policy exists once.
+ *
+ * @param title - the describe title
+ * @param need - what is missing and how to install it
+ * @param body - the describe body; not run at all when something is missing
+ * @example
+ * ```ts
+ * describeRequiring('the live stack', { missing: missingTools(tools), install: installHint(tools) }, () => { ... });
+ * ```
+ */
+export function describeRequiring(title: string, need: Requirement, body: () => void): void {
+  if (need.missing.length === 0) {
+    describe(title, body);
+    return;
+  }
+  const names = need.missing.join(', ');
+  if (process.env['CI']) {
+    describe(title, () => {
+      it(`requires ${names}`, () => {
+        throw new Error(`${names} not installed; on CI every tool-backed test must run. Install: ${need.install}`);
+      });
+    });
+    return;
+  }
+  describe.skip(`${title} (skipped: ${need.reason ?? `${names} not installed`})`, body);
+}
+
+/**
+ * A `describe` that needs external tools, with the policy of {@link describeRequiring}: when one is
+ * missing, on CI the block is a single failing test that says what to install; locally the block is
+ * skipped and its name says `skipped: <tool> not installed`.
  *
  * @param title - the describe title
  * @param tools - the tools the block needs
@@ -83,21 +135,8 @@ export function hasTool(tool: Tool): boolean {
  */
 export function describeWithTools(title: string, tools: readonly Tool[], body: () => void): void {
   const missing = tools.filter((tool) => !hasTool(tool));
-  if (missing.length === 0) {
-    describe(title, body);
-    return;
-  }
-  const names = missing.join(', ');
-  if (process.env['CI']) {
-    describe(title, () => {
-      it(`requires ${names}`, () => {
-        const how = [...new Set(missing.map((tool) => INSTALL[tool]))].join(' && ');
-        throw new Error(`${names} not installed; on CI every tool-backed test must run. Install: ${how}`);
-      });
-    });
-    return;
-  }
-  describe.skip(`${title} (skipped: ${names} not installed)`, body);
+  const install = [...new Set(missing.map((tool) => INSTALL[tool]))].join(' && ');
+  describeRequiring(title, { missing, install }, body);
 }
 
 /**
@@ -356,47 +395,6 @@ export function pyFloat(repr: string): number {
   return Number(repr);
 }
 
-/**
- * An unused TCP port on 127.0.0.1, for a server that cannot listen on port 0 itself.
- *
- * @returns the port
- */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/**
- * Calls `probe` until it returns a value other than `undefined`, pausing `intervalMs` between tries.
- *
- * @param probe - returns the awaited result, or `undefined` to try again; a throw gives up at once
- * @param what - named in the timeout error
- * @param timeoutMs - overall limit
- * @param intervalMs - pause between tries
- * @returns the first defined result
- */
-export async function pollUntil<T>(
-  probe: () => Promise<T | undefined>,
-  what: string,
-  timeoutMs = 20_000,
-  intervalMs = 100,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await delay(intervalMs);
-  }
-}
-
 /** A server process started by {@link startServer}. */
 export interface Server {
   /** Base URL, `http://127.0.0.1:<port>`. */
@@ -584,8 +582,4 @@ function killPid(pid: number | undefined, signal: NodeJS.Signals): void {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
   }
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

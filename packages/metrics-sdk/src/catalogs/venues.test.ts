@@ -1,5 +1,5 @@
+import { describeWithTools, promtoolCheckMetrics } from '@ttquant/test-kit';
 import { describe, expect, it } from 'vitest';
-import { describeWithTools, promtoolCheckMetrics } from '../../test/helpers/tools.js';
 import { TradingLedger } from '../analytics/ledger.js';
 import type { CatalogDefs } from '../define/catalog.js';
 import { MetricDefinitionError, MetricLabelError } from '../define/errors.js';

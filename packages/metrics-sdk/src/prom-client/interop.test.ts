@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
+import { itWithTool, pythonWithPrometheusClient } from '@ttquant/test-kit';
 import { type OpenMetricsContentType, Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import { itWithTool, pythonWithPrometheusClient } from '../../test/helpers/tools.js';
 import { catalog } from '../define/catalog.js';
 import { MetricDefinitionError } from '../define/errors.js';
 import { closed, open } from '../define/labels.js';

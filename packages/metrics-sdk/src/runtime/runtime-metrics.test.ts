@@ -1,6 +1,7 @@
 import { stat } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { PerformanceObserver } from 'node:perf_hooks';
+import { pollUntil } from '@ttquant/test-kit';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { MetricDefinitionError } from '../define/errors.js';
 import type { MetricDef } from '../define/metric.js';
@@ -60,19 +61,6 @@ function sumOf(body: string, prefix: string): number {
   return sum;
 }
 
-const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Renders until `done(read)` holds, pausing between tries; bounded in time. */
-async function renderUntil<T>(render: () => T, done: (read: T) => boolean, what: string): Promise<T> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const body = render();
-    if (done(body)) return body;
-    if (Date.now() > deadline) throw new Error(`no ${what} within 10 s: ${String(body)}`);
-    await delay(20);
-  }
-}
-
 function burnCpu(ms: number): void {
   const end = performance.now() + ms;
   let x = 0;
@@ -106,13 +94,15 @@ describe('RuntimeMetrics', () => {
       return writer.renderText();
     };
     // The event-loop statistics need a sample of the monitor first (10 ms).
-    const body = await renderUntil(
-      render,
-      (text) => {
+    const body = await pollUntil(
+      () => {
+        const text = render();
         const names = namesWithSamples(text);
-        return expected.every((n) => names.has(n));
+        return expected.every((n) => names.has(n)) ? text : undefined;
       },
       'series for every metric',
+      10_000,
+      20,
     );
     expect(value(body, 'nodejs_active_handles{type="Server"}')).toBeGreaterThanOrEqual(1);
     expect(value(body, 'nodejs_active_resources{type="TCPServerWrap"}')).toBeGreaterThanOrEqual(1);
@@ -175,14 +165,14 @@ describe('RuntimeMetrics', () => {
     // A closed handle leaves the list when libuv has closed it, a turn of the loop after 'close'.
     for (let closed = 1; closed <= servers.length; closed++) {
       await new Promise<void>((resolve) => servers[closed - 1]?.close(() => resolve()));
-      await renderUntil(servers0, (n) => n === before - closed, `${closed} server(s) closed`);
+      await pollUntil(() => servers0() === before - closed, `${closed} server(s) closed`, 10_000, 20);
     }
     // A type seen once stays, at 0, once nothing of it is left.
     const requests = (): number | undefined =>
       value(writer.renderText(), 'nodejs_active_requests{type="FSReqCallback"}');
     stat('.', () => {});
     expect(requests()).toBeGreaterThanOrEqual(1);
-    await renderUntil(requests, (n) => n === 0, 'the stat to complete');
+    await pollUntil(() => requests() === 0, 'the stat to complete', 10_000, 20);
   });
 
   it('records garbage-collection durations by kind', async () => {
@@ -190,7 +180,8 @@ describe('RuntimeMetrics', () => {
     const count = (): number => sumOf(writer.renderText(), 'nodejs_gc_duration_seconds_count{');
     expect(count()).toBe(0);
     const gc = (globalThis as { gc?: () => void }).gc;
-    await until(() => count() > 0, gc ?? allocate, 'a gc entry');
+    // Each try that finds no entry yet collects (or allocates) once more before the next look.
+    await pollUntil(() => count() > 0 || void (gc ?? allocate)(), 'a gc entry', 10_000, 5);
     const body = writer.renderText();
     expect(sumOf(body, 'nodejs_gc_duration_seconds_sum{')).toBeGreaterThan(0);
     // The four kinds exist from the start; the +Inf bucket of each equals its count.
@@ -204,7 +195,12 @@ describe('RuntimeMetrics', () => {
 
   it('stops idempotently, and records nothing after stop()', async () => {
     const { rm, writer } = runtime();
-    await until(() => sumOf(writer.renderText(), 'nodejs_gc_duration_seconds_count{') > 0, allocate, 'a gc entry');
+    await pollUntil(
+      () => sumOf(writer.renderText(), 'nodejs_gc_duration_seconds_count{') > 0 || void allocate(),
+      'a gc entry',
+      10_000,
+      5,
+    );
     rm.stop();
     rm.stop();
     const stopped = writer.renderText();
@@ -216,7 +212,7 @@ describe('RuntimeMetrics', () => {
     });
     witness.observe({ entryTypes: ['gc'] });
     try {
-      await until(() => collections > 0, allocate, 'a gc entry after stop()');
+      await pollUntil(() => collections > 0 || void allocate(), 'a gc entry after stop()', 10_000, 5);
     } finally {
       witness.disconnect();
     }
@@ -262,14 +258,4 @@ function allocate(): void {
   const keep: unknown[] = [];
   for (let i = 0; i < 200_000; i++) keep.push({ i, s: `x${i}` });
   expect(keep.length).toBe(200_000);
-}
-
-/** Runs `step`, then yields to the loop (where the GC observer is called), until `done()`; bounded. */
-async function until(done: () => boolean, step: () => void, what: string): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!done()) {
-    if (Date.now() > deadline) throw new Error(`no ${what} within 10 s`);
-    step();
-    await delay(5);
-  }
 }

@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { connect, createServer as createNetServer, type Socket } from 'node:net';
+import { itWithTool, pollUntil, promtoolCheckMetrics, pythonWithPrometheusClient } from '@ttquant/test-kit';
 import { afterEach, describe, expect, it } from 'vitest';
-import { itWithTool, pollUntil, promtoolCheckMetrics, pythonWithPrometheusClient } from '../../test/helpers/tools.js';
 import { catalog } from '../define/catalog.js';
 import { closed } from '../define/labels.js';
 import { counter, gauge, histogram } from '../define/metric.js';

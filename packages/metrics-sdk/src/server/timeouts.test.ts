@@ -3,8 +3,8 @@
 
 import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
+import { pollUntil } from '@ttquant/test-kit';
 import { afterEach, describe, expect, it } from 'vitest';
-import { pollUntil } from '../../test/helpers/tools.js';
 import { catalog } from '../define/catalog.js';
 import { closed } from '../define/labels.js';
 import { counter } from '../define/metric.js';

@@ -1,4 +1,4 @@
-// TLS on a real server on 127.0.0.1, with throwaway certificates made by openssl (test/helpers/tls.ts).
+// TLS on a real server on 127.0.0.1, with throwaway certificates made by openssl (@ttquant/test-kit).
 
 import { once } from 'node:events';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -6,8 +6,8 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { request } from 'node:https';
 import { connect } from 'node:net';
 import { join } from 'node:path';
+import { describeWithOpenssl, makeTestPki, type TestPki } from '@ttquant/test-kit';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { describeWithOpenssl, makeTestPki, type TestPki } from '../../test/helpers/tls.js';
 import { catalog } from '../define/catalog.js';
 import { MetricsError } from '../define/errors.js';
 import { closed } from '../define/labels.js';

@@ -3,6 +3,15 @@
 // catalogs with every metric recorded; an independent model of what was recorded gives the expected
 // samples, so the parsers are checked against the recording, not against the writer.
 
+import {
+  describeWithTools,
+  type PrometheusServer,
+  parseWithPython,
+  pollUntil,
+  promtoolCheckMetrics,
+  pyFloat,
+  startPrometheus,
+} from '@ttquant/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DROPPED_VALUES_METRIC, OVERFLOW_RECORDS_METRIC } from '../../src/accounting/record-accounting.js';
 import { EngineMetrics } from '../../src/catalogs/engine.js';
@@ -15,15 +24,6 @@ import { runtimeDefinitions } from '../../src/runtime/runtime-metrics.js';
 import { createMetricsServer, type MetricsServer } from '../../src/server/metrics-server.js';
 import type { BindArgs, CounterFamily, GaugeFamily, HistogramFamily } from '../../src/storage/families.js';
 import { throwOnInvalidValue } from '../../src/storage/invalid.js';
-import {
-  describeWithTools,
-  type PrometheusServer,
-  parseWithPython,
-  pollUntil,
-  promtoolCheckMetrics,
-  pyFloat,
-  startPrometheus,
-} from '../helpers/tools.js';
 
 // The 43 wire names of issue 2, with their kinds, grouped per catalog.
 const MARKET_DATA = [

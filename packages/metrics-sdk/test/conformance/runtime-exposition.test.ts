@@ -2,13 +2,13 @@
 // at all (the gauges prom-client names like counters are left out, OMITTED_RUNTIME_METRICS), and
 // Debian's python3-prometheus-client classic parser reads every declared family with its kind.
 
+import { describeWithTools, parseWithPython, promtoolCheckMetrics } from '@ttquant/test-kit';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PrometheusWriter } from '../../src/exposition/prometheus-text.js';
 import { OMITTED_RUNTIME_METRICS } from '../../src/runtime/omitted.js';
 import { RuntimeMetrics, runtimeDefinitions } from '../../src/runtime/runtime-metrics.js';
 import { throwOnInvalidValue } from '../../src/storage/invalid.js';
-import { describeWithTools, parseWithPython, promtoolCheckMetrics } from '../helpers/tools.js';
 
 const rm = new RuntimeMetrics({ onInvalidValue: throwOnInvalidValue });
 // The accounting counters included, as a server appends them.

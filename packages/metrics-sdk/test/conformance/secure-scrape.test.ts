@@ -6,13 +6,20 @@
 
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import {
+  describeWithTools,
+  makeTestPki,
+  pollUntil,
+  run,
+  type Server,
+  startServer,
+  type TestPki,
+} from '@ttquant/test-kit';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { catalog } from '../../src/define/catalog.js';
 import { closed } from '../../src/define/labels.js';
 import { counter } from '../../src/define/metric.js';
 import { createMetricsServer, type MetricsServer } from '../../src/server/metrics-server.js';
-import { hasOpenssl, makeTestPki, type TestPki } from '../helpers/tls.js';
-import { describeWithTools, pollUntil, run, type Server, startServer } from '../helpers/tools.js';
 
 class Secret extends catalog({
   fills: counter('secret_fills_total', 'Fills, which must not leak.', { venue: closed('binance') }),
@@ -42,172 +49,174 @@ const JOBS: Record<string, 'up' | RegExp> = {
   'plain-http': /: (EOF|read: connection reset by peer)$/,
 };
 
-describeWithTools('Prometheus 2.42 scrapes over TLS with bearer and basic auth', ['prometheus', 'promtool'], () => {
-  // openssl makes the certificates; without it this fails in beforeAll, on CI and locally alike.
-  if (!hasOpenssl() && !process.env['CI']) {
-    it.skip('(skipped: openssl not installed)', () => {});
-    return;
-  }
-  let pki: TestPki | undefined;
-  const servers: MetricsServer[] = [];
-  let prometheus: Server | undefined;
-  let configFile = '';
+// openssl makes the certificates.
+describeWithTools(
+  'Prometheus 2.42 scrapes over TLS with bearer and basic auth',
+  ['prometheus', 'promtool', 'openssl'],
+  () => {
+    let pki: TestPki | undefined;
+    const servers: MetricsServer[] = [];
+    let prometheus: Server | undefined;
+    let configFile = '';
 
-  const api = async <T>(path: string): Promise<T> => {
-    const response = await fetch(`${prometheus?.url}${path}`, { signal: AbortSignal.timeout(5_000) });
-    const json = (await response.json()) as { status: string; data: T; error?: string };
-    if (json.status !== 'success') throw new Error(`${path}: ${json.error ?? response.status}`);
-    return json.data;
-  };
-
-  beforeAll(async () => {
-    pki = makeTestPki();
-    const tls = { keyPath: pki.keyPath, certPath: pki.certPath };
-    const start = async (options: Partial<Parameters<typeof createMetricsServer>[0]>): Promise<string> => {
-      const metrics = new Secret();
-      metrics.fills.inc({ venue: 'binance' });
-      const server = createMetricsServer({
-        sources: [metrics],
-        service: 'secure',
-        port: 0,
-        runtimeMetrics: false,
-        ...options,
-      });
-      servers.push(server);
-      const { port } = await server.listen();
-      return `127.0.0.1:${port}`;
+    const api = async <T>(path: string): Promise<T> => {
+      const response = await fetch(`${prometheus?.url}${path}`, { signal: AbortSignal.timeout(5_000) });
+      const json = (await response.json()) as { status: string; data: T; error?: string };
+      if (json.status !== 'success') throw new Error(`${path}: ${json.error ?? response.status}`);
+      return json.data;
     };
-    const bearerTarget = await start({ tls, auth: { bearerToken: TOKEN } });
-    const basicTarget = await start({
-      tls: { ...tls, caPath: pki.caPath },
-      auth: { basic: { username: USER, password: PASSWORD } },
-    });
-    const { caPath, clientCertPath, clientKeyPath } = pki;
 
-    prometheus = await startServer('prometheus', (port, dir) => {
-      const secret = (name: string, value: string): string => {
-        const path = join(dir, name);
-        writeFileSync(path, `${value}\n`, { mode: 0o600 });
-        return path;
+    beforeAll(async () => {
+      pki = makeTestPki();
+      const tls = { keyPath: pki.keyPath, certPath: pki.certPath };
+      const start = async (options: Partial<Parameters<typeof createMetricsServer>[0]>): Promise<string> => {
+        const metrics = new Secret();
+        metrics.fills.inc({ venue: 'binance' });
+        const server = createMetricsServer({
+          sources: [metrics],
+          service: 'secure',
+          port: 0,
+          runtimeMetrics: false,
+          ...options,
+        });
+        servers.push(server);
+        const { port } = await server.listen();
+        return `127.0.0.1:${port}`;
       };
-      const token = secret('token', TOKEN);
-      const wrongToken = secret('wrong-token', `${TOKEN}x`);
-      const password = secret('password', PASSWORD);
-      const wrongPassword = secret('wrong-password', 'nope');
-      const job = (name: string, target: string, lines: readonly string[]): string[] => [
-        `  - job_name: ${name}`,
-        ...lines.map((line) => `    ${line}`),
-        `    static_configs: [{ targets: ['${target}'] }]`,
-      ];
-      const verify = `tls_config: { ca_file: ${caPath}, insecure_skip_verify: false }`;
-      const mtls = `tls_config: { ca_file: ${caPath}, cert_file: ${clientCertPath}, key_file: ${clientKeyPath} }`;
-      configFile = join(dir, 'prometheus.yml');
-      writeFileSync(
-        configFile,
-        [
-          'global: { scrape_interval: 1s, scrape_timeout: 1s }',
-          'scrape_configs:',
-          ...job('bearer-ok', bearerTarget, [
-            'scheme: https',
-            `authorization: { type: Bearer, credentials_file: ${token} }`,
-            verify,
-          ]),
-          ...job('bearer-wrong-token', bearerTarget, [
-            'scheme: https',
-            `authorization: { type: Bearer, credentials_file: ${wrongToken} }`,
-            verify,
-          ]),
-          ...job('bearer-missing', bearerTarget, ['scheme: https', verify]),
-          ...job('basic-mtls-ok', basicTarget, [
-            'scheme: https',
-            `basic_auth: { username: ${USER}, password_file: ${password} }`,
-            mtls,
-          ]),
-          ...job('basic-wrong-password', basicTarget, [
-            'scheme: https',
-            `basic_auth: { username: ${USER}, password_file: ${wrongPassword} }`,
-            mtls,
-          ]),
-          ...job('mtls-no-client-cert', basicTarget, [
-            'scheme: https',
-            `basic_auth: { username: ${USER}, password_file: ${password} }`,
-            verify,
-          ]),
-          ...job('plain-http', bearerTarget, [
-            'scheme: http',
-            `authorization: { type: Bearer, credentials_file: ${token} }`,
-          ]),
-          '',
-        ].join('\n'),
-      );
-      return [
-        `--config.file=${configFile}`,
-        `--storage.tsdb.path=${join(dir, 'data')}`,
-        `--web.listen-address=127.0.0.1:${port}`,
-      ];
+      const bearerTarget = await start({ tls, auth: { bearerToken: TOKEN } });
+      const basicTarget = await start({
+        tls: { ...tls, caPath: pki.caPath },
+        auth: { basic: { username: USER, password: PASSWORD } },
+      });
+      const { caPath, clientCertPath, clientKeyPath } = pki;
+
+      prometheus = await startServer('prometheus', (port, dir) => {
+        const secret = (name: string, value: string): string => {
+          const path = join(dir, name);
+          writeFileSync(path, `${value}\n`, { mode: 0o600 });
+          return path;
+        };
+        const token = secret('token', TOKEN);
+        const wrongToken = secret('wrong-token', `${TOKEN}x`);
+        const password = secret('password', PASSWORD);
+        const wrongPassword = secret('wrong-password', 'nope');
+        const job = (name: string, target: string, lines: readonly string[]): string[] => [
+          `  - job_name: ${name}`,
+          ...lines.map((line) => `    ${line}`),
+          `    static_configs: [{ targets: ['${target}'] }]`,
+        ];
+        const verify = `tls_config: { ca_file: ${caPath}, insecure_skip_verify: false }`;
+        const mtls = `tls_config: { ca_file: ${caPath}, cert_file: ${clientCertPath}, key_file: ${clientKeyPath} }`;
+        configFile = join(dir, 'prometheus.yml');
+        writeFileSync(
+          configFile,
+          [
+            'global: { scrape_interval: 1s, scrape_timeout: 1s }',
+            'scrape_configs:',
+            ...job('bearer-ok', bearerTarget, [
+              'scheme: https',
+              `authorization: { type: Bearer, credentials_file: ${token} }`,
+              verify,
+            ]),
+            ...job('bearer-wrong-token', bearerTarget, [
+              'scheme: https',
+              `authorization: { type: Bearer, credentials_file: ${wrongToken} }`,
+              verify,
+            ]),
+            ...job('bearer-missing', bearerTarget, ['scheme: https', verify]),
+            ...job('basic-mtls-ok', basicTarget, [
+              'scheme: https',
+              `basic_auth: { username: ${USER}, password_file: ${password} }`,
+              mtls,
+            ]),
+            ...job('basic-wrong-password', basicTarget, [
+              'scheme: https',
+              `basic_auth: { username: ${USER}, password_file: ${wrongPassword} }`,
+              mtls,
+            ]),
+            ...job('mtls-no-client-cert', basicTarget, [
+              'scheme: https',
+              `basic_auth: { username: ${USER}, password_file: ${password} }`,
+              verify,
+            ]),
+            ...job('plain-http', bearerTarget, [
+              'scheme: http',
+              `authorization: { type: Bearer, credentials_file: ${token} }`,
+            ]),
+            '',
+          ].join('\n'),
+        );
+        return [
+          `--config.file=${configFile}`,
+          `--storage.tsdb.path=${join(dir, 'data')}`,
+          `--web.listen-address=127.0.0.1:${port}`,
+        ];
+      });
     });
-  });
 
-  afterAll(async () => {
-    try {
-      await prometheus?.stop();
-    } finally {
-      await Promise.all(servers.map((server) => server.close()));
-      pki?.cleanup();
-    }
-  });
-
-  it('promtool check config accepts the config (credentials and certificates read from files)', async () => {
-    const result = await run('promtool', ['check', 'config', configFile]);
-    expect(result.code, result.stdout + result.stderr).toBe(0);
-    expect(result.stdout).toContain('SUCCESS');
-  });
-
-  it('reports up for the right credentials, and 401 (or a TLS failure) for every wrong one', async () => {
-    const targets = await pollUntil(
-      async () => {
-        const data = await api<{ activeTargets: Target[] }>('/api/v1/targets?state=active');
-        const seen = data.activeTargets.filter((t) => t.health !== 'unknown');
-        return seen.length === Object.keys(JOBS).length ? seen : undefined;
-      },
-      'every target scraped once',
-      60_000,
-      250,
-    );
-    const outcome = Object.fromEntries(
-      targets.map((t) => [t.scrapePool, { health: t.health, lastError: t.lastError }]),
-    );
-    for (const [job, expected] of Object.entries(JOBS)) {
-      const got = outcome[job];
-      if (expected === 'up') {
-        expect({ job, ...got }).toEqual({ job, health: 'up', lastError: '' });
-      } else {
-        expect({ job, health: got?.health }).toEqual({ job, health: 'down' });
-        expect(got?.lastError, job).toMatch(expected);
+    afterAll(async () => {
+      try {
+        await prometheus?.stop();
+      } finally {
+        await Promise.all(servers.map((server) => server.close()));
+        pki?.cleanup();
       }
-    }
-    expect(targets.find((t) => t.scrapePool === 'bearer-ok')?.scrapeUrl).toMatch(
-      /^https:\/\/127\.0\.0\.1:\d+\/metrics$/,
-    );
-  });
+    });
 
-  it('stores up==1 and the metric only for the jobs with the right credentials', async () => {
-    type Vector = { metric: Record<string, string>; value: [number, string] }[];
-    const up = await pollUntil(
-      async () => {
-        const data = await api<{ result: Vector }>('/api/v1/query?query=up');
-        return data.result.length === Object.keys(JOBS).length ? data.result : undefined;
-      },
-      'up for every job',
-      30_000,
-      250,
-    );
-    const upByJob = Object.fromEntries(up.map((s) => [s.metric['job'], s.value[1]]));
-    expect(upByJob).toEqual(Object.fromEntries(Object.entries(JOBS).map(([job, e]) => [job, e === 'up' ? '1' : '0'])));
-    const fills = await api<{ result: Vector }>('/api/v1/query?query=secret_fills_total');
-    expect(fills.result.map((s) => [s.metric['job'], s.metric['venue'], s.value[1]]).sort()).toEqual([
-      ['basic-mtls-ok', 'binance', '1'],
-      ['bearer-ok', 'binance', '1'],
-    ]);
-  });
-});
+    it('promtool check config accepts the config (credentials and certificates read from files)', async () => {
+      const result = await run('promtool', ['check', 'config', configFile]);
+      expect(result.code, result.stdout + result.stderr).toBe(0);
+      expect(result.stdout).toContain('SUCCESS');
+    });
+
+    it('reports up for the right credentials, and 401 (or a TLS failure) for every wrong one', async () => {
+      const targets = await pollUntil(
+        async () => {
+          const data = await api<{ activeTargets: Target[] }>('/api/v1/targets?state=active');
+          const seen = data.activeTargets.filter((t) => t.health !== 'unknown');
+          return seen.length === Object.keys(JOBS).length ? seen : undefined;
+        },
+        'every target scraped once',
+        60_000,
+        250,
+      );
+      const outcome = Object.fromEntries(
+        targets.map((t) => [t.scrapePool, { health: t.health, lastError: t.lastError }]),
+      );
+      for (const [job, expected] of Object.entries(JOBS)) {
+        const got = outcome[job];
+        if (expected === 'up') {
+          expect({ job, ...got }).toEqual({ job, health: 'up', lastError: '' });
+        } else {
+          expect({ job, health: got?.health }).toEqual({ job, health: 'down' });
+          expect(got?.lastError, job).toMatch(expected);
+        }
+      }
+      expect(targets.find((t) => t.scrapePool === 'bearer-ok')?.scrapeUrl).toMatch(
+        /^https:\/\/127\.0\.0\.1:\d+\/metrics$/,
+      );
+    });
+
+    it('stores up==1 and the metric only for the jobs with the right credentials', async () => {
+      type Vector = { metric: Record<string, string>; value: [number, string] }[];
+      const up = await pollUntil(
+        async () => {
+          const data = await api<{ result: Vector }>('/api/v1/query?query=up');
+          return data.result.length === Object.keys(JOBS).length ? data.result : undefined;
+        },
+        'up for every job',
+        30_000,
+        250,
+      );
+      const upByJob = Object.fromEntries(up.map((s) => [s.metric['job'], s.value[1]]));
+      expect(upByJob).toEqual(
+        Object.fromEntries(Object.entries(JOBS).map(([job, e]) => [job, e === 'up' ? '1' : '0'])),
+      );
+      const fills = await api<{ result: Vector }>('/api/v1/query?query=secret_fills_total');
+      expect(fills.result.map((s) => [s.metric['job'], s.metric['venue'], s.value[1]]).sort()).toEqual([
+        ['basic-mtls-ok', 'binance', '1'],
+        ['bearer-ok', 'binance', '1'],
+      ]);
+    });
+  },
+);

@@ -4,19 +4,19 @@
 // either stored or counted as dropped, and the body parses with promtool and python with the stored
 // values read back exactly.
 
-import fc from 'fast-check';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { catalog } from '../../src/define/catalog.js';
-import { closed, open } from '../../src/define/labels.js';
-import { counter, gauge, histogram } from '../../src/define/metric.js';
-import { PrometheusWriter } from '../../src/exposition/prometheus-text.js';
 import {
   describeWithTools,
   openPythonParser,
   type PythonParser,
   promtoolCheckMetrics,
   pyFloat,
-} from '../helpers/tools.js';
+} from '@ttquant/test-kit';
+import fc from 'fast-check';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { catalog } from '../../src/define/catalog.js';
+import { closed, open } from '../../src/define/labels.js';
+import { counter, gauge, histogram } from '../../src/define/metric.js';
+import { PrometheusWriter } from '../../src/exposition/prometheus-text.js';
 
 const Hostile = catalog({
   fills: counter('hostile_fills_total', 'Fills.', { venue: closed('a', 'b'), symbol: open({ budget: 8 }) }),

@@ -294,8 +294,24 @@ const ENTRY_POINTS: readonly EntryPoint[] = [
     reported: withoutOptions,
     paths: {
       options: { valid: isObject },
-      'options.metrics': { valid: never },
+      'options.metrics': { valid: optional(never) },
       'options.gateway': { valid: optional(isObject) },
+      'options.publishers': {
+        // An array of objects whose publisher methods, where present, are functions.
+        valid: optional(
+          (v) =>
+            isArray(v) &&
+            (v as unknown[]).every(
+              (p) =>
+                typeof p === 'object' &&
+                p !== null &&
+                ['strategy', 'position', 'symbol', 'account'].every((k) => {
+                  const method = (p as Record<string, unknown>)[k];
+                  return method === undefined || isFunction(method);
+                }),
+            ),
+        ),
+      },
       'options.gateway.metrics': { valid: never, context: gateway },
       'options.gateway.exchange': {
         valid: (v) => (DEFAULT_VENUES as readonly unknown[]).includes(v),

@@ -13,7 +13,8 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { type CollectionResult, MeterProvider, type MetricProducer } from '@opentelemetry/sdk-metrics';
-import { describe, expect, it } from 'vitest';
+import { describeWithTools, pythonWithPrometheusClient } from '@ttquant/test-kit';
+import { expect, it } from 'vitest';
 import { networkLatencyMs } from '../../src/catalogs/domains.js';
 import { EngineMetrics } from '../../src/catalogs/engine.js';
 import { GatewayMetrics } from '../../src/catalogs/gateway.js';
@@ -29,7 +30,8 @@ import {
 } from '../../src/otel/producer.js';
 import { throwOnInvalidValue } from '../../src/storage/invalid.js';
 
-const PYTHON = '/usr/bin/python3';
+// The interpreter the kit found able to import prometheus_client (Debian's python comes first).
+const PYTHON = pythonWithPrometheusClient() ?? '/usr/bin/python3';
 
 // Prints the families (name, type, help) and samples (name, labels, value) a body parses to. A
 // value is printed as repr(v + 0.0): exact (shortest round-trip) and with -0.0 folded into 0.0,
@@ -45,15 +47,6 @@ for f in parse(sys.stdin.read()):
         samples.append([s.name, s.labels, 'NaN' if v != v else repr(v + 0.0)])
 print(json.dumps({'families': families, 'samples': samples}))
 `;
-
-function parserAvailable(): boolean {
-  const probe = spawnSync(PYTHON, ['-c', 'import prometheus_client.parser'], { encoding: 'utf8' });
-  return probe.status === 0;
-}
-
-const HAVE_PARSER = parserAvailable();
-const IN_CI = Boolean(process.env.CI);
-const MISSING = `${PYTHON} with prometheus_client (Debian python3-prometheus-client) not installed`;
 
 interface Parsed {
   readonly families: [name: string, type: string, help: string][];
@@ -242,16 +235,9 @@ function sortFamilies(families: Parsed['families']): Parsed['families'] {
 }
 
 // Without the parser the parity cannot be shown: in CI that is a failure, elsewhere a named skip.
-if (!HAVE_PARSER && IN_CI) {
-  describe('parity: PrometheusWriter vs @opentelemetry/exporter-prometheus', () => {
-    it('needs the python prometheus_client parser in CI', () => {
-      throw new Error(`${MISSING}: the parity cannot be shown; apt-get install python3-prometheus-client`);
-    });
-  });
-}
-
-describe.skipIf(!HAVE_PARSER)(
-  HAVE_PARSER ? 'parity: PrometheusWriter vs @opentelemetry/exporter-prometheus' : `parity (skipped: ${MISSING})`,
+describeWithTools(
+  'parity: PrometheusWriter vs @opentelemetry/exporter-prometheus',
+  ['python-prometheus-client'],
   () => {
     it('exposes the same series and values for all four catalogs (OTel adds only target_info and otel_scope_*)', async () => {
       const catalogs = newCatalogs();

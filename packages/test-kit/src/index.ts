@@ -1,0 +1,9 @@
+// The one test kit of the repository: every workspace's tests import waiting, tool probes and
+// skip-with-reason, free ports, the Alertmanager webhook receiver, TLS material and the
+// promtool/python helpers from here, so each exists once.
+
+export * from './net.js';
+export * from './tls.js';
+export * from './tools.js';
+export * from './wait.js';
+export * from './webhook.js';
