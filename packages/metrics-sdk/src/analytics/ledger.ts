@@ -23,20 +23,6 @@ import { SymbolTotals } from './symbol-totals.js';
 // preallocated objects plus publisher calls that set bound handles: no object literal, string or
 // closure on that path (bench/ledger.bench.ts: 0 B/op).
 
-// The option and snapshot types, next to the class that takes and returns them, for code that imports
-// from this module.
-export type {
-  AccountSnapshot,
-  LedgerExchange,
-  LedgerGateway,
-  LedgerSharpeOptions,
-  LedgerSnapshot,
-  PositionSnapshot,
-  RegisterOptions,
-  StrategySnapshot,
-  TradingLedgerOptions,
-} from './ledger-types.js';
-
 /**
  * A streaming trading ledger: books fills (average-cost method, fees realized when paid) and mark
  * prices, and keeps the strategy catalog's gauges and counters, and optionally the gateway's

@@ -1,5 +1,6 @@
 import { describe, expectTypeOf, it } from 'vitest';
-import { TradingLedger, type TradingLedgerOptions } from '../analytics/ledger.js';
+import { TradingLedger } from '../analytics/ledger.js';
+import type { TradingLedgerOptions } from '../analytics/ledger-types.js';
 import { type CatalogClass, catalog, type InferCatalog } from '../define/catalog.js';
 import { type ClosedDomain, closed, open } from '../define/labels.js';
 import { counter, type InferLabels } from '../define/metric.js';
