@@ -3,7 +3,7 @@ import { ConfigError } from '../shared/config.js';
 import { parseStrategies, readEngineConfig } from './config.js';
 
 describe('readEngineConfig', () => {
-  it('has the seed defaults', () => {
+  it('has the original defaults', () => {
     const config = readEngineConfig({});
     expect(config).toMatchObject({
       mdZmqEndpoint: 'tcp://127.0.0.1:5555',

@@ -33,7 +33,7 @@ afterAll(() => {
 });
 
 describe('monitoring CLI: help', () => {
-  it('has the seed’s ten commands', () => {
+  it('has the original ten commands', () => {
     expect(NAMES).toEqual([
       'start',
       'stop',

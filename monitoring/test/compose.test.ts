@@ -149,7 +149,7 @@ function hostPathOf(service: Service, containerPath: string): string | undefined
 }
 
 describe('docker/docker-compose.yml: services and targets', () => {
-  it("has the seed's monitoring services, the database and the example pipeline", () => {
+  it('has the original monitoring services, the database and the example pipeline', () => {
     expect(Object.keys(services).sort()).toEqual(
       [
         'prometheus',

@@ -39,7 +39,7 @@ describe('PromQL in the generated rules', () => {
     expect(issues.map((issue) => `${issue.rule}: ${issue.message}`)).toEqual([]);
   });
 
-  it('checks 9 recording and 23 alerting expressions (the seed 21, and 2 on the SDK accounting)', () => {
+  it('checks 9 recording and 23 alerting expressions (the original 21, and 2 on the SDK accounting)', () => {
     expect([recording.length, alerting.length]).toEqual([9, 23]);
   });
 

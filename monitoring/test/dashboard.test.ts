@@ -45,14 +45,14 @@ function titlesByRow(): Record<string, string[]> {
 }
 
 describe('TTQuant dashboard', () => {
-  it('has the seed four areas as rows, in order, with at least 34 panels', () => {
+  it('has the original four areas as rows, in order, with at least 34 panels', () => {
     expect(rows.map((r) => r.title)).toEqual(['System Overview', 'Market Data', 'Trading', 'Strategy Performance']);
     expect(panels.length).toBeGreaterThanOrEqual(34);
     expect(panels.length).toBe(43);
     expect(all[0]?.type).toBe('row');
   });
 
-  it('shows the panels the seed areas list', () => {
+  it('shows the panels the original areas list', () => {
     const byRow = titlesByRow();
     expect(byRow['System Overview']).toEqual([
       'Market data service',

@@ -41,7 +41,7 @@ const seconds = (duration: string) => {
   return Number(match[1]) * (match[2] === 'm' ? 60 : 1);
 };
 
-// The seed's six jobs and their targets, in Docker Compose and on one machine.
+// The original six jobs and their targets, in Docker Compose and on one machine.
 const JOBS = [
   { job: 'market-data', interval: '5s', compose: ['md-binance:8080', 'md-okx:8080'], local: ['127.0.0.1:8080'] },
   { job: 'gateway', interval: '5s', compose: ['gateway-binance:8081', 'gateway-okx:8081'], local: ['127.0.0.1:8081'] },
@@ -181,7 +181,7 @@ describeWithTools('a real Prometheus loads the local variant', ['prometheus'], (
     );
   });
 
-  it('loads the 23 alerts (the seed 21, and 2 on the SDK accounting) and 9 recording rules without errors', async () => {
+  it('loads the 23 alerts (the original 21, and 2 on the SDK accounting) and 9 recording rules without errors', async () => {
     const data = await api<{ groups: { name: string; rules: { type: string; health: string; name: string }[] }[] }>(
       '/api/v1/rules',
     );

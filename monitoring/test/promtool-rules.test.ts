@@ -34,7 +34,7 @@ describe('monitoring/tests/*.yaml', () => {
     }
   });
 
-  it('has, for each of the 23 alerts (the seed 21, and 2 on the SDK accounting), a case where it fires and one where it stays silent', () => {
+  it('has, for each of the 23 alerts (the original 21, and 2 on the SDK accounting), a case where it fires and one where it stays silent', () => {
     const cases = new Map<string, { fires: number; silent: number }>(
       alertNames.map((name) => [name, { fires: 0, silent: 0 }]),
     );

@@ -7,11 +7,11 @@ import { checkExpression, checkRules } from '../src/promql/check.js';
 import { catalogVocabulary } from '../src/promql/vocabulary.js';
 import { monitoringPath } from './helpers/paths.js';
 
-// The seed's contract (docs: issue 5 and the seed report): 21 alerts in 5 groups, with their
-// severities, thresholds and `for` durations. Thresholds marked "chosen" are not in the seed.
-// Groups added since (ADDED) come after the seed's and are held to their own table, so the seed's
-// part of alerts.yml is still checked exactly.
-interface SeedAlert {
+// The original system's alert contract (docs/origin.md): 21 alerts in 5 groups, with their
+// severities, thresholds and `for` durations. Thresholds marked "chosen" are not in the original.
+// Groups added since (ADDED) come after the original ones and are held to their own table, so the
+// original part of alerts.yml is still checked exactly.
+interface ContractAlert {
   readonly group: string;
   readonly alert: string;
   readonly severity: 'critical' | 'warning';
@@ -25,7 +25,7 @@ interface SeedAlert {
 
 const mdP99 = 'job_exchange:market_data_latency_ms:p99_1m';
 const orderP99 = 'job_exchange:order_processing_latency_ms:p99_1m';
-const SEED: readonly SeedAlert[] = [
+const ORIGINAL: readonly ContractAlert[] = [
   {
     group: 'market_data_alerts',
     alert: 'HighMarketDataLatency',
@@ -221,8 +221,8 @@ const SEED: readonly SeedAlert[] = [
   },
 ];
 
-/** Alerts added after the seed (issue 6): the SDK's own accounting, fired on any fold or drop. */
-const ADDED: readonly SeedAlert[] = [
+/** Alerts added since: the SDK's own accounting, fired on any fold or drop. */
+const ADDED: readonly ContractAlert[] = [
   {
     group: 'instrumentation_alerts',
     alert: 'MetricsCardinalityOverflow',
@@ -262,12 +262,12 @@ const recordingFile = parse(readFileSync(monitoringPath('generated/recording-rul
   groups: { name: string; rules: YamlRecord[] }[];
 };
 const alerts = alertsFile.groups.flatMap((group) => group.rules.map((rule) => ({ group: group.name, rule })));
-const SEED_GROUPS = ['market_data_alerts', 'gateway_alerts', 'strategy_alerts', 'system_alerts', 'database_alerts'];
-const seedAlerts = alerts.filter(({ group }) => SEED_GROUPS.includes(group));
-const addedAlerts = alerts.filter(({ group }) => !SEED_GROUPS.includes(group));
+const ORIGINAL_GROUPS = ['market_data_alerts', 'gateway_alerts', 'strategy_alerts', 'system_alerts', 'database_alerts'];
+const originalAlerts = alerts.filter(({ group }) => ORIGINAL_GROUPS.includes(group));
+const addedAlerts = alerts.filter(({ group }) => !ORIGINAL_GROUPS.includes(group));
 const records = recordingFile.groups.flatMap((group) => group.rules);
 
-const OPS: Record<string, SeedAlert['op']> = { Gtr: '>', Gte: '>=', Lss: '<', Eql: '==' };
+const OPS: Record<string, ContractAlert['op']> = { Gtr: '>', Gte: '>=', Lss: '<', Eql: '==' };
 
 /** Every `<op> <number>` comparison in an expression. */
 function comparisons(expr: string): { op: string; value: number }[] {
@@ -286,40 +286,43 @@ function comparisons(expr: string): { op: string; value: number }[] {
   return out;
 }
 
-describe('alerts.yml against the seed', () => {
-  it('has the seed 5 groups first, in order, with their 21 alerts', () => {
-    const seedGroups = alertsFile.groups.slice(0, SEED_GROUPS.length);
-    expect(seedGroups.map((group) => group.name)).toEqual(SEED_GROUPS);
-    expect(seedGroups.map((group) => group.rules.length)).toEqual([4, 6, 5, 3, 3]);
-    expect(seedAlerts.map(({ group, rule }) => [group, rule.alert])).toEqual(
-      SEED.map((seed) => [seed.group, seed.alert]),
+describe('alerts.yml against the original alerts', () => {
+  it('has the original 5 groups first, in order, with their 21 alerts', () => {
+    const originalGroups = alertsFile.groups.slice(0, ORIGINAL_GROUPS.length);
+    expect(originalGroups.map((group) => group.name)).toEqual(ORIGINAL_GROUPS);
+    expect(originalGroups.map((group) => group.rules.length)).toEqual([4, 6, 5, 3, 3]);
+    expect(originalAlerts.map(({ group, rule }) => [group, rule.alert])).toEqual(
+      ORIGINAL.map((alert) => [alert.group, alert.alert]),
     );
   });
 
-  it('has 8 critical and 13 warning seed alerts, like the seed', () => {
-    const count = (severity: string) => seedAlerts.filter(({ rule }) => rule.labels['severity'] === severity).length;
+  it('has 8 critical and 13 warning original alerts', () => {
+    const count = (severity: string) =>
+      originalAlerts.filter(({ rule }) => rule.labels['severity'] === severity).length;
     expect([count('critical'), count('warning')]).toEqual([8, 13]);
   });
 
-  it('adds only instrumentation_alerts after the seed groups: 2 warnings', () => {
-    expect(alertsFile.groups.slice(SEED_GROUPS.length).map((group) => group.name)).toEqual(['instrumentation_alerts']);
+  it('adds only instrumentation_alerts after the original groups: 2 warnings', () => {
+    expect(alertsFile.groups.slice(ORIGINAL_GROUPS.length).map((group) => group.name)).toEqual([
+      'instrumentation_alerts',
+    ]);
     expect(addedAlerts.map(({ group, rule }) => [group, rule.alert])).toEqual(
       ADDED.map((added) => [added.group, added.alert]),
     );
     expect(addedAlerts.map(({ rule }) => rule.labels['severity'])).toEqual(['warning', 'warning']);
-    expect(alerts).toHaveLength(SEED.length + ADDED.length);
+    expect(alerts).toHaveLength(ORIGINAL.length + ADDED.length);
   });
 
   const vocabulary = checkRules(catalogVocabulary(), records, []).vocabulary;
-  for (const seed of [...SEED, ...ADDED]) {
-    it(`${seed.alert}: ${seed.severity}, ${seed.op} ${seed.threshold} for ${seed.for}`, () => {
-      const found = alerts.find(({ rule }) => rule.alert === seed.alert);
+  for (const expected of [...ORIGINAL, ...ADDED]) {
+    it(`${expected.alert}: ${expected.severity}, ${expected.op} ${expected.threshold} for ${expected.for}`, () => {
+      const found = alerts.find(({ rule }) => rule.alert === expected.alert);
       expect(found).toBeDefined();
       const rule = found!.rule;
-      expect(rule.for).toBe(seed.for);
-      expect(rule.labels).toEqual({ severity: seed.severity });
-      expect(comparisons(rule.expr)).toContainEqual({ op: seed.op, value: seed.threshold });
-      expect([...checkExpression(rule.expr, vocabulary).selected].sort()).toEqual([...seed.reads].sort());
+      expect(rule.for).toBe(expected.for);
+      expect(rule.labels).toEqual({ severity: expected.severity });
+      expect(comparisons(rule.expr)).toContainEqual({ op: expected.op, value: expected.threshold });
+      expect([...checkExpression(rule.expr, vocabulary).selected].sort()).toEqual([...expected.reads].sort());
     });
   }
 

@@ -46,7 +46,7 @@ describe('docs/runbooks.md', () => {
   const known = anchors(doc);
 
   it('has the section every runbook_url points to', () => {
-    // The seed's 21 alerts and the 2 on the SDK accounting (instrumentation_alerts).
+    // The original 21 alerts and the 2 on the SDK accounting (instrumentation_alerts).
     expect(alerts).toHaveLength(23);
     const missing = alerts
       .map((rule) => rule.annotations.runbook_url)

@@ -1,5 +1,5 @@
 // ledger: ns and bytes per TradingLedger.onMark / onFill / sample, next to the floor it is built on
-// (a bound gauge set). Target (issue 3): a mark on a 10-symbol strategy ≤ 100 ns, 0 B/op steady state.
+// (a bound gauge set). Target: a mark on a 10-symbol strategy ≤ 100 ns, 0 B/op steady state.
 //
 // Standalone on mitata for now: `npx tsx --expose-gc packages/metrics-sdk/bench/ledger.bench.ts [--quick]`.
 

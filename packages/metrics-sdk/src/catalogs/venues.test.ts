@@ -227,7 +227,7 @@ describe('the helpers on a user catalog', () => {
 });
 
 describeWithTools('promtool check metrics on catalogs with other venues', ['promtool'], () => {
-  it('reports only the seed-name findings of the default catalogs', async () => {
+  it('reports only the findings of the original names of the default catalogs', async () => {
     const venues = [...DEFAULT_VENUES, 'kraken', 'deribit'] as const;
     const catalogs = Object.values(READY).map((Ready) => new (Ready.withVenues(...venues))(options));
     // promtool lints only metrics with samples: record every declaration once per venue, with a

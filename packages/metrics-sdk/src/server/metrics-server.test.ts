@@ -117,7 +117,7 @@ function parseResponse(raw: string): { status: number; length: number; body: str
 }
 
 describe('ports', () => {
-  it('defaults to the seed ports per service, else 9464', () => {
+  it('defaults to the original ports per service, else 9464', () => {
     expect(SERVICE_PORTS).toEqual({ 'market-data': 8080, gateway: 8081, 'strategy-engine': 8000 });
     expect(defaultMetricsPort('market-data')).toBe(8080);
     expect(defaultMetricsPort('gateway')).toBe(8081);

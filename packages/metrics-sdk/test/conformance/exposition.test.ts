@@ -24,62 +24,12 @@ import { runtimeDefinitions } from '../../src/runtime/runtime-metrics.js';
 import { createMetricsServer, type MetricsServer } from '../../src/server/metrics-server.js';
 import type { BindArgs, CounterFamily, GaugeFamily, HistogramFamily } from '../../src/storage/families.js';
 import { throwOnInvalidValue } from '../../src/storage/invalid.js';
+import { CONTRACT, CONTRACT_METRICS } from '../contract.js';
 
-// The 43 wire names of issue 2, with their kinds, grouped per catalog.
-const MARKET_DATA = [
-  ['market_data_received_total', 'counter'],
-  ['market_data_latency_ms', 'histogram'],
-  ['ws_connection_status', 'gauge'],
-  ['ws_reconnect_total', 'counter'],
-  ['message_parse_errors_total', 'counter'],
-  ['db_writes_total', 'counter'],
-  ['db_write_errors_total', 'counter'],
-  ['zmq_published_total', 'counter'],
-  ['market_last_price', 'gauge'],
-  ['market_volume_24h', 'gauge'],
-] as const;
-const GATEWAY = [
-  ['orders_total', 'counter'],
-  ['orders_success_total', 'counter'],
-  ['orders_failed_total', 'counter'],
-  ['orders_risk_rejected_total', 'counter'],
-  ['order_processing_latency_ms', 'histogram'],
-  ['trades_total', 'counter'],
-  ['trade_volume_total', 'counter'],
-  ['commission_paid_total', 'counter'],
-  ['current_position', 'gauge'],
-  ['api_rate_limit_hit_total', 'counter'],
-  ['order_retries_total', 'counter'],
-  ['active_orders', 'gauge'],
-  ['risk_exposure_usd', 'gauge'],
-  ['max_drawdown_usd', 'gauge'],
-] as const;
-const STRATEGY = [
-  ['strategy_pnl_total', 'gauge'],
-  ['strategy_realized_pnl', 'gauge'],
-  ['strategy_unrealized_pnl', 'gauge'],
-  ['strategy_position_size', 'gauge'],
-  ['strategy_position_value_usd', 'gauge'],
-  ['strategy_trades_total', 'counter'],
-  ['strategy_win_rate', 'gauge'],
-  ['strategy_winning_trades_total', 'counter'],
-  ['strategy_losing_trades_total', 'counter'],
-  ['strategy_avg_profit_usd', 'gauge'],
-  ['strategy_avg_loss_usd', 'gauge'],
-  ['strategy_max_drawdown_usd', 'gauge'],
-  ['strategy_sharpe_ratio', 'gauge'],
-] as const;
-const ENGINE = [
-  ['engine_market_data_received_total', 'counter'],
-  ['engine_orders_sent_total', 'counter'],
-  ['engine_trades_received_total', 'counter'],
-  ['engine_strategy_latency_ms', 'histogram'],
-  ['engine_active_strategies', 'gauge'],
-  ['engine_uptime_seconds', 'gauge'],
-] as const;
-const ALL_NAMES: readonly (readonly [string, string])[] = [...MARKET_DATA, ...GATEWAY, ...STRATEGY, ...ENGINE];
+const { marketData: MARKET_DATA, gateway: GATEWAY, strategy: STRATEGY, engine: ENGINE } = CONTRACT;
+const ALL_NAMES = CONTRACT_METRICS;
 
-// The seed names kept on purpose (TOOLCHAIN.md, "Seed metric names and promtool's linter"): existing
+// The original names kept on purpose (docs/origin.md): existing
 // dashboards and alerts use them. Any other finding, or one of these vanishing, fails the test.
 const KNOWN_FINDINGS = [
   'engine_strategy_latency_ms metric names should not contain abbreviated units',
@@ -245,7 +195,7 @@ function recordEverything(): { writer: PrometheusWriter; expected: Map<string, E
   r.set(engine.activeStrategies, {}, 2);
   r.set(engine.uptime, {}, 3600.5);
 
-  // The 43 catalog families alone; the accounting counters appended by default have their own tests
+  // The contract's catalog families alone; the accounting counters appended by default have their own tests
   // (src/accounting) and appear in the served body below.
   return { writer: new PrometheusWriter([md, gw, sm, engine], { accounting: false }), expected: r.expected() };
 }
@@ -254,11 +204,14 @@ const { writer, expected } = recordEverything();
 const body = writer.renderText();
 
 describe('the four-catalog body', () => {
-  it('declares each of the 43 names once, with its kind', () => {
-    expect([MARKET_DATA.length, GATEWAY.length, STRATEGY.length, ENGINE.length]).toEqual([10, 14, 13, 6]);
+  it('declares each contract name once, with its kind', () => {
+    const catalogs = [MarketDataMetrics, GatewayMetrics, StrategyMetrics, EngineMetrics];
+    expect(catalogs.map((c) => Object.keys(c.definitions).length)).toEqual(
+      [MARKET_DATA, GATEWAY, STRATEGY, ENGINE].map((list) => list.length),
+    );
     const types = [...body.matchAll(/^# TYPE (\S+) (\S+)$/gm)].map((m) => `${m[1]} ${m[2]}`);
     expect(types.sort()).toEqual(ALL_NAMES.map(([name, kind]) => `${name} ${kind}`).sort());
-    expect(new Set(types).size).toBe(43);
+    expect(new Set(types).size).toBe(ALL_NAMES.length);
   });
 
   it('is served as text format 0.0.4', () => {
@@ -267,7 +220,7 @@ describe('the four-catalog body', () => {
 });
 
 describeWithTools('promtool check metrics on the four-catalog body', ['promtool'], () => {
-  it('reports exactly the known seed-name findings', async () => {
+  it('reports exactly the known findings of the original names', async () => {
     const { code, findings } = await promtoolCheckMetrics(body);
     expect([...findings].sort()).toEqual(KNOWN_FINDINGS);
     // 3 = lint findings only; 1 would be a parse error.
@@ -335,7 +288,7 @@ describeWithTools(
       await server?.close();
     });
 
-    it('serves a body whose only promtool findings are the known seed names, with the runtime metrics beside the catalogs', async () => {
+    it('serves a body whose only promtool findings are the known original names, with the runtime metrics beside the catalogs', async () => {
       const response = await fetch(scrapeUrl);
       expect(response.headers.get('content-type')).toBe(PROMETHEUS_CONTENT_TYPE);
       const served = await response.text();

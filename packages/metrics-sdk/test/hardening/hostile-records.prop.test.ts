@@ -1,4 +1,4 @@
-// Hostile input through the record path (issue 6): any Unicode label values (empty, quotes,
+// Hostile input through the record path: any Unicode label values (empty, quotes,
 // backslashes, newlines, very long), any double (NaN, ±Infinity, -0, 1e308, denormals), budgets
 // small enough that the overflow series is always in play. Recording never throws, every call is
 // either stored or counted as dropped, and the body parses with promtool and python with the stored

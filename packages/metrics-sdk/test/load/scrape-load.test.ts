@@ -1,4 +1,4 @@
-// Hostile scrapers (issue 6): N concurrent scrapers hammer /metrics of a 10,000-series registry for a
+// Hostile scrapers: N concurrent scrapers hammer /metrics of a 10,000-series registry for a
 // bounded time while the same process records on its hot path. Nothing may fail, the recording must
 // keep going, and a scrape afterwards must account for every record made. The figures are printed,
 // not asserted: speed thresholds would only measure how busy the machine is (bench/scrape-load.ts
