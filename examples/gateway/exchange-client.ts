@@ -1,6 +1,6 @@
 import { Agent, request } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import type { CounterHandle, GatewayMetrics } from '@ttquant/metrics';
+import type { CounterHandle, GatewayMetrics, gatewayDefinitions, InferLabels } from '@ttquant/metrics';
 import type { NewOrderRequest, OrderAck, Venue } from '../shared/protocol.js';
 
 // The exchange's order API over HTTP (node:http with one keep-alive agent, which close() destroys so
@@ -9,7 +9,7 @@ import type { NewOrderRequest, OrderAck, Venue } from '../shared/protocol.js';
 // so a retry after a lost response returns the first order's ack instead of creating a second order.
 
 /** Why an exchange call may be retried: the `reason` label of `order_retries_total`. */
-export type RetryCause = 'rate_limited' | 'server_error' | 'timeout' | 'network';
+export type RetryCause = InferLabels<typeof gatewayDefinitions.orderRetries>['reason'];
 
 /** How a submission or cancel ended. */
 export type ExchangeOutcome =

@@ -1,3 +1,4 @@
+import type { gatewayDefinitions, InferLabels } from '@ttquant/metrics';
 import type { Side } from '../shared/protocol.js';
 import type { RiskConfig } from './config.js';
 
@@ -14,7 +15,7 @@ import type { RiskConfig } from './config.js';
 // fails max_notional: a gateway that cannot value an order must not let it through.
 
 /** A risk rule, the `rule` label of `orders_risk_rejected_total`. */
-export type RiskRule = 'max_position' | 'max_notional' | 'max_order_rate';
+export type RiskRule = InferLabels<typeof gatewayDefinitions.ordersRiskRejected>['rule'];
 
 /**
  * A token bucket: `ratePerSec` tokens a second up to `capacity`; starts full.

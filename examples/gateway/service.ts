@@ -5,7 +5,9 @@ import {
   createMetricsServer,
   GatewayMetrics,
   type GaugeHandle,
+  type gatewayDefinitions,
   type HistogramHandle,
+  type InferLabels,
   type MetricsServer,
   TradingLedger,
 } from '@ttquant/metrics';
@@ -35,7 +37,7 @@ import { FillPublisher, MarkSubscriber } from './zmq.js';
 // start (venue × configured symbol × side × type) is bound here once; the order path only indexes.
 
 /** What a finished submission reports as `orders_failed_total{reason}` and in the result. */
-type FailReason = 'exchange_rejected' | 'rate_limited' | 'timeout' | 'network' | 'retries_exhausted';
+type FailReason = InferLabels<typeof gatewayDefinitions.ordersFailed>['reason'];
 
 /**
  * Last transient cause → failure reason once retries are exhausted. A 5xx has no reason of its own
@@ -122,7 +124,7 @@ export interface GatewayHandle {
 
 /** Series of one venue and symbol, bound at start. @internal */
 interface SymbolSeries {
-  readonly orders: Record<Side, Record<'market' | 'limit', CounterHandle>>;
+  readonly orders: Record<Side, Record<InferLabels<typeof gatewayDefinitions.orders>['type'], CounterHandle>>;
   readonly success: Record<Side, CounterHandle>;
   readonly trades: Record<Side, CounterHandle>;
   readonly volume: Record<Side, CounterHandle>;

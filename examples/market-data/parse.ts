@@ -1,3 +1,4 @@
+import type { InferLabels, marketDataDefinitions } from '@ttquant/metrics';
 import type { Side } from '../shared/protocol.js';
 import { DEFAULT_MAX_FRAME_BYTES, SYMBOL_PATTERN } from './config.js';
 
@@ -6,10 +7,10 @@ import { DEFAULT_MAX_FRAME_BYTES, SYMBOL_PATTERN } from './config.js';
 // one of the four `message_parse_errors_total` reasons. Nothing here throws.
 
 /** Why a frame was rejected: the `reason` label of `message_parse_errors_total`. */
-export type ParseErrorReason = 'invalid_json' | 'unknown_type' | 'missing_field' | 'invalid_value';
+export type ParseErrorReason = InferLabels<typeof marketDataDefinitions.parseErrors>['reason'];
 
-/** Kind of market-data message. */
-export type MessageType = 'trade' | 'ticker' | 'book';
+/** Kind of market-data message: the `type` label of `market_data_received_total`. */
+export type MessageType = InferLabels<typeof marketDataDefinitions.received>['type'];
 
 /** A validated feed message with numbers parsed. */
 export interface MarketMessage {
