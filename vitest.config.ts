@@ -35,6 +35,10 @@ const integration = [
   'examples/gateway/service.test.ts',
   'examples/market-data/main.test.ts',
   'examples/market-data/tick-store.pg.test.ts',
+  // PostgreSQL compiled to WASM (PGlite) in process: no child process, but seconds of start-up per
+  // file, which would double the inner loop.
+  'examples/market-data/service.test.ts',
+  'examples/market-data/tick-store.test.ts',
   'examples/minimal/service.test.ts',
   'examples/pipeline/**/*.test.ts',
   'examples/shared/metrics-security.test.ts',
