@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { catalog } from '../define/catalog.js';
 import { closed } from '../define/labels.js';
 import { counter } from '../define/metric.js';
-import { authorizationCheck, type MetricsAuth } from './auth.js';
+import { checkAuth, type MetricsAuth } from './auth.js';
 import { MetricsServerConfigError } from './config-error.js';
 import { createMetricsServer, type MetricsServer } from './metrics-server.js';
 
@@ -102,14 +102,14 @@ describe('metrics server auth (real server on 127.0.0.1)', () => {
   });
 
   it('rejects empty credentials when the server is created', () => {
-    expect(() => authorizationCheck({ bearerToken: '' })).toThrow(
+    expect(() => checkAuth({ bearerToken: '' })).toThrow(
       expect.objectContaining({ name: 'MetricsServerConfigError', option: 'auth.bearerToken' }),
     );
-    expect(() => authorizationCheck({ basic: { username: 'u', password: '' } })).toThrow(
+    expect(() => checkAuth({ basic: { username: 'u', password: '' } })).toThrow(
       expect.objectContaining({ name: 'MetricsServerConfigError', option: 'auth.basic.password' }),
     );
     const both = { bearerToken: 't', basic: { username: 'u', password: 'p' } } as unknown as MetricsAuth;
-    expect(() => authorizationCheck(both)).toThrow(expect.objectContaining({ option: 'auth' }));
+    expect(() => checkAuth(both)).toThrow(expect.objectContaining({ option: 'auth' }));
     expect(() => createMetricsServer({ sources: [], service: 'x', auth: {} as MetricsAuth })).toThrow(
       MetricsServerConfigError,
     );

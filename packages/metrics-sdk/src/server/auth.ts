@@ -43,13 +43,11 @@ export function checkAuth(value: unknown): MetricsAuth {
  * hashed once; each request's header is hashed and compared with `timingSafeEqual`, so neither the
  * comparison time nor a length difference tells how much of a guess was right.
  *
- * @param options - the credentials to require
+ * @param auth - the credentials to require, already checked by {@link checkAuth}
  * @returns the check
- * @throws MetricsServerConfigError for a missing or empty token, username or password (see {@link checkAuth})
  * @internal
  */
-export function authorizationCheck(options: MetricsAuth): (header: string | undefined) => boolean {
-  const auth = checkAuth(options);
+export function authorizationCheck(auth: MetricsAuth): (header: string | undefined) => boolean {
   const expected =
     'bearerToken' in auth
       ? `Bearer ${auth.bearerToken}`

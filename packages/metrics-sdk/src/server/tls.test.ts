@@ -15,7 +15,7 @@ import { counter } from '../define/metric.js';
 import type { MetricsAuth } from './auth.js';
 import { MetricsServerConfigError } from './config-error.js';
 import { createMetricsServer, type MetricsServer, type MetricsServerOptions } from './metrics-server.js';
-import { loadTls } from './tls.js';
+import { checkTls, loadTls } from './tls.js';
 
 class Secret extends catalog({
   fills: counter('secret_fills_total', 'Fills, which must not leak.', { venue: closed('binance') }),
@@ -133,7 +133,7 @@ describeWithOpenssl('TLS (certificates made by openssl)', () => {
       const junk = join(pki.dir, 'junk.pem');
       writeFileSync(junk, 'not a key\n');
       expect(() => loadTls({ keyPath: junk, certPath: pki.certPath })).toThrow(MetricsServerConfigError);
-      expect(() => loadTls({ keyPath: '', certPath: pki.certPath })).toThrow(
+      expect(() => checkTls({ keyPath: '', certPath: pki.certPath })).toThrow(
         expect.objectContaining({ name: 'MetricsServerConfigError', option: 'tls.keyPath', path: undefined }),
       );
     });

@@ -57,13 +57,12 @@ export function checkTls(value: unknown): MetricsServerTls {
  * Reads the PEM files and checks that they make a TLS context, so a bad path or a mismatched key
  * fails when the server is created, not on the first scrape.
  *
- * @param options - the paths
+ * @param tls - the paths, already checked by {@link checkTls}
  * @returns the options for `https.createServer`
- * @throws MetricsServerConfigError naming the option (and the path, for a file that cannot be used)
+ * @throws MetricsServerConfigError naming the option and the path of a file that cannot be used
  * @internal
  */
-export function loadTls(options: MetricsServerTls): LoadedTls {
-  const tls = checkTls(options);
+export function loadTls(tls: MetricsServerTls): LoadedTls {
   const key = readPem('tls.keyPath', tls.keyPath);
   const cert = readPem('tls.certPath', tls.certPath);
   const ca = tls.caPath === undefined ? undefined : readPem('tls.caPath', tls.caPath);
