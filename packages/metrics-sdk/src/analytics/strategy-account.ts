@@ -1,4 +1,3 @@
-import { DrawdownTracker } from './drawdown.js';
 import type {
   LedgerPublisher,
   PositionPublisher,
@@ -6,6 +5,7 @@ import type {
   StrategyPublisher,
   StrategyView,
 } from './ledger-publisher.js';
+import { PnlState } from './pnl-state.js';
 import { Position } from './position.js';
 import { bindAll } from './publisher-fan-out.js';
 import type { SharpeRatio } from './sharpe.js';
@@ -17,17 +17,13 @@ import { TradeStats } from './trade-stats.js';
 // through StrategyView and PositionView.
 
 /** Per-strategy state and its bound publishers. @internal */
-export class StrategyAccount implements StrategyView {
+export class StrategyAccount extends PnlState implements StrategyView {
   readonly name: string;
   /** NaN when returns are in USD. */
   readonly capitalBase: number;
   readonly positions = new Map<string, StrategyPosition>();
-  readonly drawdown = new DrawdownTracker(0);
   readonly trades = new TradeStats();
   readonly sharpeRatio: SharpeRatio;
-  // Doubles in a typed array (a field store would box; see drawdown.ts): realized, unrealized,
-  // last fill time, equity at the last period boundary.
-  readonly #v = Float64Array.of(0, 0, Number.NaN, 0);
   openPositions = 0;
   buys = 0;
   sells = 0;
@@ -42,43 +38,25 @@ export class StrategyAccount implements StrategyView {
    * @param publishers - the ledger's publishers, bound to it here
    */
   constructor(name: string, capitalBase: number, sharpe: SharpeRatio, publishers: readonly LedgerPublisher[]) {
+    // Slot 2: last fill time (NaN before the first); slot 3: equity at the last period boundary.
+    super(Float64Array.of(0, 0, Number.NaN, 0));
     this.name = name;
     this.capitalBase = capitalBase;
     this.sharpeRatio = sharpe;
     this.publisher = bindAll(publishers, (p) => p.strategy?.(this));
   }
 
-  /** Realized PnL net of fees, USD. */
-  get realizedPnl(): number {
-    return this.#v[0] as number;
-  }
-  set realizedPnl(value: number) {
-    this.#v[0] = value;
-  }
-  /** Σ unrealized PnL of the positions, USD (running sum). */
-  get unrealizedPnl(): number {
-    return this.#v[1] as number;
-  }
-  set unrealizedPnl(value: number) {
-    this.#v[1] = value;
-  }
   get lastFillTime(): number {
-    return this.#v[2] as number;
+    return this.slots[2] as number;
   }
   set lastFillTime(value: number) {
-    this.#v[2] = value;
+    this.slots[2] = value;
   }
   get sampledEquity(): number {
-    return this.#v[3] as number;
+    return this.slots[3] as number;
   }
   set sampledEquity(value: number) {
-    this.#v[3] = value;
-  }
-  get totalPnl(): number {
-    return (this.#v[0] as number) + (this.#v[1] as number);
-  }
-  get maxDrawdown(): number {
-    return this.drawdown.maxDrawdown;
+    this.slots[3] = value;
   }
   get winningTrades(): number {
     return this.trades.winning;
