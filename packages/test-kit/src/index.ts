@@ -1,7 +1,8 @@
 // The one test kit of the repository: every workspace's tests import waiting, tool probes and
-// skip-with-reason, free ports, the Alertmanager webhook receiver, TLS material and the
-// promtool/python helpers from here, so each exists once.
+// skip-with-reason, free ports, the Alertmanager webhook receiver, TLS material, the
+// promtool/python helpers and the exposition reader from here, so each exists once.
 
+export * from './exposition.js';
 export * from './net.js';
 export * from './tls.js';
 export * from './tools.js';
