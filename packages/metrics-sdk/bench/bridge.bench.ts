@@ -48,12 +48,12 @@ labelSets.forEach((l, i) => {
   ch.latency.bind(l).observe(v);
 });
 
-// Without the accounting counters: the OTel peers hold exactly the SERIES series, so do we.
-const producer = new CatalogMetricProducer([cg], { accounting: false });
-const producerWithHistograms = new CatalogMetricProducer([ch], { accounting: false });
+// Without the self-metrics: the OTel peers hold exactly the SERIES series, so do we.
+const producer = new CatalogMetricProducer([cg], { selfMetrics: false });
+const producerWithHistograms = new CatalogMetricProducer([ch], { selfMetrics: false });
 
 // Our producer behind a real reader: what a PrometheusExporter or OTLP reader runs per collect.
-const viaReader = new BenchReader(SERIES, [new CatalogMetricProducer([cg], { accounting: false })]);
+const viaReader = new BenchReader(SERIES, [new CatalogMetricProducer([cg], { selfMetrics: false })]);
 const viaReaderProvider = new MeterProvider({ readers: [viaReader] });
 
 // The alternative: observable instruments whose callbacks walk the same series.

@@ -1,5 +1,5 @@
 // The one harness every suite uses: timing through mitata's `measure`, allocation and peak-heap
-// accounting through V8's GC profiler, a JSON result format that bench/run.ts collects, and the
+// measurement through V8's GC profiler, a JSON result format that bench/run.ts collects, and the
 // table printer shared by a standalone run and the report.
 
 import { writeFileSync } from 'node:fs';

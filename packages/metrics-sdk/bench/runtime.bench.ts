@@ -14,8 +14,8 @@ const args = suiteArgs();
 requireGc();
 
 const runtime = new RuntimeMetrics({ onInvalidValue: throwOnInvalidValue });
-// Without the accounting counters: prom-client's body holds the runtime families only, so does ours.
-const writer = new PrometheusWriter([runtime], { accounting: false });
+// Without the self-metrics: prom-client's body holds the runtime families only, so does ours.
+const writer = new PrometheusWriter([runtime], { selfMetrics: false });
 const registry = new prom.Registry();
 prom.collectDefaultMetrics({ register: registry });
 

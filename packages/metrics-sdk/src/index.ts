@@ -7,7 +7,6 @@
  */
 // Re-exports only: importing this module has no side effects.
 
-export { DROPPED_VALUES_METRIC, OVERFLOW_RECORDS_METRIC } from './accounting/record-accounting.js';
 export { DrawdownTracker } from './analytics/drawdown.js';
 export type { Fill, FillSide } from './analytics/fill.js';
 export { GatewayMetricsPublisher } from './analytics/gateway-metrics-publisher.js';
@@ -44,6 +43,10 @@ export { DEFAULT_VENUES } from './catalogs/domains.js';
 export { EngineMetrics, engineDefinitions } from './catalogs/engine.js';
 export { GatewayMetrics, gatewayDefinitions } from './catalogs/gateway.js';
 export { MarketDataMetrics, marketDataDefinitions } from './catalogs/market-data.js';
+export type { ServiceName } from './catalogs/service-ports.js';
+export { SERVICE_PORTS } from './catalogs/service-ports.js';
+export type { TradingCatalogInfo } from './catalogs/services.js';
+export { TRADING_CATALOGS } from './catalogs/services.js';
 export { StrategyMetrics, strategyDefinitions } from './catalogs/strategy.js';
 export type { VenueList, WithVenues } from './catalogs/venues.js';
 export { withVenues } from './catalogs/venues.js';
@@ -90,12 +93,12 @@ export { escapeHelp, escapeLabelValue } from './exposition/escape.js';
 export type { PrometheusWriterOptions } from './exposition/prometheus-text.js';
 export { PROMETHEUS_CONTENT_TYPE, PrometheusWriter } from './exposition/prometheus-text.js';
 export type { MetricSource } from './exposition/sources.js';
-
 export type { LintFinding, ReferenceCatalog, ReferenceOptions } from './reference/markdown.js';
 export { defaultReferenceCatalogs, lintFindings, renderMetricReference } from './reference/markdown.js';
 export { OMITTED_RUNTIME_METRICS } from './runtime/omitted.js';
 export type { RuntimeMetricsOptions } from './runtime/runtime-metrics.js';
 export { RuntimeMetrics, runtimeDefinitions } from './runtime/runtime-metrics.js';
+export { DROPPED_VALUES_METRIC, OVERFLOW_RECORDS_METRIC } from './self-metrics/self-metrics.js';
 export type { MetricsAuth } from './server/auth.js';
 export { MetricsServerConfigError } from './server/config-error.js';
 export type { MetricsServer, MetricsServerAddress, MetricsServerOptions } from './server/metrics-server.js';
@@ -104,11 +107,11 @@ export {
   DEFAULT_MAX_CONNECTIONS,
   DEFAULT_METRICS_PORT,
   defaultMetricsPort,
-  SERVICE_PORTS,
 } from './server/metrics-server.js';
 export type { MetricsServerTimeouts } from './server/timeouts.js';
 export { DEFAULT_TIMEOUTS } from './server/timeouts.js';
 export type { MetricsServerTls } from './server/tls.js';
+export type { BindEachArgs, HandlesByValue, InferClosedLabels } from './storage/bind-each.js';
 export type { BindArgs } from './storage/families.js';
 export { CounterFamily, GaugeFamily, HistogramFamily, MetricFamily } from './storage/families.js';
 export { CounterHandle, EmittingGaugeHandle, GaugeHandle, HistogramHandle } from './storage/handles.js';

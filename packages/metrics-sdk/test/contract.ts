@@ -1,7 +1,7 @@
-// The contract the catalogs are checked against: the 43 wire names of the original system and
-// their kinds, per catalog, as docs/origin.md lists them. Written out here on purpose, apart from
-// the catalogs: a rename or a changed kind in a catalog must fail a test, not follow along. Every
-// count a test needs is derived from it.
+// The contract the catalogs are checked against: the wire names of the original system, their
+// kinds and the services' ports, per catalog, as docs/origin.md lists them. Written out here on
+// purpose, apart from the catalogs: a rename, a removal or a changed kind in a catalog must fail a
+// test, not follow along. A metric added to a catalog is not part of it and needs no edit here.
 
 /** One contract metric: its wire name and kind. */
 export type ContractMetric = readonly [name: string, kind: 'counter' | 'gauge' | 'histogram'];
@@ -60,6 +60,14 @@ export const CONTRACT = {
     ['engine_uptime_seconds', 'gauge'],
   ],
 } as const satisfies Record<string, readonly ContractMetric[]>;
+
+/** The service that serves each catalog and its metrics port, per catalog (docs/origin.md). */
+export const CONTRACT_SERVICES = {
+  marketData: { className: 'MarketDataMetrics', service: 'market-data', port: 8080 },
+  gateway: { className: 'GatewayMetrics', service: 'gateway', port: 8081 },
+  strategy: { className: 'StrategyMetrics', service: 'strategy-engine', port: 8000 },
+  engine: { className: 'EngineMetrics', service: 'strategy-engine', port: 8000 },
+} as const satisfies Record<keyof typeof CONTRACT, { className: string; service: string; port: number }>;
 
 /** Every contract metric, catalogs in the order market data, gateway, strategy, engine. */
 export const CONTRACT_METRICS: readonly ContractMetric[] = Object.values(CONTRACT).flat();

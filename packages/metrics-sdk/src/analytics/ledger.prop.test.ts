@@ -1,14 +1,21 @@
+import { type Exposition, readExposition } from '@ttquant/test-kit';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { GatewayMetrics } from '../catalogs/gateway.js';
 import { StrategyMetrics } from '../catalogs/strategy.js';
 import { PrometheusWriter } from '../exposition/prometheus-text.js';
+import type { MetricSource } from '../exposition/sources.js';
 import { throwOnInvalidValue } from '../storage/invalid.js';
 import type { Fill } from './fill.js';
 import { LedgerInputError } from './input-error.js';
 import { TradingLedger } from './ledger.js';
 
 const STRATEGIES = ['alpha', 'beta'] as const;
+
+/** What a scrape shows: values are read from the text, never through bind(), which creates the series. */
+function exposed(...sources: MetricSource[]): Exposition {
+  return readExposition(new PrometheusWriter(sources, { selfMetrics: false }).renderText());
+}
 const SYMBOLS = ['BTCUSDT', 'ETHUSDT', 'SOLUSDT'] as const;
 
 type Event =
@@ -93,6 +100,7 @@ describe('TradingLedger properties', () => {
             marks.set(event.symbol, event.price);
           }
           let accountTotal = 0;
+          const x = exposed(sm);
           for (const name of STRATEGIES) {
             const s = ledger.strategy(name);
             if (s === undefined) throw new Error('registered');
@@ -105,9 +113,9 @@ describe('TradingLedger properties', () => {
             expect(close(s.totalPnl, (cash.get(name) ?? 0) + value, scale), `${name}: ${s.totalPnl}`).toBe(true);
             // The gauges show the same numbers.
             const labels = { strategy: name };
-            expect(sm.pnl.bind(labels).value).toBe(s.totalPnl);
-            expect(sm.realizedPnl.bind(labels).value).toBe(s.realizedPnl);
-            expect(sm.unrealizedPnl.bind(labels).value).toBe(s.unrealizedPnl);
+            expect(x.value(sm.pnl.name, labels)).toBe(s.totalPnl);
+            expect(x.value(sm.realizedPnl.name, labels)).toBe(s.realizedPnl);
+            expect(x.value(sm.unrealizedPnl.name, labels)).toBe(s.unrealizedPnl);
             accountTotal += s.totalPnl;
           }
           const account = ledger.snapshot().account;
@@ -128,6 +136,7 @@ describe('TradingLedger properties', () => {
         let lastAccount = 0;
         for (const event of events) {
           apply(ledger, event, clock);
+          const x = exposed(sm, gw);
           for (const name of STRATEGIES) {
             const s = ledger.strategy(name);
             const c = curve.get(name);
@@ -137,10 +146,10 @@ describe('TradingLedger properties', () => {
             expect(s.maxDrawdown).toBeGreaterThanOrEqual(0);
             expect(s.maxDrawdown).toBeGreaterThanOrEqual(c.last);
             expect(s.maxDrawdown).toBe(c.worst);
-            expect(sm.maxDrawdown.bind({ strategy: name }).value).toBe(s.maxDrawdown);
+            expect(x.value(sm.maxDrawdown.name, { strategy: name })).toBe(s.maxDrawdown);
             c.last = s.maxDrawdown;
           }
-          const account = gw.maxDrawdown.bind({ exchange: 'coinbase' }).value;
+          const account = x.value(gw.maxDrawdown.name, { exchange: 'coinbase' }) as number;
           expect(account).toBeGreaterThanOrEqual(lastAccount);
           expect(account).toBe(ledger.snapshot().account.maxDrawdown);
           lastAccount = account;
@@ -164,19 +173,22 @@ describe('TradingLedger properties', () => {
             }
           }
           apply(ledger, event, clock);
+          const x = exposed(sm);
           for (const name of STRATEGIES) {
             const s = ledger.strategy(name);
             if (s === undefined) throw new Error('registered');
             expect(s.winningTrades + s.losingTrades + s.breakEvenTrades).toBe(s.closedTrades);
             expect(s.closedTrades).toBe(reducing.get(name) ?? 0);
-            expect(sm.winningTrades.bind({ strategy: name }).value).toBe(s.winningTrades);
-            expect(sm.losingTrades.bind({ strategy: name }).value).toBe(s.losingTrades);
+            expect(x.value(sm.winningTrades.name, { strategy: name })).toBe(s.winningTrades);
+            expect(x.value(sm.losingTrades.name, { strategy: name })).toBe(s.losingTrades);
             if (s.closedTrades === 0) {
               expect(s.winRate).toBeNaN();
+              // Undefined until a trade closes: no series, rather than a made-up 0.
+              expect(x.value(sm.winRate.name, { strategy: name })).toBeUndefined();
             } else {
               expect(s.winRate).toBeGreaterThanOrEqual(0);
               expect(s.winRate).toBeLessThanOrEqual(1);
-              expect(sm.winRate.bind({ strategy: name }).value).toBe(s.winRate);
+              expect(x.value(sm.winRate.name, { strategy: name })).toBe(s.winRate);
             }
             // Σ closed-trade PnL − fees still carried by open positions = realized PnL.
             const tradeSum =

@@ -1,7 +1,9 @@
+import { type Exposition, readExposition } from '@ttquant/test-kit';
 import { describe, expect, it } from 'vitest';
 import { GatewayMetrics } from '../catalogs/gateway.js';
 import { StrategyMetrics } from '../catalogs/strategy.js';
 import { PrometheusWriter } from '../exposition/prometheus-text.js';
+import type { MetricSource } from '../exposition/sources.js';
 import { throwOnInvalidValue } from '../storage/invalid.js';
 import type { Fill } from './fill.js';
 import { LedgerInputError } from './input-error.js';
@@ -13,8 +15,14 @@ import { TradingLedger } from './ledger.js';
 const DAY = 86_400_000;
 const CENT = 0.005;
 
-function usd(actual: number, expected: number): void {
-  expect(Math.abs(actual - expected), `${actual} vs ${expected}`).toBeLessThan(CENT);
+function usd(actual: number | undefined, expected: number): void {
+  expect(actual, `a series expected to hold ${expected}`).toBeDefined();
+  expect(Math.abs((actual as number) - expected), `${actual} vs ${expected}`).toBeLessThan(CENT);
+}
+
+/** What a scrape shows: values are read from the text, never through bind(), which creates the series. */
+function exposed(...sources: MetricSource[]): Exposition {
+  return readExposition(new PrometheusWriter(sources, { selfMetrics: false }).renderText());
 }
 
 function setup() {
@@ -221,12 +229,8 @@ function run(ledger: TradingLedger, upTo = steps.length, onStep?: (i: number, e:
 describe('TradingLedger: the worked example, to the cent', () => {
   it('matches the hand-computed state after every event', () => {
     const { sm, gw, ledger } = setup();
-    const pnl = sm.pnl.bind({ strategy: 's1' });
-    const realized = sm.realizedPnl.bind({ strategy: 's1' });
-    const unrealized = sm.unrealizedPnl.bind({ strategy: 's1' });
-    const maxDd = sm.maxDrawdown.bind({ strategy: 's1' });
-    const exposure = gw.riskExposure.bind({ exchange: 'binance' });
-    const account = gw.maxDrawdown.bind({ exchange: 'binance' });
+    const s1 = { strategy: 's1' };
+    const binance = { exchange: 'binance' };
     run(ledger, steps.length, (i, e) => {
       const label = steps[i]?.[0];
       const s = ledger.strategy('s1');
@@ -241,16 +245,17 @@ describe('TradingLedger: the worked example, to the cent', () => {
       usd(s.peakPnl, e.peak);
       usd(s.maxDrawdown, e.maxDd);
       usd(s.drawdown, e.peak - e.total);
-      // The same numbers, read back through the catalog's handles.
-      usd(pnl.value, e.total);
-      usd(realized.value, e.realized);
-      usd(unrealized.value, e.unrealized);
-      usd(maxDd.value, e.maxDd);
-      usd(sm.positionSize.bind({ strategy: 's1', symbol: 'BTCUSDT' }).value, e.q);
-      usd(gw.position.bind({ exchange: 'binance', symbol: 'BTCUSDT' }).value, e.q);
-      usd(exposure.value, e.exposure);
+      // The same numbers, read back from the catalogs' exposition.
+      const x = exposed(sm, gw);
+      usd(x.value(sm.pnl.name, s1), e.total);
+      usd(x.value(sm.realizedPnl.name, s1), e.realized);
+      usd(x.value(sm.unrealizedPnl.name, s1), e.unrealized);
+      usd(x.value(sm.maxDrawdown.name, s1), e.maxDd);
+      usd(x.value(sm.positionSize.name, { ...s1, symbol: 'BTCUSDT' }), e.q);
+      usd(x.value(gw.position.name, { ...binance, symbol: 'BTCUSDT' }), e.q);
+      usd(x.value(gw.riskExposure.name, binance), e.exposure);
       // One strategy: the account's drawdown is the strategy's.
-      usd(account.value, e.maxDd);
+      usd(x.value(gw.maxDrawdown.name, binance), e.maxDd);
     });
   });
 
@@ -270,32 +275,33 @@ describe('TradingLedger: the worked example, to the cent', () => {
     usd(s?.avgProfit ?? Number.NaN, 53.06); // (19.76 + 59.70 + 79.72) / 3
     usd(s?.avgLoss ?? Number.NaN, 60.6);
     const labels = { strategy: 's1' };
-    expect(sm.winningTrades.bind(labels).value).toBe(3);
-    expect(sm.losingTrades.bind(labels).value).toBe(1);
-    expect(sm.trades.bind({ strategy: 's1', side: 'buy' }).value).toBe(5);
-    expect(sm.trades.bind({ strategy: 's1', side: 'sell' }).value).toBe(3);
-    expect(sm.winRate.bind(labels).value).toBe(0.6);
-    usd(sm.avgProfit.bind(labels).value, 53.06);
-    usd(sm.avgLoss.bind(labels).value, 60.6);
+    const x = exposed(sm);
+    expect(x.value(sm.winningTrades.name, labels)).toBe(3);
+    expect(x.value(sm.losingTrades.name, labels)).toBe(1);
+    expect(x.value(sm.trades.name, { strategy: 's1', side: 'buy' })).toBe(5);
+    expect(x.value(sm.trades.name, { strategy: 's1', side: 'sell' })).toBe(3);
+    expect(x.value(sm.winRate.name, labels)).toBe(0.6);
+    usd(x.value(sm.avgProfit.name, labels), 53.06);
+    usd(x.value(sm.avgLoss.name, labels), 60.6);
     // Every position is flat: unrealized is exactly 0, not rounding residue.
     expect(s?.unrealizedPnl).toBe(0);
-    expect(sm.positionValue.bind({ strategy: 's1', symbol: 'ETHUSDT' }).value).toBe(0);
+    expect(x.value(sm.positionValue.name, { strategy: 's1', symbol: 'ETHUSDT' })).toBe(0);
   });
 
   it('computes daily returns on capital 10,000 and the Sharpe ratio 4.1989 (√365 annualised)', () => {
     const { sm, ledger } = setup();
-    const sharpe = sm.sharpe.bind({ strategy: 's1' });
-    expect(sharpe.value).toBeNaN(); // registered, no returns
+    const sharpe = (): number | undefined => exposed(sm).value(sm.sharpe.name, { strategy: 's1' });
+    expect(sharpe()).toBeNaN(); // registered, no returns
     run(ledger, 4);
     expect(ledger.strategy('s1')?.returns).toBe(1);
-    expect(sharpe.value).toBeNaN(); // one return: no standard deviation yet
+    expect(sharpe()).toBeNaN(); // one return: no standard deviation yet
     run2(ledger);
     const returns = [0.007956, -0.012013, 0.013925, -0.00001];
     const mean = returns.reduce((a, b) => a + b, 0) / returns.length;
     const sd = Math.sqrt(returns.reduce((a, r) => a + (r - mean) ** 2, 0) / (returns.length - 1));
     expect(ledger.strategy('s1')?.returns).toBe(4);
-    expect(Math.abs(sharpe.value - (mean / sd) * Math.sqrt(365))).toBeLessThan(1e-9);
-    expect(sharpe.value.toFixed(4)).toBe('4.1989');
+    expect(Math.abs((sharpe() as number) - (mean / sd) * Math.sqrt(365))).toBeLessThan(1e-9);
+    expect(sharpe()?.toFixed(4)).toBe('4.1989');
     expect(ledger.snapshot().skippedPeriods).toBe(0);
   });
 
@@ -357,13 +363,15 @@ describe('TradingLedger: exposition', () => {
     expect(sm.avgProfit.seriesCount).toBe(0);
     expect(sm.avgLoss.seriesCount).toBe(0);
     ledger.onFill({ strategy: 'a', symbol: 'X', side: 'sell', quantity: 1, price: 9, time: 1 });
-    expect(sm.winRate.bind({ strategy: 'a' }).value).toBe(0);
-    expect(sm.avgLoss.bind({ strategy: 'a' }).value).toBe(1);
+    const x = exposed(sm);
+    expect(x.value(sm.winRate.name, { strategy: 'a' })).toBe(0);
+    expect(x.value(sm.avgLoss.name, { strategy: 'a' })).toBe(1);
+    expect(x.value(sm.avgProfit.name, { strategy: 'a' })).toBeUndefined();
     expect(sm.avgProfit.seriesCount).toBe(0);
   });
 });
 
-describe('TradingLedger: accounting details', () => {
+describe('TradingLedger: position and PnL details', () => {
   function ledgerWith(...names: string[]) {
     const sm = new StrategyMetrics({ onInvalidValue: throwOnInvalidValue });
     const gw = new GatewayMetrics({ onInvalidValue: throwOnInvalidValue });
@@ -378,9 +386,10 @@ describe('TradingLedger: accounting details', () => {
     ledger.onFill({ strategy: 'short', symbol: 'BTCUSDT', side: 'sell', quantity: 1, price: 100, time: 0 });
     ledger.onFill({ strategy: 'short', symbol: 'ETHUSDT', side: 'sell', quantity: 4, price: 10, time: 0 });
     ledger.onMark('BTCUSDT', 110);
-    expect(gw.position.bind({ exchange: 'bybit', symbol: 'BTCUSDT' }).value).toBe(2);
-    expect(gw.position.bind({ exchange: 'bybit', symbol: 'ETHUSDT' }).value).toBe(-4);
-    expect(gw.riskExposure.bind({ exchange: 'bybit' }).value).toBe(2 * 110 + 4 * 10);
+    const x = exposed(gw);
+    expect(x.value(gw.position.name, { exchange: 'bybit', symbol: 'BTCUSDT' })).toBe(2);
+    expect(x.value(gw.position.name, { exchange: 'bybit', symbol: 'ETHUSDT' })).toBe(-4);
+    expect(x.value(gw.riskExposure.name, { exchange: 'bybit' })).toBe(2 * 110 + 4 * 10);
     const account = ledger.snapshot().account;
     expect(account.unrealizedPnl).toBe(3 * 10 - 1 * 10);
     expect(account.positions).toEqual([
@@ -414,8 +423,9 @@ describe('TradingLedger: accounting details', () => {
     const ledger = new TradingLedger({ metrics: sm, autoRegister: true });
     ledger.onFill({ strategy: 'new', symbol: 'X', side: 'sell', quantity: 1, price: 10, fee: 0.5, time: 0 });
     expect(ledger.strategy('new')?.positions[0]?.quantity).toBe(-1);
-    expect(sm.realizedPnl.bind({ strategy: 'new' }).value).toBe(-0.5);
-    expect(sm.sharpe.bind({ strategy: 'new' }).value).toBeNaN();
+    const x = exposed(sm);
+    expect(x.value(sm.realizedPnl.name, { strategy: 'new' })).toBe(-0.5);
+    expect(x.value(sm.sharpe.name, { strategy: 'new' })).toBeNaN();
   });
 
   it('books a strategy registered after sampling started from the next boundary', () => {
@@ -438,7 +448,7 @@ describe('TradingLedger: accounting details', () => {
     ledger.register('flat');
     for (let t = 0; t <= 50; t += 10) ledger.sample(t);
     expect(ledger.strategy('flat')?.returns).toBe(5);
-    expect(sm.sharpe.bind({ strategy: 'flat' }).value).toBeNaN();
+    expect(exposed(sm).value(sm.sharpe.name, { strategy: 'flat' })).toBeNaN();
     ledger.sample(95); // crosses 60, 70, 80, 90: one return, three skipped
     expect(ledger.strategy('flat')?.returns).toBe(6);
     expect(ledger.snapshot().skippedPeriods).toBe(3);
@@ -455,8 +465,9 @@ describe('TradingLedger: accounting details', () => {
     ledger.onFill({ strategy: 'a', symbol: 'X', side: 'buy', quantity: 1, price: 10, time: 0 });
     ledger.onFill({ strategy: 'a', symbol: 'X', side: 'sell', quantity: 1, price: 13, time: 0 });
     ledger.sample(2); // r = 3: mean 2, sd √2, × √4
-    expect(sm.avgProfit.bind({ strategy: 'a' }).value).toBe(2);
-    expect(sm.sharpe.bind({ strategy: 'a' }).value).toBeCloseTo((2 / Math.SQRT2) * 2, 12);
+    const x = exposed(sm);
+    expect(x.value(sm.avgProfit.name, { strategy: 'a' })).toBe(2);
+    expect(x.value(sm.sharpe.name, { strategy: 'a' })).toBeCloseTo((2 / Math.SQRT2) * 2, 12);
   });
 });
 

@@ -4,7 +4,8 @@ import { exchange, messageType, side, strategy } from './domains.js';
 import { type VenueList, venueCatalog, type WithVenues } from './venues.js';
 
 /**
- * Declarations of the 6 metrics about the strategy engine process itself. Default port 8000.
+ * Declarations of the metrics about the strategy engine process itself, served on
+ * `SERVICE_PORTS['strategy-engine']`.
  */
 export const engineDefinitions = {
   marketDataReceived: counter(

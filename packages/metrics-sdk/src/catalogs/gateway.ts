@@ -5,7 +5,8 @@ import { exchange, networkLatencyMs, side, symbol } from './domains.js';
 import { type VenueList, venueCatalog, type WithVenues } from './venues.js';
 
 /**
- * Declarations of the 14 metrics an order gateway (one per venue) exposes. Default port 8081.
+ * Declarations of the metrics an order gateway (one per venue) exposes, served on
+ * `SERVICE_PORTS.gateway`.
  */
 export const gatewayDefinitions = {
   orders: counter(

@@ -5,8 +5,8 @@ import { exchange, messageType, networkLatencyMs, symbol } from './domains.js';
 import { type VenueList, venueCatalog, type WithVenues } from './venues.js';
 
 /**
- * Declarations of the 10 metrics a market-data service (one feed handler per venue) exposes.
- * Default port 8080.
+ * Declarations of the metrics a market-data service (one feed handler per venue) exposes, served
+ * on `SERVICE_PORTS['market-data']`.
  */
 export const marketDataDefinitions = {
   received: counter(

@@ -4,7 +4,8 @@ import { side, strategy, symbol } from './domains.js';
 import { type VenueList, venueCatalog, type WithVenues } from './venues.js';
 
 /**
- * Declarations of the 13 strategy performance metrics a strategy engine exposes. Default port 8000.
+ * Declarations of the strategy performance metrics a strategy engine exposes, served on
+ * `SERVICE_PORTS['strategy-engine']`.
  */
 export const strategyDefinitions = {
   pnl: gauge(

@@ -1,4 +1,4 @@
-import { describeWithTools, promtoolCheckMetrics } from '@ttquant/test-kit';
+import { describeWithTools, promtoolCheckMetrics, readExposition } from '@ttquant/test-kit';
 import { describe, expect, it } from 'vitest';
 import { TradingLedger } from '../analytics/ledger.js';
 import type { CatalogDefs } from '../define/catalog.js';
@@ -98,7 +98,10 @@ describe('which catalogs have an exchange label', () => {
     class Tuned extends GatewayMetrics {}
     const Desk = Tuned.withVenues('kraken');
     expect(Desk.definitions.position.labels.exchange.values).toEqual(['kraken']);
-    expect(new Desk(options).position.bind({ exchange: 'kraken', symbol: 'XBTUSD' }).value).toBe(0);
+    const desk = new Desk(options);
+    desk.position.set({ exchange: 'kraken', symbol: 'XBTUSD' }, -2);
+    const exposed = readExposition(new PrometheusWriter([desk], { selfMetrics: false }).renderText());
+    expect(exposed.value(desk.position.name, { exchange: 'kraken', symbol: 'XBTUSD' })).toBe(-2);
   });
 });
 
@@ -109,7 +112,7 @@ describe('the new venues in the exposition', () => {
     md.received.inc({ exchange: 'kraken', symbol: 'XBTUSD', type: 'trade' });
     gw.orderLatency.observe({ exchange: 'deribit', operation: 'new' }, 7);
 
-    const lines = new PrometheusWriter([md, gw], { accounting: false }).renderText().split('\n');
+    const lines = new PrometheusWriter([md, gw], { selfMetrics: false }).renderText().split('\n');
     expect(lines).toContain('market_data_received_total{exchange="kraken",symbol="XBTUSD",type="trade"} 1');
     const bounds = GatewayMetrics.definitions.orderLatency.buckets;
     const histogram = lines.filter((line) => line.startsWith('order_processing_latency_ms'));
@@ -150,7 +153,7 @@ describe('a TradingLedger on a gateway catalog with other venues', () => {
     ledger.register('ma_cross');
     ledger.onFill({ strategy: 'ma_cross', symbol: 'XBTUSD', side: 'buy', quantity: 2, price: 100, time: 0 });
 
-    const lines = new PrometheusWriter([gw], { accounting: false }).renderText().split('\n');
+    const lines = new PrometheusWriter([gw], { selfMetrics: false }).renderText().split('\n');
     expect(lines).toContain('current_position{exchange="kraken",symbol="XBTUSD"} 2');
     expect(lines).toContain('risk_exposure_usd{exchange="kraken"} 200');
   });

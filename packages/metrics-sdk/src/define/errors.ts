@@ -23,7 +23,7 @@ export class MetricsError extends Error {
  */
 export class MetricsOptionError extends MetricsError {
   override name = 'MetricsOptionError';
-  /** Path of the option at fault, e.g. `timeouts.headersMs`, `sources[2]`, `options.accounting`. */
+  /** Path of the option at fault, e.g. `timeouts.headersMs`, `sources[2]`, `options.selfMetrics`. */
   readonly option: string;
   /** What the option accepts, e.g. `a positive integer`. */
   readonly expected: string;

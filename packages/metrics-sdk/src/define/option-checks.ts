@@ -122,9 +122,15 @@ export function expectObject(value: unknown, path: string, toError: OptionErrorF
   return check(ok, value, path, 'an object', toError);
 }
 
+/** Options renamed before 1.0, old name → new name: the error names the new one. */
+export const RENAMED_OPTIONS: Readonly<Record<string, string>> = Object.freeze({
+  processMetrics: 'runtimeMetrics',
+  accounting: 'selfMetrics',
+});
+
 /**
  * Rejects a key that is not an option, so a typo (`procesMetrics`) fails instead of being ignored;
- * suggests the closest known key.
+ * suggests the closest known key, or names the new name of a renamed one ({@link RENAMED_OPTIONS}).
  *
  * @param value - the options object
  * @param path - its path (`''` at the top)
@@ -140,6 +146,10 @@ export function expectKeys(
 ): void {
   for (const key of Object.keys(value)) {
     if (allowed.includes(key)) continue;
+    const renamed = Object.hasOwn(RENAMED_OPTIONS, key) ? RENAMED_OPTIONS[key] : undefined;
+    if (renamed !== undefined && allowed.includes(renamed)) {
+      throw toError(optionProblem(childPath(path, key), 'to be left out', value[key], `was renamed ${renamed}`));
+    }
     const near = closest(key, allowed);
     const hint = near === undefined ? '' : ` (did you mean "${near}"?)`;
     const expected = `one of ${allowed.join(', ')}`;

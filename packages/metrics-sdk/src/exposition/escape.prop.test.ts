@@ -78,7 +78,7 @@ function render(tags: readonly string[], helps: readonly string[], doubles: read
   helps.forEach((_, k) => {
     help[`help${k}`]?.bind().set(k);
   });
-  return new PrometheusWriter([probe, help], { accounting: false }).renderText();
+  return new PrometheusWriter([probe, help], { selfMetrics: false }).renderText();
 }
 
 describe('escaping in the rendered text', () => {

@@ -17,7 +17,7 @@ describe('PrometheusWriter', () => {
     const lag = m.lag.bind();
     lag.observe(0.5);
     lag.observe(3);
-    expect(new PrometheusWriter([m], { accounting: false }).renderText()).toBe(
+    expect(new PrometheusWriter([m], { selfMetrics: false }).renderText()).toBe(
       [
         '# HELP job_lag_seconds Lag of the job.',
         '# TYPE job_lag_seconds histogram',

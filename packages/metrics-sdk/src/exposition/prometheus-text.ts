@@ -82,10 +82,10 @@ function renderLabels(reader: SeriesReader, offset: number): string {
 /** Options of a {@link PrometheusWriter}. */
 export interface PrometheusWriterOptions {
   /**
-   * Append the SDK's accounting counters after the catalogs: `ttquant_metrics_overflow_records_total`
+   * Append the SDK's self-metrics after the catalogs: `ttquant_metrics_overflow_records_total`
    * and `ttquant_metrics_dropped_values_total`, per metric. Default `true`.
    */
-  readonly accounting?: boolean | undefined;
+  readonly selfMetrics?: boolean | undefined;
 }
 
 /**
@@ -101,7 +101,7 @@ export interface PrometheusWriterOptions {
  */
 export class PrometheusWriter {
   readonly #sources: readonly MetricSource[];
-  /** The sources plus the accounting counters: what a render writes. */
+  /** The sources plus the self-metrics: what a render writes. */
   readonly #rendered: readonly ReaderSource[];
   readonly #out = new ByteWriter();
   readonly #bytes = new WeakMap<SeriesReader, FamilyBytes>();
@@ -109,16 +109,17 @@ export class PrometheusWriter {
 
   /**
    * @param sources - the catalogs to expose; their metric names must not collide
-   * @param options - whether to append the accounting counters
+   * @param options - whether to append the self-metrics
    * @throws MetricsOptionError naming the argument: `sources` not an array of catalogs (`sources[1]`),
-   *   or `options` not an object, with an unknown key or a non-boolean `options.accounting`
+   *   or `options` not an object, with an unknown key or a non-boolean `options.selfMetrics`
    * @throws MetricDefinitionError when two sources expose the same metric name
    */
   constructor(sources: readonly MetricSource[], options: PrometheusWriterOptions = {}) {
     expectSources(sources, 'sources', writerOptionError);
     const given = expectObject(options, 'options', writerOptionError);
-    expectKeys(given, 'options', ['accounting'], writerOptionError);
-    if (given['accounting'] !== undefined) expectBoolean(given['accounting'], 'options.accounting', writerOptionError);
+    expectKeys(given, 'options', ['selfMetrics'], writerOptionError);
+    if (given['selfMetrics'] !== undefined)
+      expectBoolean(given['selfMetrics'], 'options.selfMetrics', writerOptionError);
     this.#rendered = exposedSources(sources, options);
     this.#sources = sources;
   }

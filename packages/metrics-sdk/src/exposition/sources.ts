@@ -1,6 +1,6 @@
-import { accountingSource } from '../accounting/record-accounting.js';
 import type { Catalog } from '../define/catalog.js';
 import { type DefinitionIssue, MetricDefinitionError } from '../define/errors.js';
+import { selfMetricsSource } from '../self-metrics/self-metrics.js';
 import type { ReaderSource } from '../storage/series-reader.js';
 
 /** Anything whose metrics can be exposed: a catalog instance. */
@@ -8,15 +8,15 @@ export type MetricSource = Catalog;
 
 /** @internal options of {@link exposedSources} */
 export interface ExposedSourcesOptions {
-  /** Append the accounting counters (see `accountingSource`); default `true`. */
-  readonly accounting?: boolean | undefined;
+  /** Append the self-metrics (see `selfMetricsSource`); default `true`. */
+  readonly selfMetrics?: boolean | undefined;
   /** Why a name is unavailable besides a collision among the sources (e.g. already in a registry). */
   readonly taken?: (name: string) => string | undefined;
 }
 
 /**
  * What one exposition path (the text writer, the OTel producer, a prom-client registry) renders: the
- * given catalogs, checked for colliding names, followed by the accounting counters.
+ * given catalogs, checked for colliding names, followed by the self-metrics.
  *
  * @throws MetricDefinitionError listing every colliding or unavailable name
  * @internal
@@ -45,8 +45,8 @@ export function exposedSources(
   };
   check(sources);
   // Built only from distinct names: its `metric` label values must be unique.
-  const accounting = options.accounting === false ? undefined : accountingSource(sources);
-  if (accounting === undefined) return sources;
-  check([accounting]);
-  return [...sources, accounting];
+  const self = options.selfMetrics === false ? undefined : selfMetricsSource(sources);
+  if (self === undefined) return sources;
+  check([self]);
+  return [...sources, self];
 }

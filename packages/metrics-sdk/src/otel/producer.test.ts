@@ -155,7 +155,7 @@ describe('CatalogMetricProducer', () => {
 
   it('leaves out families without series, and returns no scope when nothing was recorded', async () => {
     const m = new TestMetrics({ onInvalidValue: throwOnInvalidValue });
-    const producer = new CatalogMetricProducer([m], { accounting: false });
+    const producer = new CatalogMetricProducer([m], { selfMetrics: false });
     expect((await producer.collect()).resourceMetrics.scopeMetrics).toEqual([]);
     m.price.bind({ venue: 'a' });
     const { resourceMetrics } = await producer.collect();

@@ -59,17 +59,17 @@ export interface CatalogMetricProducerOptions {
   /** See {@link UnitPolicy}; default `'omit'`. */
   readonly units?: UnitPolicy;
   /**
-   * Export the SDK's accounting counters after the catalogs, as the Prometheus writer does:
+   * Export the SDK's self-metrics after the catalogs, as the Prometheus writer does:
    * `ttquant_metrics_overflow_records_total` and `ttquant_metrics_dropped_values_total`, per
    * metric. Default `true`.
    */
-  readonly accounting?: boolean;
+  readonly selfMetrics?: boolean;
 }
 
 const OPTION_KEYS = Object.keys({
   now: true,
   units: true,
-  accounting: true,
+  selfMetrics: true,
 } satisfies Record<keyof CatalogMetricProducerOptions, true>);
 
 /**
@@ -85,7 +85,7 @@ export function checkProducerOptions(value: unknown, path: string, toError: Opti
   expectKeys(options, path, OPTION_KEYS, toError);
   if (options['now'] !== undefined) expectFunction(options['now'], `${path}.now`, toError);
   if (options['units'] !== undefined) expectOneOf(options['units'], `${path}.units`, ['omit', 'declared'], toError);
-  if (options['accounting'] !== undefined) expectBoolean(options['accounting'], `${path}.accounting`, toError);
+  if (options['selfMetrics'] !== undefined) expectBoolean(options['selfMetrics'], `${path}.selfMetrics`, toError);
 }
 
 // Per family, built once: the descriptor, the histogram boundaries, and per series (parallel to

@@ -60,7 +60,7 @@ function recorded(): TestMetrics {
 describe('registerCatalogs', () => {
   it("serves the catalog through prom-client's registry.metrics()", async () => {
     const registry = new Registry();
-    registerCatalogs(registry, [recorded()], { accounting: false });
+    registerCatalogs(registry, [recorded()], { selfMetrics: false });
     expect(await registry.metrics()).toBe(
       [
         '# HELP orders_total Orders sent.',
@@ -113,7 +113,7 @@ describe('registerCatalogs', () => {
       registerCatalogs(registry, [m]);
       const ours = parseSamples(new PrometheusWriter([m]).renderText());
       const theirs = parseSamples(await registry.metrics());
-      // 18 catalog samples, then the accounting counters: dropped for 6 families, overflow for the 2
+      // 18 catalog samples, then the self-metrics: dropped for 6 families, overflow for the 2
       // with an open label.
       expect(ours.length).toBe(18 + 8);
       expect(ours).toContainEqual(['ttquant_metrics_overflow_records_total', { metric: 'orders_total' }, '1.0']);

@@ -129,10 +129,10 @@ function labelObject(reader: SeriesReader, offset: number): Record<string, strin
 /** Options of {@link registerCatalogs}. */
 export interface RegisterCatalogsOptions {
   /**
-   * Register the SDK's accounting counters too (`ttquant_metrics_overflow_records_total`,
+   * Register the SDK's self-metrics too (`ttquant_metrics_overflow_records_total`,
    * `ttquant_metrics_dropped_values_total`), as the Prometheus writer does. Default `true`.
    */
-  readonly accounting?: boolean;
+  readonly selfMetrics?: boolean;
 }
 
 /**
@@ -149,9 +149,9 @@ export interface RegisterCatalogsOptions {
  * @param registry - the prom-client registry to add to: its global `register` or one of your own, in
  *   the Prometheus text or the OpenMetrics content type
  * @param sources - the catalog instances to expose
- * @param options - whether to register the accounting counters
+ * @param options - whether to register the self-metrics
  * @throws MetricsOptionError naming the argument: `registry` not a prom-client Registry, `sources` not
- *   an array of catalogs (`sources[1]`), or an unknown or non-boolean option (`options.accounting`)
+ *   an array of catalogs (`sources[1]`), or an unknown or non-boolean option (`options.selfMetrics`)
  * @throws MetricDefinitionError listing every name that is already taken
  * @example
  * ```ts
@@ -175,10 +175,10 @@ export function registerCatalogs(
   }
   expectSources(sources, 'sources', fail);
   const given = expectObject(options, 'options', fail);
-  expectKeys(given, 'options', ['accounting'], fail);
-  if (given['accounting'] !== undefined) expectBoolean(given['accounting'], 'options.accounting', fail);
+  expectKeys(given, 'options', ['selfMetrics'], fail);
+  if (given['selfMetrics'] !== undefined) expectBoolean(given['selfMetrics'], 'options.selfMetrics', fail);
   const exposed = exposedSources(sources, {
-    accounting: options.accounting,
+    selfMetrics: options.selfMetrics,
     taken: (name) =>
       registry.getSingleMetric(name) === undefined ? undefined : 'already registered in the prom-client registry',
   });

@@ -1,14 +1,11 @@
-import { DROPPED_VALUES_METRIC, OVERFLOW_RECORDS_METRIC } from '../accounting/record-accounting.js';
-import { EngineMetrics } from '../catalogs/engine.js';
-import { GatewayMetrics } from '../catalogs/gateway.js';
-import { MarketDataMetrics } from '../catalogs/market-data.js';
-import { StrategyMetrics } from '../catalogs/strategy.js';
+import { TRADING_CATALOGS } from '../catalogs/services.js';
 import type { CatalogDefs } from '../define/catalog.js';
 import type { LabelDomain } from '../define/labels.js';
 import type { MetricDef, MetricKind } from '../define/metric.js';
 import { OVERFLOW_LABEL } from '../define/naming.js';
 import { OMITTED_RUNTIME_METRICS } from '../runtime/omitted.js';
 import { runtimeDefinitions } from '../runtime/runtime-metrics.js';
+import { DROPPED_VALUES_METRIC, OVERFLOW_RECORDS_METRIC } from '../self-metrics/self-metrics.js';
 
 // docs/metrics.md is rendered from the catalogs by a pure function, so the committed file can be
 // compared with a fresh render in a test (test/reference/metrics-md.test.ts).
@@ -88,48 +85,35 @@ export function lintFindings(def: MetricDef): string[] {
   return findings;
 }
 
+// Notes a catalog's reference section adds under a metric's table, by wire name.
+const NOTES: Readonly<Record<string, string>> = {
+  strategy_sharpe_ratio:
+    'Exposes `NaN` until the strategy has enough return samples for a ratio. In PromQL, ' +
+    '`strategy_sharpe_ratio == strategy_sharpe_ratio` keeps only the defined samples.',
+};
+
 /**
- * The four catalogs of this package with their services and default ports, as the reference
- * presents them.
+ * The four trading catalogs ({@link TRADING_CATALOGS}) with their services and default ports, as
+ * the reference presents them.
  *
- * @returns market data (8080), gateway (8081), strategy and engine (both 8000)
+ * @returns market data, gateway, strategy performance and strategy engine
  */
 export function defaultReferenceCatalogs(): ReferenceCatalog[] {
-  return [
-    {
-      title: 'Market data',
-      className: 'MarketDataMetrics',
-      service: 'market-data',
-      port: 8080,
-      definitions: MarketDataMetrics.definitions,
-    },
-    {
-      title: 'Order gateway',
-      className: 'GatewayMetrics',
-      service: 'gateway',
-      port: 8081,
-      definitions: GatewayMetrics.definitions,
-    },
-    {
-      title: 'Strategy performance',
-      className: 'StrategyMetrics',
-      service: 'strategy engine',
-      port: 8000,
-      definitions: StrategyMetrics.definitions,
-      notes: {
-        strategy_sharpe_ratio:
-          'Exposes `NaN` until the strategy has enough return samples for a ratio. In PromQL, ' +
-          '`strategy_sharpe_ratio == strategy_sharpe_ratio` keeps only the defined samples.',
-      },
-    },
-    {
-      title: 'Strategy engine',
-      className: 'EngineMetrics',
-      service: 'strategy engine',
-      port: 8000,
-      definitions: EngineMetrics.definitions,
-    },
-  ];
+  return TRADING_CATALOGS.map((info) => {
+    const notes = Object.fromEntries(
+      Object.values(info.definitions)
+        .filter((def) => Object.hasOwn(NOTES, def.name))
+        .map((def) => [def.name, NOTES[def.name] as string]),
+    );
+    return {
+      title: info.title,
+      className: info.className,
+      service: info.service,
+      port: info.port,
+      definitions: info.definitions,
+      ...(Object.keys(notes).length > 0 ? { notes } : {}),
+    };
+  });
 }
 
 /**
@@ -157,7 +141,7 @@ export function renderMetricReference(catalogs: readonly ReferenceCatalog[], opt
   renderSummary(out, catalogs);
   renderConventions(out);
   renderFindings(out, catalogs);
-  renderAccountingMetrics(out);
+  renderSelfMetrics(out);
   renderRuntimeMetrics(out);
   for (const cat of catalogs) renderCatalog(out, cat);
   while (out[out.length - 1] === '') out.pop();
@@ -257,12 +241,12 @@ function renderFindings(out: string[], catalogs: readonly ReferenceCatalog[]): v
   out.push('');
 }
 
-function renderAccountingMetrics(out: string[]): void {
-  out.push('## Accounting metrics', '');
+function renderSelfMetrics(out: string[]): void {
+  out.push('## Self-metrics', '');
   out.push(
     'Every exposition path (`PrometheusWriter`, `createMetricsServer()`, `CatalogMetricProducer`, ' +
       '`registerCatalogs()`) appends two counters after the catalogs, so no record is lost without a ' +
-      'count; each series exists at 0 from the first scrape. Turn them off with `accounting: false`.',
+      'count; each series exists at 0 from the first scrape. Turn them off with `selfMetrics: false`.',
     '',
     '| Metric | Kind | Labels | Counts |',
     '| --- | --- | --- | --- |',

@@ -13,7 +13,7 @@ class TestMetrics extends catalog({
 
 function fresh(): { m: TestMetrics; text: () => string } {
   const m = new TestMetrics({ onInvalidValue: throwOnInvalidValue, onOverflow: () => {} });
-  const writer = new PrometheusWriter([m], { accounting: false });
+  const writer = new PrometheusWriter([m], { selfMetrics: false });
   return { m, text: () => writer.renderText() };
 }
 

@@ -1,7 +1,7 @@
 import { stat } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { PerformanceObserver } from 'node:perf_hooks';
-import { pollUntil } from '@ttquant/test-kit';
+import { pollUntil, readExposition } from '@ttquant/test-kit';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { MetricDefinitionError } from '../define/errors.js';
 import type { MetricDef } from '../define/metric.js';
@@ -23,42 +23,20 @@ const started: RuntimeMetrics[] = [];
 function runtime(options: RuntimeMetricsOptions = {}): { rm: RuntimeMetrics; writer: PrometheusWriter } {
   const rm = new RuntimeMetrics({ onInvalidValue: throwOnInvalidValue, ...options });
   started.push(rm);
-  return { rm, writer: new PrometheusWriter([rm], { accounting: false }) };
+  return { rm, writer: new PrometheusWriter([rm], { selfMetrics: false }) };
 }
 
 afterEach(() => {
   for (const rm of started.splice(0)) rm.stop();
 });
 
-/** Sample lines of a body: `name{labels}` → value. */
-function samples(body: string): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const line of body.split('\n')) {
-    if (line === '' || line.startsWith('#')) continue;
-    const at = line.lastIndexOf(' ');
-    out.set(line.slice(0, at), Number(line.slice(at + 1)));
-  }
-  return out;
-}
-
 /** Metric names that have at least one sample (a histogram by its `_count`). */
 function namesWithSamples(body: string): Set<string> {
-  const names = new Set<string>();
-  for (const key of samples(body).keys()) {
-    const name = key.replace(/\{.*$/, '');
-    names.add(name.endsWith('_count') ? name.slice(0, -'_count'.length) : name);
-  }
-  return names;
-}
-
-function value(body: string, series: string): number | undefined {
-  return samples(body).get(series);
-}
-
-function sumOf(body: string, prefix: string): number {
-  let sum = 0;
-  for (const [key, v] of samples(body)) if (key.startsWith(prefix)) sum += v;
-  return sum;
+  return new Set(
+    readExposition(body)
+      .names()
+      .map((name) => name.replace(/_count$/, '')),
+  );
 }
 
 function burnCpu(ms: number): void {
@@ -104,29 +82,23 @@ describe('RuntimeMetrics', () => {
       10_000,
       20,
     );
-    expect(value(body, 'nodejs_active_handles{type="Server"}')).toBeGreaterThanOrEqual(1);
-    expect(value(body, 'nodejs_active_resources{type="TCPServerWrap"}')).toBeGreaterThanOrEqual(1);
-    expect(value(body, 'nodejs_active_requests{type="FSReqCallback"}')).toBeGreaterThanOrEqual(1);
+    const exposed = readExposition(body);
+    expect(exposed.value('nodejs_active_handles', { type: 'Server' })).toBeGreaterThanOrEqual(1);
+    expect(exposed.value('nodejs_active_resources', { type: 'TCPServerWrap' })).toBeGreaterThanOrEqual(1);
+    expect(exposed.value('nodejs_active_requests', { type: 'FSReqCallback' })).toBeGreaterThanOrEqual(1);
   });
 
   it('reports the version, the start time and the heap spaces as the process sees them', () => {
     const before = process.uptime();
     const { writer } = runtime({ now: () => 2_000_000_000_000 });
     const after = process.uptime();
-    const body = writer.renderText();
-    const [major, minor, patch] = process.versions.node.split('.');
-    expect(
-      value(
-        body,
-        `nodejs_version_info{version="${process.version}",major="${major}",minor="${minor}",patch="${patch}"}`,
-      ),
-    ).toBe(1);
-    const start = value(body, 'process_start_time_seconds') as number;
+    const exposed = readExposition(writer.renderText());
+    const [major = '', minor = '', patch = ''] = process.versions.node.split('.');
+    expect(exposed.value('nodejs_version_info', { version: process.version, major, minor, patch })).toBe(1);
+    const start = exposed.value('process_start_time_seconds') as number;
     expect(start).toBeGreaterThanOrEqual(2_000_000_000 - after - 0.001);
     expect(start).toBeLessThanOrEqual(2_000_000_000 - before + 0.001);
-    const spaces = [...samples(body).keys()]
-      .filter((k) => k.startsWith('nodejs_heap_space_size_total_bytes{'))
-      .map((k) => /space="([^"]*)"/.exec(k)?.[1]);
+    const spaces = exposed.select('nodejs_heap_space_size_total_bytes').map((sample) => sample.labels['space']);
     expect(spaces).toContain('old');
     expect(spaces).toContain('new');
     expect(spaces.every((s) => s !== undefined && !s.endsWith('_space'))).toBe(true);
@@ -137,11 +109,11 @@ describe('RuntimeMetrics', () => {
     let previous = { user: 0, system: 0, total: 0 };
     for (let i = 0; i < 4; i++) {
       burnCpu(20);
-      const body = writer.renderText();
+      const exposed = readExposition(writer.renderText());
       const now = {
-        user: value(body, 'process_cpu_user_seconds_total') as number,
-        system: value(body, 'process_cpu_system_seconds_total') as number,
-        total: value(body, 'process_cpu_seconds_total') as number,
+        user: exposed.value('process_cpu_user_seconds_total') as number,
+        system: exposed.value('process_cpu_system_seconds_total') as number,
+        total: exposed.value('process_cpu_seconds_total') as number,
       };
       expect(now.user).toBeGreaterThanOrEqual(previous.user);
       expect(now.system).toBeGreaterThanOrEqual(previous.system);
@@ -159,7 +131,8 @@ describe('RuntimeMetrics', () => {
     const { writer } = runtime();
     const servers = [createServer(), createServer()];
     for (const s of servers) await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
-    const servers0 = (): number | undefined => value(writer.renderText(), 'nodejs_active_handles{type="Server"}');
+    const servers0 = (): number | undefined =>
+      readExposition(writer.renderText()).value('nodejs_active_handles', { type: 'Server' });
     const before = servers0() as number;
     expect(before).toBeGreaterThanOrEqual(3);
     // A closed handle leaves the list when libuv has closed it, a turn of the loop after 'close'.
@@ -169,7 +142,7 @@ describe('RuntimeMetrics', () => {
     }
     // A type seen once stays, at 0, once nothing of it is left.
     const requests = (): number | undefined =>
-      value(writer.renderText(), 'nodejs_active_requests{type="FSReqCallback"}');
+      readExposition(writer.renderText()).value('nodejs_active_requests', { type: 'FSReqCallback' });
     stat('.', () => {});
     expect(requests()).toBeGreaterThanOrEqual(1);
     await pollUntil(() => requests() === 0, 'the stat to complete', 10_000, 20);
@@ -177,18 +150,19 @@ describe('RuntimeMetrics', () => {
 
   it('records garbage-collection durations by kind', async () => {
     const { rm, writer } = runtime();
-    const count = (): number => sumOf(writer.renderText(), 'nodejs_gc_duration_seconds_count{');
+    // The four kinds exist from the start: a sum over no series would be undefined, not 0.
+    const count = (): number | undefined => readExposition(writer.renderText()).sum('nodejs_gc_duration_seconds_count');
     expect(count()).toBe(0);
     const gc = (globalThis as { gc?: () => void }).gc;
     // Each try that finds no entry yet collects (or allocates) once more before the next look.
-    await pollUntil(() => count() > 0 || void (gc ?? allocate)(), 'a gc entry', 10_000, 5);
-    const body = writer.renderText();
-    expect(sumOf(body, 'nodejs_gc_duration_seconds_sum{')).toBeGreaterThan(0);
+    await pollUntil(() => (count() ?? 0) > 0 || void (gc ?? allocate)(), 'a gc entry', 10_000, 5);
+    const exposed = readExposition(writer.renderText());
+    expect(exposed.sum('nodejs_gc_duration_seconds_sum')).toBeGreaterThan(0);
     // The four kinds exist from the start; the +Inf bucket of each equals its count.
     for (const kind of ['major', 'minor', 'incremental', 'weakcb']) {
-      expect(value(body, `nodejs_gc_duration_seconds_bucket{kind="${kind}",le="+Inf"}`)).toBe(
-        value(body, `nodejs_gc_duration_seconds_count{kind="${kind}"}`),
-      );
+      const count = exposed.value('nodejs_gc_duration_seconds_count', { kind });
+      expect(count, kind).toBeDefined();
+      expect(exposed.value('nodejs_gc_duration_seconds_bucket', { kind, le: '+Inf' })).toBe(count);
     }
     expect(rm.gcDuration.dropped).toBe(0);
   });
@@ -196,7 +170,7 @@ describe('RuntimeMetrics', () => {
   it('stops idempotently, and records nothing after stop()', async () => {
     const { rm, writer } = runtime();
     await pollUntil(
-      () => sumOf(writer.renderText(), 'nodejs_gc_duration_seconds_count{') > 0 || void allocate(),
+      () => (readExposition(writer.renderText()).sum('nodejs_gc_duration_seconds_count') ?? 0) > 0 || void allocate(),
       'a gc entry',
       10_000,
       5,

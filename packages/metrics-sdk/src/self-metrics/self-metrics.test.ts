@@ -5,18 +5,18 @@ import { closed, open } from '../define/labels.js';
 import { counter, gauge } from '../define/metric.js';
 import { PrometheusWriter } from '../exposition/prometheus-text.js';
 import { CatalogMetricProducer } from '../otel/producer.js';
-import { DROPPED_VALUES_METRIC, OVERFLOW_RECORDS_METRIC } from './record-accounting.js';
+import { DROPPED_VALUES_METRIC, OVERFLOW_RECORDS_METRIC } from './self-metrics.js';
 
 const Feed = catalog({
   ticks: counter('ticks_total', 'Ticks.', { symbol: open({ budget: 1 }) }),
   spread: gauge('spread', 'Spread.', { venue: closed('a', 'b') }),
 });
 const quiet = () => new Feed({ onInvalidValue: () => undefined, onOverflow: () => undefined });
-const accountingLines = (text: string) => text.split('\n').filter((line) => line.startsWith('ttquant_metrics_'));
+const selfMetricLines = (text: string) => text.split('\n').filter((line) => line.startsWith('ttquant_metrics_'));
 
-describe('accounting counters', () => {
+describe('self-metrics', () => {
   it('exist at 0 from the first scrape: dropped for every metric, overflow for those with an open label', () => {
-    expect(accountingLines(new PrometheusWriter([quiet()]).renderText())).toEqual([
+    expect(selfMetricLines(new PrometheusWriter([quiet()]).renderText())).toEqual([
       'ttquant_metrics_dropped_values_total{metric="ticks_total"} 0',
       'ttquant_metrics_dropped_values_total{metric="spread"} 0',
       'ttquant_metrics_overflow_records_total{metric="ticks_total"} 0',
@@ -30,7 +30,7 @@ describe('accounting counters', () => {
     feed.ticks.inc({ symbol: 'B' });
     feed.ticks.add({ symbol: 'A' }, -1);
     feed.spread.set({ venue: 'a' }, Number.NaN);
-    expect(accountingLines(writer.renderText())).toEqual([
+    expect(selfMetricLines(writer.renderText())).toEqual([
       'ttquant_metrics_dropped_values_total{metric="ticks_total"} 1',
       'ttquant_metrics_dropped_values_total{metric="spread"} 1',
       'ttquant_metrics_overflow_records_total{metric="ticks_total"} 1',
@@ -38,7 +38,7 @@ describe('accounting counters', () => {
     feed.ticks.reset();
     feed.ticks.inc({ symbol: 'C' });
     feed.ticks.inc({ symbol: 'C' });
-    expect(accountingLines(writer.renderText())).toEqual([
+    expect(selfMetricLines(writer.renderText())).toEqual([
       'ttquant_metrics_dropped_values_total{metric="ticks_total"} 1',
       'ttquant_metrics_dropped_values_total{metric="spread"} 1',
       'ttquant_metrics_overflow_records_total{metric="ticks_total"} 3',
@@ -57,16 +57,16 @@ describe('accounting counters', () => {
 
   it('are left out on request, and a catalog without open labels gets no overflow counter', () => {
     const closedOnly = catalog({ spread: gauge('spread', 'Spread.', { venue: closed('a', 'b') }) });
-    expect(accountingLines(new PrometheusWriter([quiet()], { accounting: false }).renderText())).toEqual([]);
-    expect(accountingLines(new PrometheusWriter([new closedOnly()]).renderText())).toEqual([
+    expect(selfMetricLines(new PrometheusWriter([quiet()], { selfMetrics: false }).renderText())).toEqual([]);
+    expect(selfMetricLines(new PrometheusWriter([new closedOnly()]).renderText())).toEqual([
       'ttquant_metrics_dropped_values_total{metric="spread"} 0',
     ]);
   });
 
-  it('refuse a catalog that already uses an accounting name', () => {
+  it('refuse a catalog that already uses a self-metric name', () => {
     const Clash = catalog({ mine: counter(DROPPED_VALUES_METRIC, 'Mine.', {}) });
     expect(() => new PrometheusWriter([new Clash()])).toThrow(MetricDefinitionError);
     expect(() => new CatalogMetricProducer([new Clash()])).toThrow(MetricDefinitionError);
-    expect(() => new PrometheusWriter([new Clash()], { accounting: false })).not.toThrow();
+    expect(() => new PrometheusWriter([new Clash()], { selfMetrics: false })).not.toThrow();
   });
 });

@@ -9,7 +9,7 @@ export const DROPPED_VALUES_METRIC = 'ttquant_metrics_dropped_values_total';
 const EMPTY = new Float64Array(0);
 const LABEL_NAMES: readonly string[] = Object.freeze(['metric']);
 
-// One accounting counter, labelled `metric`, one series per counted family (offset = its index),
+// One self-metric, labelled `metric`, one series per counted family (offset = its index),
 // read straight from the families' stats: no catalog, no handles, nothing between the stat and
 // the exposed value.
 class StatCounter implements SeriesReader {
@@ -65,7 +65,7 @@ class StatCounter implements SeriesReader {
 }
 
 /**
- * The SDK's own accounting, exposed beside the catalogs so nothing is lost silently: how many
+ * The SDK's own self-metrics, exposed beside the catalogs so nothing is lost silently: how many
  * records each metric folded into its overflow series, and how many values it dropped as invalid.
  * Every counted metric has its series (at 0) from the first scrape, so an alert on
  * `increase(...) > 0` sees the first fold. Built from the families' readers, below the writers
@@ -75,11 +75,11 @@ class StatCounter implements SeriesReader {
  * @returns a source to expose after them, or `undefined` when they hold no metric
  * @internal used by the Prometheus writer, the OTel producer and the prom-client bridge
  */
-export function accountingSource(sources: readonly ReaderSource[]): ReaderSource | undefined {
+export function selfMetricsSource(sources: readonly ReaderSource[]): ReaderSource | undefined {
   const readers = sources.flatMap((source) => source['~families'].map((family) => family['~reader']));
   if (readers.length === 0) return undefined;
   const overflowing = readers.filter((reader) => reader.overflowable);
-  // Start time of every accounting series, as binding them would have given.
+  // Start time of every self-metrics series, as binding them would have given.
   const now = Date.now();
   const counters = [
     new StatCounter(

@@ -12,9 +12,11 @@ import { gauge } from '../define/metric.js';
 import { createMetricsServer, type MetricsServer } from './metrics-server.js';
 
 // ~24 MB a body: far more than loopback's socket buffers absorb (Linux autotunes them to a few MB
-// each way), so a paused reader leaves most of its body in the server's hands.
-const SERIES = 200_000;
-const PAD = 'X'.repeat(64);
+// each way), so a paused reader leaves most of its body in the server's hands. Few long lines rather
+// than many short ones: the size is what matters here, and 20k series bind and split ten times
+// faster than 200k (the file ran 3.4 s alone, now 2 s).
+const SERIES = 20_000;
+const PAD = 'X'.repeat(1_150);
 
 class Wide extends catalog({
   level: gauge('reuse_level', 'Every series holds the generation of its collection.', {

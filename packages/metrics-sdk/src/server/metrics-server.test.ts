@@ -117,11 +117,8 @@ function parseResponse(raw: string): { status: number; length: number; body: str
 }
 
 describe('ports', () => {
-  it('defaults to the original ports per service, else 9464', () => {
-    expect(SERVICE_PORTS).toEqual({ 'market-data': 8080, gateway: 8081, 'strategy-engine': 8000 });
-    expect(defaultMetricsPort('market-data')).toBe(8080);
-    expect(defaultMetricsPort('gateway')).toBe(8081);
-    expect(defaultMetricsPort('strategy-engine')).toBe(8000);
+  it("defaults to each service's port from SERVICE_PORTS, else the OTel exporter's 9464", () => {
+    for (const [service, port] of Object.entries(SERVICE_PORTS)) expect(defaultMetricsPort(service)).toBe(port);
     expect(defaultMetricsPort('risk')).toBe(9464);
     expect(defaultMetricsPort('toString')).toBe(DEFAULT_METRICS_PORT);
   });
@@ -144,7 +141,7 @@ describe('createMetricsServer', () => {
     expect(response.headers.get('content-type')).toBe(PROMETHEUS_CONTENT_TYPE);
     expect(response.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8');
     expect(response.headers.get('content-length')).toBe(String(Buffer.byteLength(body)));
-    // The catalogs come first; the SDK's own accounting series (owned by the writer) may follow.
+    // The catalogs come first; the SDK's own self-metrics series (owned by the writer) may follow.
     expect(body.startsWith(CATALOG_BODY)).toBe(true);
   });
 

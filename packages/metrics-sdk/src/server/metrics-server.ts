@@ -1,29 +1,26 @@
 import { createServer, type IncomingMessage, type Server, type ServerOptions, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import type { ServiceName } from '../catalogs/service-ports.js';
 import { type MetricSource, PROMETHEUS_CONTENT_TYPE, PrometheusWriter } from '../exposition/prometheus-text.js';
 import { RuntimeMetrics } from '../runtime/runtime-metrics.js';
 import { authorizationCheck, challenge, type MetricsAuth } from './auth.js';
 import { BodyPool, type SharedBody } from './body-pool.js';
 import { ResponsePacer } from './response-pacer.js';
 import { ScrapeCoalescer } from './scrape-coalescer.js';
-import { resolveServerOptions, type SERVICE_PORTS } from './server-options.js';
+import { resolveServerOptions } from './server-options.js';
 import { applySocketTimeouts, httpTimeoutOptions, type MetricsServerTimeouts } from './timeouts.js';
 import { loadTls, type MetricsServerTls } from './tls.js';
 
-export {
-  DEFAULT_MAX_CONNECTIONS,
-  DEFAULT_METRICS_PORT,
-  defaultMetricsPort,
-  SERVICE_PORTS,
-} from './server-options.js';
+export { SERVICE_PORTS } from '../catalogs/service-ports.js';
+export { DEFAULT_MAX_CONNECTIONS, DEFAULT_METRICS_PORT, defaultMetricsPort } from './server-options.js';
 
 /** Options of {@link createMetricsServer}. */
 export interface MetricsServerOptions {
   /** The catalogs served on `/metrics`; their metric names must not collide. */
   readonly sources: readonly MetricSource[];
   /** Service name, reported by `/health`; also picks the default port from {@link SERVICE_PORTS}. */
-  readonly service: keyof typeof SERVICE_PORTS | (string & {});
+  readonly service: ServiceName | (string & {});
   /** TCP port; default `SERVICE_PORTS[service]`, else {@link DEFAULT_METRICS_PORT}. `0` picks a free port. */
   readonly port?: number;
   /**
@@ -39,10 +36,10 @@ export interface MetricsServerOptions {
    */
   readonly runtimeMetrics?: boolean;
   /**
-   * Serve the SDK's accounting counters after the catalogs (`ttquant_metrics_overflow_records_total`,
+   * Serve the SDK's self-metrics after the catalogs (`ttquant_metrics_overflow_records_total`,
    * `ttquant_metrics_dropped_values_total`); default `true`.
    */
-  readonly accounting?: boolean;
+  readonly selfMetrics?: boolean;
   /**
    * Require credentials on `/metrics` (a bearer token or basic auth); without them or with wrong
    * ones the answer is 401 with no metric data. `/health` stays open for liveness probes and shows
@@ -178,7 +175,7 @@ export function createMetricsServer(options: MetricsServerOptions): MetricsServe
       ? new RuntimeMetrics()
       : undefined;
   const writer = new PrometheusWriter(runtime === undefined ? resolved.sources : [...resolved.sources, runtime], {
-    accounting: resolved.accounting,
+    selfMetrics: resolved.selfMetrics,
   });
   const bodies = new BodyPool();
   // One render per burst of scrapes; a failed render is reported once, however many requests shared it.

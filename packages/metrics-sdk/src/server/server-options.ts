@@ -1,3 +1,4 @@
+import { SERVICE_PORTS } from '../catalogs/service-ports.js';
 import {
   expectBoolean,
   expectFunction,
@@ -7,7 +8,6 @@ import {
   expectPort,
   expectPositiveInteger,
   expectSources,
-  optionProblem,
 } from '../define/option-checks.js';
 import type { MetricSource } from '../exposition/sources.js';
 import { checkAuth, type MetricsAuth } from './auth.js';
@@ -15,12 +15,6 @@ import { serverOptionError } from './config-error.js';
 import type { MetricsServerOptions } from './metrics-server.js';
 import { type ResolvedTimeouts, resolveTimeouts } from './timeouts.js';
 import { checkTls, type MetricsServerTls } from './tls.js';
-
-/**
- * Default metrics port of each TTQuant service, as existing Prometheus scrape configs expect them:
- * market data 8080, gateway 8081, strategy engine 8000.
- */
-export const SERVICE_PORTS = Object.freeze({ 'market-data': 8080, gateway: 8081, 'strategy-engine': 8000 } as const);
 
 /** Port used for a service not in {@link SERVICE_PORTS}: the OpenTelemetry Prometheus exporter's default. */
 export const DEFAULT_METRICS_PORT = 9464;
@@ -47,7 +41,7 @@ export interface ResolvedServerOptions {
   readonly port: number;
   readonly host: string;
   readonly runtimeMetrics: boolean;
-  readonly accounting: boolean;
+  readonly selfMetrics: boolean;
   readonly auth: MetricsAuth | undefined;
   readonly tls: MetricsServerTls | undefined;
   readonly timeouts: ResolvedTimeouts;
@@ -64,7 +58,7 @@ const OPTION_KEYS = Object.keys({
   port: true,
   host: true,
   runtimeMetrics: true,
-  accounting: true,
+  selfMetrics: true,
   auth: true,
   tls: true,
   timeouts: true,
@@ -72,9 +66,6 @@ const OPTION_KEYS = Object.keys({
   now: true,
   onError: true,
 } satisfies Record<keyof MetricsServerOptions, true>);
-
-// Options that were renamed before 1.0: the error names the new one instead of a near miss.
-const RENAMED: Readonly<Record<string, string>> = Object.freeze({ processMetrics: 'runtimeMetrics' });
 
 /**
  * Checks every option of `createMetricsServer` and fills in the defaults, so a wrong type or value
@@ -88,11 +79,6 @@ const RENAMED: Readonly<Record<string, string>> = Object.freeze({ processMetrics
  */
 export function resolveServerOptions(options: unknown): ResolvedServerOptions {
   const given = expectObject(options, 'options', serverOptionError);
-  for (const [old, renamed] of Object.entries(RENAMED)) {
-    if (given[old] !== undefined) {
-      throw serverOptionError(optionProblem(old, 'to be left out', given[old], `was renamed ${renamed}`));
-    }
-  }
   expectKeys(given, '', OPTION_KEYS, serverOptionError);
   const optional = <T>(key: string, check: (value: unknown, path: string) => T, fallback: T): T =>
     given[key] === undefined ? fallback : check(given[key], key);
@@ -105,7 +91,7 @@ export function resolveServerOptions(options: unknown): ResolvedServerOptions {
     port: optional('port', (v, p) => expectPort(v, p, serverOptionError), defaultMetricsPort(service)),
     host: optional('host', (v, p) => expectNonEmptyString(v, p, serverOptionError), '127.0.0.1'),
     runtimeMetrics: optional('runtimeMetrics', boolean, true),
-    accounting: optional('accounting', boolean, true),
+    selfMetrics: optional('selfMetrics', boolean, true),
     auth: optional<MetricsAuth | undefined>('auth', checkAuth, undefined),
     tls: optional<MetricsServerTls | undefined>('tls', checkTls, undefined),
     timeouts: resolveTimeouts(given['timeouts']),

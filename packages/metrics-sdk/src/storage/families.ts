@@ -1,5 +1,6 @@
 import type { NoLabels } from '../define/labels.js';
 import type { MetricDef, MetricKind } from '../define/metric.js';
+import { type BindEachArgs, bindEachValue, type HandlesByValue, type InferClosedLabels } from './bind-each.js';
 import { DropSink } from './drop-sink.js';
 import { bucketIndex, CounterHandle, EmittingGaugeHandle, GaugeHandle, HistogramHandle } from './handles.js';
 import type { InvalidValueHook } from './invalid.js';
@@ -117,7 +118,7 @@ export abstract class MetricFamily<L> {
   readonly labelNames: readonly string[];
   /** @internal the family's own state; readers use `'~reader'` */
   readonly '~store': SeriesStore;
-  /** @internal what exposition, the OTel bridge, the prom-client interop and the accounting read */
+  /** @internal what exposition, the OTel bridge, the prom-client interop and the self-metrics read */
   readonly '~reader': SeriesReader;
   /** @internal phantom carrier of the label type */
   declare readonly '~types'?: { readonly labels: L };
@@ -344,6 +345,29 @@ export class CounterFamily<L> extends MetricFamily<L> {
   }
 
   /**
+   * Binds one handle per declared value of a closed label, at once: what a service does at setup
+   * for a label whose every value it records (a reason, an order type, a message type). The record
+   * is built here, so the hot path indexes it by the value it already has and touches no label
+   * object. Every series it binds exists from then on, at 0.
+   *
+   * @param label - a closed label of this metric; not an open one, and not one of `args`
+   * @param args - every other declared label (nothing when `label` is the only one)
+   * @returns a frozen record from each value of `label`, in declaration order, to its handle
+   * @throws MetricLabelError when `label` is not a closed label of this metric or the other labels
+   *   do not fit the declaration (untyped callers)
+   * @example
+   * ```ts
+   * const parseErrors = md.parseErrors.bindEach('reason', { exchange: 'binance' });
+   * parseErrors.invalid_json.inc(); // parseErrors[reason].inc() with a reason from the parser
+   * ```
+   */
+  bindEach<K extends InferClosedLabels<L>>(label: K, ...args: BindEachArgs<L, K>): HandlesByValue<L, K, CounterHandle> {
+    return bindEachValue(this['~store'].def, this['~store'].layout, label, args[0], (labels) =>
+      this.bind(...([labels] as BindArgs<L>)),
+    ) as HandlesByValue<L, K, CounterHandle>;
+  }
+
+  /**
    * Adds 1 to the series for `labels`.
    *
    * @param labels - every declared label
@@ -395,6 +419,26 @@ export class GaugeFamily<L> extends MetricFamily<L> {
     return this.#emitNonFinite
       ? new EmittingGaugeHandle(this.#values, offset, this['~drops'])
       : new GaugeHandle(this.#values, offset, this['~drops']);
+  }
+
+  /**
+   * Binds one handle per declared value of a closed label, at once; see {@link CounterFamily.bindEach}.
+   *
+   * @param label - a closed label of this metric; not an open one, and not one of `args`
+   * @param args - every other declared label (nothing when `label` is the only one)
+   * @returns a frozen record from each value of `label`, in declaration order, to its handle
+   * @throws MetricLabelError when `label` is not a closed label of this metric or the other labels
+   *   do not fit the declaration (untyped callers)
+   * @example
+   * ```ts
+   * const status = md.connectionStatus.bindEach('exchange');
+   * status.okx.set(1);
+   * ```
+   */
+  bindEach<K extends InferClosedLabels<L>>(label: K, ...args: BindEachArgs<L, K>): HandlesByValue<L, K, GaugeHandle> {
+    return bindEachValue(this['~store'].def, this['~store'].layout, label, args[0], (labels) =>
+      this.bind(...([labels] as BindArgs<L>)),
+    ) as HandlesByValue<L, K, GaugeHandle>;
   }
 
   /**
@@ -464,6 +508,29 @@ export class HistogramFamily<L> extends MetricFamily<L> {
   bind(...args: BindArgs<L>): HistogramHandle {
     const offset = this.offsetOf((args[0] ?? {}) as L);
     return new HistogramHandle(this.#counts, this.#sums, offset, this.#stride, this.#bounds, this['~drops']);
+  }
+
+  /**
+   * Binds one handle per declared value of a closed label, at once; see {@link CounterFamily.bindEach}.
+   *
+   * @param label - a closed label of this metric; not an open one, and not one of `args`
+   * @param args - every other declared label (nothing when `label` is the only one)
+   * @returns a frozen record from each value of `label`, in declaration order, to its handle
+   * @throws MetricLabelError when `label` is not a closed label of this metric or the other labels
+   *   do not fit the declaration (untyped callers)
+   * @example
+   * ```ts
+   * const latency = md.latency.bindEach('type', { exchange: 'okx' });
+   * latency.trade.observe(3.2);
+   * ```
+   */
+  bindEach<K extends InferClosedLabels<L>>(
+    label: K,
+    ...args: BindEachArgs<L, K>
+  ): HandlesByValue<L, K, HistogramHandle> {
+    return bindEachValue(this['~store'].def, this['~store'].layout, label, args[0], (labels) =>
+      this.bind(...([labels] as BindArgs<L>)),
+    ) as HandlesByValue<L, K, HistogramHandle>;
   }
 
   /**

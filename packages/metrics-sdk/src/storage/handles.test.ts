@@ -1,3 +1,4 @@
+import { readExposition } from '@ttquant/test-kit';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { catalog } from '../define/catalog.js';
 import { closed } from '../define/labels.js';
@@ -47,7 +48,10 @@ describe('GaugeHandle', () => {
     long.dec();
     long.dec();
     expect(long.value).toBe(6.5);
-    expect(d.position.bind({ side: 'sell' }).value).toBe(0);
+    // Its records reach its own series only: the other side was never bound or set, so it has none.
+    const exposed = readExposition(new PrometheusWriter([d], { selfMetrics: false }).renderText());
+    expect(exposed.value('position', { side: 'buy' })).toBe(6.5);
+    expect(exposed.value('position', { side: 'sell' })).toBeUndefined();
   });
 
   it('is an EmittingGaugeHandle for a nonFinite: "emit" gauge', () => {
@@ -74,7 +78,7 @@ describe('HistogramHandle', () => {
     expect(h.count).toBe(6);
     expect(h.sum).toBe(27.5000001);
     expect(d.latency.buckets).toEqual([1, 5, 10]);
-    expect(new PrometheusWriter([d], { accounting: false }).renderText().split('\n').slice(-7)).toEqual([
+    expect(new PrometheusWriter([d], { selfMetrics: false }).renderText().split('\n').slice(-7)).toEqual([
       'latency_ms_bucket{le="1"} 2',
       'latency_ms_bucket{le="5"} 4',
       'latency_ms_bucket{le="10"} 5',

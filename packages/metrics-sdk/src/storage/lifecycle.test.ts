@@ -29,7 +29,7 @@ const lines = (writer: PrometheusWriter, prefix: string) =>
 describe('family.remove()', () => {
   it('drops one series from the exposition and zeroes it, leaving the others', () => {
     const m = market();
-    const writer = new PrometheusWriter([m], { accounting: false });
+    const writer = new PrometheusWriter([m], { selfMetrics: false });
     m.price.set({ exchange: 'binance', symbol: 'BTC' }, 100);
     m.price.set({ exchange: 'binance', symbol: 'LUNA' }, 0.01);
     m.price.set({ exchange: 'okx', symbol: 'BTC' }, 101);
@@ -48,7 +48,7 @@ describe('family.remove()', () => {
 
   it('brings a removed series back from zero when it is recorded again, with a new start time', async () => {
     const m = market();
-    const producer = new CatalogMetricProducer([m], { accounting: false, now: () => 50_000 });
+    const producer = new CatalogMetricProducer([m], { selfMetrics: false, now: () => 50_000 });
     clock = 1_000;
     m.trades.add({ symbol: 'LUNA' }, 5);
     m.trades.inc({ symbol: 'BTC' });
@@ -64,7 +64,7 @@ describe('family.remove()', () => {
 
   it('keeps a bound handle valid: its records reappear with the series, and go to no other symbol', () => {
     const m = market();
-    const writer = new PrometheusWriter([m], { accounting: false });
+    const writer = new PrometheusWriter([m], { selfMetrics: false });
     const luna = m.trades.bind({ symbol: 'LUNA' });
     luna.add(3);
     m.trades.remove({ symbol: 'LUNA' });
@@ -78,13 +78,15 @@ describe('family.remove()', () => {
       'trades_total{symbol="SOL"} 1',
       'trades_total{otel_metric_overflow="true"} 1',
     ]);
-    expect(m.trades.bind({ symbol: 'LUNA' }).value).toBe(1);
+    expect(lines(writer, 'trades_total{symbol="LUNA"}')).toEqual([]);
+    m.trades.bind({ symbol: 'LUNA' }); // bound again: the series is back, with the stale handle's record
+    expect(luna.value).toBe(1);
     expect(lines(writer, 'trades_total{symbol="LUNA"}')).toEqual(['trades_total{symbol="LUNA"} 1']);
   });
 
   it('clears every bucket of a removed histogram series', () => {
     const m = market();
-    const writer = new PrometheusWriter([m], { accounting: false });
+    const writer = new PrometheusWriter([m], { selfMetrics: false });
     for (const v of [0.5, 5, 50]) m.latency.observe({ symbol: 'LUNA' }, v);
     m.latency.remove({ symbol: 'LUNA' });
     m.latency.observe({ symbol: 'LUNA' }, 5);
@@ -101,7 +103,7 @@ describe('family.remove()', () => {
     const m = market();
     m.up.bind().set(1);
     expect(m.up.remove()).toBe(true);
-    expect(lines(new PrometheusWriter([m], { accounting: false }), 'up ')).toEqual([]);
+    expect(lines(new PrometheusWriter([m], { selfMetrics: false }), 'up ')).toEqual([]);
   });
 
   it('rejects labels that do not fit the declaration, like a record does', () => {
@@ -112,7 +114,7 @@ describe('family.remove()', () => {
 });
 
 describe('family.reset()', () => {
-  it('removes every series, the overflow series included, and keeps the accounting', async () => {
+  it('removes every series, the overflow series included, and keeps the self-metrics', async () => {
     const m = market();
     const writer = new PrometheusWriter([m]);
     const producer = new CatalogMetricProducer([m]);

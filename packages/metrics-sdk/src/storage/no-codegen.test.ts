@@ -89,7 +89,7 @@ describe.skipIf(!flagged)(
         MetricLabelError,
       );
       expect(desk.fills.overflowed).toBe(1);
-      expect(new PrometheusWriter([desk], { accounting: false }).renderText()).toBe(
+      expect(new PrometheusWriter([desk], { selfMetrics: false }).renderText()).toBe(
         [
           '# HELP desk_fills_total Fills.',
           '# TYPE desk_fills_total counter',

@@ -23,7 +23,7 @@ const defs = {
     account: open({ budget: ACCOUNT_BUDGET }),
   }),
 } as const;
-class Book extends catalog(defs) {}
+class Desk extends catalog(defs) {}
 
 type Labels = { side: string; symbol: string; venue: string; account: string };
 
@@ -81,8 +81,8 @@ describe('resolver vs slow path', () => {
   it('resolves every combo to the offset the slow path created, or misses', () => {
     fc.assert(
       fc.property(fc.array(labelsArb, { minLength: 1, maxLength: 60 }), (calls) => {
-        const book = new Book({ onInvalidValue: throwOnInvalidValue });
-        const store = book.orders['~store'];
+        const desk = new Desk({ onInvalidValue: throwOnInvalidValue });
+        const store = desk.orders['~store'];
         const resolve = compileResolver(store.layout);
         const model = new Model();
         let overflowed = 0;
@@ -90,12 +90,12 @@ describe('resolver vs slow path', () => {
         const overflowOffset = store.layout.overflowOffset;
         for (const labels of calls) {
           if (!model.valid(labels)) {
-            expect(() => book.orders.inc(labels as never)).toThrow(MetricLabelError);
+            expect(() => desk.orders.inc(labels as never)).toThrow(MetricLabelError);
             expect(resolve(labels)).toBe(-1);
             continue;
           }
           valid++;
-          book.orders.inc(labels as never);
+          desk.orders.inc(labels as never);
           const expected = model.record(labels);
           const offset = resolve(labels);
           expect(offset).toBe(expected);
@@ -112,7 +112,7 @@ describe('resolver vs slow path', () => {
             ]);
           }
         }
-        expect(book.orders.overflowed).toBe(overflowed);
+        expect(desk.orders.overflowed).toBe(overflowed);
         let total = 0;
         for (const offset of store.series) {
           total += store.values[offset] as number;
@@ -135,8 +135,8 @@ describe('resolver vs slow path', () => {
   it('bound handles and unbound calls expose the same text', () => {
     fc.assert(
       fc.property(fc.array(labelsArb, { maxLength: 40 }), (calls) => {
-        const unbound = new Book({ onInvalidValue: throwOnInvalidValue });
-        const bound = new Book({ onInvalidValue: throwOnInvalidValue });
+        const unbound = new Desk({ onInvalidValue: throwOnInvalidValue });
+        const bound = new Desk({ onInvalidValue: throwOnInvalidValue });
         for (const labels of calls) {
           let failedUnbound = false;
           let failedBound = false;

@@ -9,7 +9,7 @@ export interface FamilyStats {
 }
 
 /**
- * Everything a reader (the text writer, the OTel bridge, the prom-client interop, the accounting)
+ * Everything a reader (the text writer, the OTel bridge, the prom-client interop, the self-metrics)
  * may see of one family: a readonly view over the family's own arrays, never a copy, so a scrape
  * reads exactly what the hot path wrote and costs what it cost before there was a view. The arrays
  * are sized once from the layout and never reallocated, so a reader may keep references to them.
@@ -64,7 +64,7 @@ export interface SeriesReader {
 
 /**
  * What every exposition path reads: families seen through their readers, and the collection step
- * that brings them up to date before a read. A catalog is one; the SDK's accounting is another,
+ * that brings them up to date before a read. A catalog is one; the SDK's self-metrics is another,
  * built on readers alone.
  *
  * @internal

@@ -11,7 +11,7 @@ import { RuntimeMetrics, runtimeDefinitions } from '../../src/runtime/runtime-me
 import { throwOnInvalidValue } from '../../src/storage/invalid.js';
 
 const rm = new RuntimeMetrics({ onInvalidValue: throwOnInvalidValue });
-// The accounting counters included, as a server appends them.
+// The self-metrics included, as a server appends them.
 const writer = new PrometheusWriter([rm]);
 let body = '';
 

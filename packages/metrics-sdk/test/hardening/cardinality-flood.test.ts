@@ -18,7 +18,7 @@ interface FloodReport {
   overflowed: [number, number];
   overflowHookCalls: number;
   overflowLine: string;
-  accountingLines: string[];
+  selfMetricLines: string[];
   bodyBytes: number;
   rssBeforeMb: number;
   rssAfterMb: number;
@@ -53,7 +53,7 @@ describe('cardinality flood', () => {
     expect(report.overflowed).toEqual([998_000, 998_000]);
     expect(report.overflowHookCalls).toBe(2 * 998_000);
     expect(report.overflowLine).toBe('flood_ticks_total{otel_metric_overflow="true"} 998000');
-    expect(report.accountingLines).toEqual([
+    expect(report.selfMetricLines).toEqual([
       'ttquant_metrics_overflow_records_total{metric="flood_ticks_total"} 998000',
       'ttquant_metrics_overflow_records_total{metric="flood_size"} 998000',
     ]);

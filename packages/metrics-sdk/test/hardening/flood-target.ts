@@ -55,7 +55,7 @@ process.stdout.write(
     overflowed: [flood.ticks.overflowed, flood.sizes.overflowed],
     overflowHookCalls: warnings,
     overflowLine: body.split('\n').find((line) => line.startsWith('flood_ticks_total{otel_metric_overflow')),
-    accountingLines: body.split('\n').filter((line) => line.startsWith('ttquant_metrics_overflow_records_total')),
+    selfMetricLines: body.split('\n').filter((line) => line.startsWith('ttquant_metrics_overflow_records_total')),
     bodyBytes: Buffer.byteLength(body),
     rssBeforeMb: mb(before.rss),
     rssAfterMb: mb(after.rss),

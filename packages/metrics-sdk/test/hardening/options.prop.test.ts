@@ -145,7 +145,7 @@ const ENTRY_POINTS: readonly EntryPoint[] = [
       'options.runtimeMetrics': { valid: optional(isBoolean) },
       // The old name of runtimeMetrics: only its absence is valid.
       'options.processMetrics': { valid: (v) => v === undefined },
-      'options.accounting': { valid: optional(isBoolean) },
+      'options.selfMetrics': { valid: optional(isBoolean) },
       'options.auth': { valid: optional(isObject) },
       'options.auth.bearerToken': { valid: optional(nonEmpty), context: bearer },
       'options.auth.basic': { valid: optional(isObject), context: basic },
@@ -181,7 +181,7 @@ const ENTRY_POINTS: readonly EntryPoint[] = [
       sources: { valid: isArray },
       'sources[1]': { valid: isCatalog },
       options: { valid: optional(isObject) },
-      'options.accounting': { valid: optional(isBoolean) },
+      'options.selfMetrics': { valid: optional(isBoolean) },
     },
     containers: { options: [] },
   },
@@ -196,7 +196,7 @@ const ENTRY_POINTS: readonly EntryPoint[] = [
       options: { valid: optional(isObject) },
       'options.now': { valid: optional(isFunction) },
       'options.units': { valid: (v) => v === undefined || v === 'omit' || v === 'declared' },
-      'options.accounting': { valid: optional(isBoolean) },
+      'options.selfMetrics': { valid: optional(isBoolean) },
     },
     containers: { options: [] },
   },
@@ -238,7 +238,7 @@ const ENTRY_POINTS: readonly EntryPoint[] = [
       sources: { valid: isArray },
       'sources[1]': { valid: isCatalog },
       options: { valid: optional(isObject) },
-      'options.accounting': { valid: optional(isBoolean) },
+      'options.selfMetrics': { valid: optional(isBoolean) },
     },
     containers: { options: [] },
   },
@@ -499,9 +499,18 @@ describe('a misspelt option', () => {
     ],
     ['new Catalog()', () => new Shop({ onInvalidValues: throwOnInvalidValue } as never), 'onInvalidValue'],
     ['counter()', () => counter('m_total', 'h', {}, { units: 'ms' } as never), 'unit'],
-    ['PrometheusWriter', () => new PrometheusWriter([shop], { acounting: false } as never), 'accounting'],
+    ['PrometheusWriter', () => new PrometheusWriter([shop], { selfMetric: false } as never), 'selfMetrics'],
   ])('%s: names the closest option', (_name, call, closest) => {
     expect(call).toThrow(expect.objectContaining({ message: expect.stringContaining(`did you mean "${closest}"?`) }));
+  });
+
+  it.each([
+    ['createMetricsServer', () => createMetricsServer({ sources: [], service: 'x', accounting: false } as never)],
+    ['PrometheusWriter', () => new PrometheusWriter([shop], { accounting: false } as never)],
+    ['CatalogMetricProducer', () => new CatalogMetricProducer([shop], { accounting: false } as never)],
+    ['registerCatalogs', () => registerCatalogs(new Registry(), [shop], { accounting: false } as never)],
+  ])('%s: names selfMetrics when given the old option accounting', (_name, call) => {
+    expect(call).toThrow(expect.objectContaining({ message: expect.stringContaining('was renamed selfMetrics') }));
   });
 
   it('points a typo of the old name processMetrics to runtimeMetrics', () => {

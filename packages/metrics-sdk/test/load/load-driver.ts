@@ -204,7 +204,7 @@ export interface BodySummary {
   readonly sumLines: number;
   readonly countLines: number;
   readonly countSum: number;
-  /** Sample lines of other families (none, or self-accounting families a server adds). */
+  /** Sample lines of other families (none, or self-metrics families a server adds). */
   readonly otherLines: number;
   /** Sample lines with no `name value` shape or a value that is not a number. */
   readonly malformed: number;

@@ -255,7 +255,7 @@ describeWithTools(
 
       // Guard against a comparison of two empty or trivial bodies.
       const names = new Set(ours.families.map(([name]) => name));
-      // The 43 catalog metrics and the two accounting counters.
+      // The 43 catalog metrics and the two self-metrics.
       expect(names.size).toBe(45);
       const byKey = toMap(ours.samples);
       expect(byKey.size).toBeGreaterThan(150);

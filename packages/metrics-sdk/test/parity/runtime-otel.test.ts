@@ -19,7 +19,7 @@ describe('RuntimeMetrics through CatalogMetricProducer', () => {
   afterAll(() => rm.stop());
 
   it('yields one metric per runtime family with series, of the matching data point type', async () => {
-    const producer = new CatalogMetricProducer([rm], { accounting: false });
+    const producer = new CatalogMetricProducer([rm], { selfMetrics: false });
     // Two collections a monitor sample apart, so the event-loop families have series too.
     await producer.collect();
     await new Promise((resolve) => setTimeout(resolve, 50));

@@ -1,6 +1,6 @@
 // Parity: RuntimeMetrics exposes what prom-client 15's `collectDefaultMetrics` exposes, in the same
 // process: the same metric names, kinds, HELP texts and label names, and the same values where two
-// readings of one process can agree. Both bodies are read by the small parser below.
+// readings of one process can agree. Both bodies are read by the test kit's exposition reader.
 //
 // The only differences allowed are listed here, each with its reason, and each is asserted to be
 // present in prom-client's body (so the lists cannot hide anything else):
@@ -10,6 +10,7 @@
 
 import { stat } from 'node:fs';
 import { createServer } from 'node:net';
+import { readExposition, type Sample } from '@ttquant/test-kit';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PrometheusWriter } from '../../src/exposition/prometheus-text.js';
@@ -24,52 +25,30 @@ const OMITTED: readonly string[] = OMITTED_RUNTIME_METRICS;
 const PROCFS_ONLY = ['process_virtual_memory_bytes', 'process_heap_bytes', 'process_open_fds', 'process_max_fds'];
 const ONLY_OURS: readonly string[] = process.platform === 'linux' ? [] : PROCFS_ONLY;
 
-interface Sample {
-  readonly name: string;
-  readonly labels: Readonly<Record<string, string>>;
-  readonly value: number;
-}
-
 interface Family {
   readonly name: string;
-  type: string;
-  help: string;
-  readonly samples: Sample[];
+  readonly type: string;
+  readonly help: string;
+  readonly samples: readonly Sample[];
 }
 
-const LABEL = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g;
-
-/** Parses a text-format 0.0.4 body: families by name, each sample under the last `# TYPE` line. */
+/** Reads a text-format 0.0.4 body: families by name, each with the samples under its HELP/TYPE lines. */
 function parse(body: string): Map<string, Family> {
-  const families = new Map<string, Family>();
-  const family = (name: string): Family => {
-    let f = families.get(name);
-    if (f === undefined) {
-      f = { name, type: '', help: '', samples: [] };
-      families.set(name, f);
-    }
-    return f;
-  };
-  let current: Family | undefined;
-  for (const line of body.split('\n')) {
-    if (line === '') continue;
-    const comment = /^# (HELP|TYPE) (\S+) (.*)$/.exec(line);
-    if (comment !== null) {
-      current = family(comment[2] as string);
-      if (comment[1] === 'TYPE') current.type = comment[3] as string;
-      else current.help = (comment[3] as string).replace(/\\n/g, '\n').replace(/\\\\/g, '\\');
-      continue;
-    }
-    const sample = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
-    if (sample === null || current === undefined) throw new Error(`unparsed line: ${line}`);
-    const labels: Record<string, string> = {};
-    for (const m of (sample[2] ?? '').matchAll(LABEL)) {
-      labels[m[1] as string] = (m[2] as string).replace(/\\(["\\n])/g, (_, c: string) => (c === 'n' ? '\n' : c));
-    }
-    expect(sample[1]?.startsWith(current.name), `${sample[1]} under ${current.name}`).toBe(true);
-    current.samples.push({ name: sample[1] as string, labels, value: Number(sample[3]) });
-  }
-  return families;
+  const exposed = readExposition(body);
+  // Every sample belongs to a family: none written outside one, or under another's lines.
+  const grouped = exposed.families().reduce((n, name) => n + exposed.family(name).length, 0);
+  expect(grouped, 'samples outside their family').toBe(exposed.samples.length);
+  return new Map(
+    exposed.families().map((name) => [
+      name,
+      {
+        name,
+        type: exposed.types.get(name) ?? '',
+        help: exposed.help.get(name) ?? '',
+        samples: exposed.family(name),
+      },
+    ]),
+  );
 }
 
 function labelNames(family: Family | undefined): string[] {
@@ -95,7 +74,7 @@ describe('RuntimeMetrics against prom-client collectDefaultMetrics, in one proce
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const rm = new RuntimeMetrics({ onInvalidValue: throwOnInvalidValue });
-  const writer = new PrometheusWriter([rm], { accounting: false });
+  const writer = new PrometheusWriter([rm], { selfMetrics: false });
   const server = createServer();
 
   let ours: Map<string, Family>;
