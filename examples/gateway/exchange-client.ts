@@ -80,12 +80,7 @@ export class ExchangeClient {
       this.#handles.set(exchange, {
         rateLimitOrder: m.rateLimitHits.bind({ exchange, endpoint: 'order' }),
         rateLimitCancel: m.rateLimitHits.bind({ exchange, endpoint: 'cancel' }),
-        retries: {
-          rate_limited: m.orderRetries.bind({ exchange, reason: 'rate_limited' }),
-          server_error: m.orderRetries.bind({ exchange, reason: 'server_error' }),
-          timeout: m.orderRetries.bind({ exchange, reason: 'timeout' }),
-          network: m.orderRetries.bind({ exchange, reason: 'network' }),
-        },
+        retries: m.orderRetries.bindEach('reason', { exchange }),
       });
     }
   }

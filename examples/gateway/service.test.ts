@@ -6,11 +6,11 @@ import { fileURLToPath } from 'node:url';
 import { pollUntil } from '@ttquant/test-kit';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import * as zmq from 'zeromq';
+import { type FakeExchange, startFakeExchange } from '../fixtures/fake-exchange.js';
 import { parseSamples } from '../pipeline/scrape.js';
 import { createLogger } from '../shared/logger.js';
 import type { EngineOrder, FillEvent, GatewayOrderResult, StrategyFill, Tick } from '../shared/protocol.js';
 import { readGatewayConfig } from './config.js';
-import { type FakeExchange, startFakeExchange } from './fake-exchange.js';
 import { type GatewayHandle, startGateway } from './service.js';
 
 // The gateway against a scripted fake exchange (real HTTP and WebSocket), a real ZeroMQ market-data

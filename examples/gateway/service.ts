@@ -39,6 +39,9 @@ import { FillPublisher, MarkSubscriber } from './zmq.js';
 /** What a finished submission reports as `orders_failed_total{reason}` and in the result. */
 type FailReason = InferLabels<typeof gatewayDefinitions.ordersFailed>['reason'];
 
+/** `order_processing_latency_ms{operation}`: a new order or a cancel. */
+type Operation = InferLabels<typeof gatewayDefinitions.orderLatency>['operation'];
+
 /**
  * Last transient cause → failure reason once retries are exhausted. A 5xx has no reason of its own
  * in the catalog, so a run that ends on one reports `retries_exhausted`.
@@ -140,8 +143,7 @@ interface VenueState {
   readonly symbols: Map<string, SymbolSeries>;
   readonly riskRejected: Record<RiskRule, CounterHandle>;
   readonly failed: Record<FailReason, CounterHandle>;
-  readonly newLatency: HistogramHandle;
-  readonly cancelLatency: HistogramHandle;
+  readonly latency: Record<Operation, HistogramHandle>;
   stream: ExecutionStream | undefined;
 }
 
@@ -236,24 +238,15 @@ class Gateway implements GatewayHandle {
     for (const exchange of config.venues) {
       const symbols = new Map<string, SymbolSeries>();
       for (const symbol of config.symbols) symbols.set(symbol, bindSymbol(gw, exchange, symbol));
-      const failed = {} as Record<FailReason, CounterHandle>;
-      for (const reason of ['exchange_rejected', 'rate_limited', 'timeout', 'network', 'retries_exhausted'] as const) {
-        failed[reason] = gw.ordersFailed.bind({ exchange, reason });
-      }
       this.#venues.set(exchange, {
         venue: exchange,
         // Only the gateway gauges: the engine serves the strategy metrics from its own ledger.
         ledger: new TradingLedger({ gateway: { metrics: gw, exchange }, autoRegister: true }),
         marks: new Map(),
         symbols,
-        riskRejected: {
-          max_position: gw.ordersRiskRejected.bind({ exchange, rule: 'max_position' }),
-          max_notional: gw.ordersRiskRejected.bind({ exchange, rule: 'max_notional' }),
-          max_order_rate: gw.ordersRiskRejected.bind({ exchange, rule: 'max_order_rate' }),
-        },
-        failed,
-        newLatency: gw.orderLatency.bind({ exchange, operation: 'new' }),
-        cancelLatency: gw.orderLatency.bind({ exchange, operation: 'cancel' }),
+        riskRejected: gw.ordersRiskRejected.bindEach('rule', { exchange }),
+        failed: gw.ordersFailed.bindEach('reason', { exchange }),
+        latency: gw.orderLatency.bindEach('operation', { exchange }),
         stream: undefined,
       });
     }
@@ -485,7 +478,7 @@ class Gateway implements GatewayHandle {
     switch (outcome.kind) {
       case 'ack': {
         series.success[order.side].inc();
-        venue.newLatency.observe(performance.now() - received);
+        venue.latency.new.observe(performance.now() - received);
         record.ackStatus = outcome.ack.status;
         if (record.state !== 'done') {
           if (outcome.ack.status === 'cancelled') {
@@ -616,7 +609,7 @@ class Gateway implements GatewayHandle {
     const started = performance.now();
     const outcome = await this.#client.cancel(order.exchange, order.clientOrderId, this.#abort.signal);
     if (outcome.kind === 'ack') {
-      venue.cancelLatency.observe(performance.now() - started);
+      venue.latency.cancel.observe(performance.now() - started);
       this.#log.info({ clientOrderId: order.clientOrderId, status: outcome.ack.status }, 'order cancelled after TTL');
       // The executions stream reports it too, before or after this answer; #finish runs once.
       if (outcome.ack.status === 'cancelled' && record.state !== 'done') record.cancelEventDue = true;
@@ -744,15 +737,14 @@ class Gateway implements GatewayHandle {
 }
 
 function bindSymbol(gw: GatewayMetrics, exchange: Venue, symbol: string): SymbolSeries {
-  const bySide = <T>(make: (side: Side) => T): Record<Side, T> => ({ buy: make('buy'), sell: make('sell') });
   return {
-    orders: bySide((side) => ({
-      market: gw.orders.bind({ exchange, symbol, side, type: 'market' }),
-      limit: gw.orders.bind({ exchange, symbol, side, type: 'limit' }),
-    })),
-    success: bySide((side) => gw.ordersSuccess.bind({ exchange, symbol, side })),
-    trades: bySide((side) => gw.trades.bind({ exchange, symbol, side })),
-    volume: bySide((side) => gw.tradeVolume.bind({ exchange, symbol, side })),
+    orders: {
+      buy: gw.orders.bindEach('type', { exchange, symbol, side: 'buy' }),
+      sell: gw.orders.bindEach('type', { exchange, symbol, side: 'sell' }),
+    },
+    success: gw.ordersSuccess.bindEach('side', { exchange, symbol }),
+    trades: gw.trades.bindEach('side', { exchange, symbol }),
+    volume: gw.tradeVolume.bindEach('side', { exchange, symbol }),
     commission: gw.commission.bind({ exchange, symbol }),
     active: gw.activeOrders.bind({ exchange, symbol }),
   };

@@ -1,7 +1,7 @@
 import { catalog, closed, gauge } from '@ttquant/metrics';
 
-// One metric of this example's own, beside the 43 of MarketDataMetrics: the ticks waiting in memory
-// for the database. With it, one scrape closes the tick accounting exactly:
+// One metric of this example's own, beside those of MarketDataMetrics: the ticks waiting in memory
+// for the database. With it, one scrape balances the tick counts exactly:
 //
 //   sum(market_data_received_total) = sum(db_writes_total)
 //                                     + sum(db_write_errors_total{reason="dropped"})

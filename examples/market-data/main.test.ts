@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type WebSocket, WebSocketServer } from 'ws';
 
 // main.ts as a process: it prints where it listens, and SIGTERM flushes every buffered tick to the
-// database before it exits 0 with the final accounting.
+// database before it exits 0 with the final tick counts.
 
 const main = fileURLToPath(new URL('./main.ts', import.meta.url));
 let exchange: WebSocketServer;
@@ -50,7 +50,7 @@ describe('market-data main.ts', () => {
     expect(output).toContain('market-data: MD_METRICS_PORT=eighty');
   });
 
-  it('on SIGTERM writes every buffered tick, logs the accounting and exits 0', async () => {
+  it('on SIGTERM writes every buffered tick, logs the tick counts and exits 0', async () => {
     const { port } = exchange.address() as AddressInfo;
     child = start({
       EXCHANGES: 'binance',

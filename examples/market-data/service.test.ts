@@ -113,7 +113,7 @@ afterAll(async () => {
  */
 function exposed(family: { readonly name: string }, labels: Readonly<Record<string, string>>): number | undefined {
   const want = Object.entries(labels);
-  return parseSamples(new PrometheusWriter([metrics], { accounting: false }).renderText()).find(
+  return parseSamples(new PrometheusWriter([metrics], { selfMetrics: false }).renderText()).find(
     (s) =>
       s.name === family.name &&
       Object.keys(s.labels).length === want.length &&
@@ -252,8 +252,8 @@ describe('market-data service', () => {
   it('writes ticks to the database through an outage without losing any', async () => {
     md.injectFault(60_000);
     for (let i = 0; i < 20; i++) send('okx', trade('ETHUSDT', `${3000 + i}`));
-    await pollUntil(() => md.accounting('okx').buffered >= 20, 'ticks buffered', 5_000, 5);
-    // One scrape closes the accounting while rows wait: received = written + dropped + buffered.
+    await pollUntil(() => md.counts('okx').buffered >= 20, 'ticks buffered', 5_000, 5);
+    // One scrape balances the tick counts while rows wait: received = written + dropped + buffered.
     const during = parseSamples(await scrape());
     const okx = { exchange: 'okx' };
     expect(total(during, 'db_buffered_ticks', okx)).toBeGreaterThanOrEqual(20);
@@ -268,7 +268,7 @@ describe('market-data service', () => {
     await pollUntil(() => connectionErrors() >= 2, 'failed write attempts', 5_000, 5);
     clock.t += 60_000; // the outage ends (the store's fault window is on the injected clock)
     await flushing;
-    const a = md.accounting();
+    const a = md.counts();
     expect(a.buffered).toBe(0);
     expect(a.received).toBe(a.written + a.dropped + a.buffered);
     // Every parsed message reached the store.
@@ -285,13 +285,13 @@ describe('market-data service', () => {
     expect(rows.rows[0]?.n).toBe(20);
     const body = await scrape();
     expect(body).toMatch(/db_write_errors_total\{exchange="okx",reason="connection"\} [2-9]\d*\n/);
-    expect(body).toContain(`db_writes_total{exchange="okx",table="trades"} ${md.accounting('okx').written}\n`);
+    expect(body).toContain(`db_writes_total{exchange="okx",table="trades"} ${md.counts('okx').written}\n`);
     expect(body).toContain('db_buffered_ticks{exchange="okx"} 0\n');
   });
 
   it('close() stops the feeds, flushes the buffer and frees the ports', async () => {
     for (let i = 0; i < 5; i++) send('binance', { e: 'ticker', s: 'SOLUSDT', p: `${150 + i}`, v: '10', T: T0 });
-    await pollUntil(() => md.accounting('binance').buffered === 5, 'five buffered tickers', 5_000, 5);
+    await pollUntil(() => md.counts('binance').buffered === 5, 'five buffered tickers', 5_000, 5);
     const final = await md.close();
     expect(final.buffered).toBe(0);
     expect(final.dropped).toBe(0);

@@ -13,10 +13,10 @@ import { TickBufferMetrics } from './buffer-metrics.js';
 import { MAX_DYNAMIC_SYMBOLS, type MarketDataConfig } from './config.js';
 import { openDatabase, type SqlClient } from './database.js';
 import { FeedClient } from './feed-client.js';
-import { type MessageType, parseMarketMessage } from './parse.js';
+import { type MessageType, type ParseErrorReason, parseMarketMessage } from './parse.js';
 import { tickJson, tickJsonPrefix } from './tick-json.js';
 import { TickPublisher } from './tick-publisher.js';
-import { type TickAccounting, type TickRecord, TickStore } from './tick-store.js';
+import { type TickCounts, type TickRecord, TickStore } from './tick-store.js';
 
 // The market-data service: venue WebSocket feeds in; validated ticks out on ZeroMQ and into
 // PostgreSQL; MarketDataMetrics on /metrics. Everything runs in this process, so a test can start
@@ -57,7 +57,7 @@ export interface MarketDataHandle {
    *
    * @param exchange - one venue; default all
    */
-  accounting(exchange?: Venue): TickAccounting;
+  counts(exchange?: Venue): TickCounts;
   /** Whether the venue's feed is connected now. */
   connected(exchange: Venue): boolean;
   /**
@@ -70,11 +70,11 @@ export interface MarketDataHandle {
   flush(): Promise<void>;
   /**
    * Stops reading the feeds, flushes the buffer (bounded by `db.shutdownFlushMs`), closes ZeroMQ, the
-   * database and the metrics server, and logs the final accounting. Safe to call twice.
+   * database and the metrics server, and logs the final tick counts. Safe to call twice.
    *
-   * @returns the final accounting
+   * @returns the final tick counts
    */
-  close(): Promise<TickAccounting>;
+  close(): Promise<TickCounts>;
 }
 
 type PerType<T> = Record<MessageType, T>;
@@ -97,7 +97,7 @@ interface VenueState {
   readonly symbols: Map<string, SymbolState>;
   readonly latency: PerType<HistogramHandle>;
   readonly published: PerType<() => void>;
-  readonly parseErrors: Record<'invalid_json' | 'unknown_type' | 'missing_field' | 'invalid_value', CounterHandle>;
+  readonly parseErrors: Readonly<Record<ParseErrorReason, CounterHandle>>;
   lastSkewLog: number;
 }
 
@@ -144,7 +144,7 @@ export async function startMarketData(config: MarketDataConfig, deps: MarketData
   }));
   // Read at scrape time, in the same synchronous render as the counters (see buffer-metrics.ts).
   bufferMetrics.beforeCollect(() => {
-    for (const { exchange, gauge } of bufferedGauges) gauge.set(store.accounting(exchange).buffered);
+    for (const { exchange, gauge } of bufferedGauges) gauge.set(store.counts(exchange).buffered);
   });
   let publisher: TickPublisher | undefined;
   let server: MetricsServer | undefined;
@@ -265,15 +265,15 @@ export async function startMarketData(config: MarketDataConfig, deps: MarketData
     'market-data started',
   );
 
-  let closing: Promise<TickAccounting> | undefined;
-  async function close(): Promise<TickAccounting> {
+  let closing: Promise<TickCounts> | undefined;
+  async function close(): Promise<TickCounts> {
     await Promise.all(feeds.map((f) => f.close()));
     const final = await store.close(db.shutdownFlushMs);
     await pub.close();
     await server?.close();
     logger.info(
       { ...final, zmqSendFailures: pub.failed, clockSkewed: skewed },
-      'market-data stopped: final tick accounting',
+      'market-data stopped: final tick counts',
     );
     return final;
   }
@@ -290,7 +290,7 @@ export async function startMarketData(config: MarketDataConfig, deps: MarketData
     get clockSkewed() {
       return skewed;
     },
-    accounting: (exchange) => store.accounting(exchange),
+    counts: (exchange) => store.counts(exchange),
     connected: (exchange) => feeds[feed.exchanges.indexOf(exchange)]?.connected ?? false,
     injectFault: (ms) => store.injectFault(ms),
     flush: () => store.flush(),
@@ -310,28 +310,21 @@ function symbolState(metrics: MarketDataMetrics, exchange: Venue, symbol: string
     symbol,
     topic: `tick.${exchange}.${symbol}`,
     json: perType((type) => tickJsonPrefix(exchange, symbol, type)),
-    received: perType((type) => metrics.received.bind({ exchange, symbol, type })),
+    received: metrics.received.bindEach('type', { exchange, symbol }),
     lastPrice: undefined,
     volume24h: undefined,
   };
 }
 
 function venueState(metrics: MarketDataMetrics, exchange: Venue, symbols: readonly string[] | '*'): VenueState {
-  const published = perType((type) => {
-    const handle = metrics.zmqPublished.bind({ exchange, type });
-    return () => handle.inc();
-  });
+  const zmqPublished = metrics.zmqPublished.bindEach('type', { exchange });
+  const published = perType((type) => () => zmqPublished[type].inc());
   const state: VenueState = {
     exchange,
     symbols: new Map(),
-    latency: perType((type) => metrics.latency.bind({ exchange, type })),
+    latency: metrics.latency.bindEach('type', { exchange }),
     published,
-    parseErrors: {
-      invalid_json: metrics.parseErrors.bind({ exchange, reason: 'invalid_json' }),
-      unknown_type: metrics.parseErrors.bind({ exchange, reason: 'unknown_type' }),
-      missing_field: metrics.parseErrors.bind({ exchange, reason: 'missing_field' }),
-      invalid_value: metrics.parseErrors.bind({ exchange, reason: 'invalid_value' }),
-    },
+    parseErrors: metrics.parseErrors.bindEach('reason', { exchange }),
     lastSkewLog: Number.NEGATIVE_INFINITY,
   };
   if (symbols !== '*') for (const s of symbols) state.symbols.set(s, symbolState(metrics, exchange, s));

@@ -110,10 +110,10 @@ function histogramQuantile(body: string, type: string, q: number): string {
   const md = await startService(sender.port, new MarketDataMetrics());
   await sleep(1_000);
   const seconds = quick ? 3 : 8;
-  const a0 = md.accounting();
+  const a0 = md.counts();
   const t0 = performance.now();
   await sleep(seconds * 1_000);
-  const a1 = md.accounting();
+  const a1 = md.counts();
   const dt = (performance.now() - t0) / 1_000;
   await stopSender(sender.proc);
   const final = await md.close();
@@ -143,7 +143,7 @@ function histogramQuantile(body: string, type: string, q: number): string {
       await sleep(100);
     }
   })();
-  const a0 = md.accounting();
+  const a0 = md.counts();
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   loop.enable();
@@ -151,7 +151,7 @@ function histogramQuantile(body: string, type: string, q: number): string {
   loop.disable();
   const cpu = process.cpuUsage(cpu0);
   const wall = performance.now() - t0;
-  const a1 = md.accounting();
+  const a1 = md.counts();
   stop = true;
   await scraper;
   const body = await (await fetch(`${md.metricsUrl}/metrics`)).text();

@@ -122,21 +122,21 @@ describeRequiring(
       try {
         await store.init();
         for (let i = 0; i < 10; i++) store.append(trade());
-        await pollUntil(() => store.accounting().written === 10, 'the first ten rows', 5_000, 5);
+        await pollUntil(() => store.counts().written === 10, 'the first ten rows', 5_000, 5);
 
         await stopServer();
         for (let i = 0; i < 7; i++) store.append(trade());
         // Read from the catalog's exposition, never through bind(), which would create the series.
-        const exposed = () => parseSamples(new PrometheusWriter([metrics], { accounting: false }).renderText());
+        const exposed = () => parseSamples(new PrometheusWriter([metrics], { selfMetrics: false }).renderText());
         const errors = () =>
           total(exposed(), metrics.dbWriteErrors.name, { exchange: 'okx', reason: 'connection' }) +
           total(exposed(), metrics.dbWriteErrors.name, { exchange: 'okx', reason: 'timeout' });
         await pollUntil(() => errors() >= 2, 'failed attempts while the server is down', 10_000, 5);
-        expect(store.accounting()).toEqual({ received: 17, written: 10, dropped: 0, buffered: 7 });
+        expect(store.counts()).toEqual({ received: 17, written: 10, dropped: 0, buffered: 7 });
 
         await startServer();
         await store.flush();
-        expect(store.accounting()).toEqual({ received: 17, written: 17, dropped: 0, buffered: 0 });
+        expect(store.counts()).toEqual({ received: 17, written: 17, dropped: 0, buffered: 0 });
         await check.connect();
         const rows = await check.query('SELECT count(*)::int AS n, count(DISTINCT price)::int AS d FROM trades');
         expect(rows.rows[0]).toEqual({ n: 17, d: 17 });

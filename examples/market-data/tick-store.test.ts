@@ -5,7 +5,7 @@ import { parseSamples, total } from '../pipeline/scrape.js';
 import { createLogger } from '../shared/logger.js';
 import type { Venue } from '../shared/protocol.js';
 import { classifyDbError, DatabaseFaultError, openPgliteWorker, type SqlClient } from './database.js';
-import { TICK_SCHEMA, type TickAccounting, type TickRecord, TickStore, type TickStoreOptions } from './tick-store.js';
+import { TICK_SCHEMA, type TickCounts, type TickRecord, TickStore, type TickStoreOptions } from './tick-store.js';
 
 // Real PGlite in its worker thread (what the service runs by default), one instance for the file
 // (each start runs initdb, ~3-5 s); the stores borrow it, and tables are emptied per test.
@@ -104,13 +104,13 @@ async function count(table: string): Promise<number> {
   return (r.rows[0] as { n: number }).n;
 }
 
-function holds(a: TickAccounting): boolean {
+function holds(a: TickCounts): boolean {
   return a.received === a.written + a.dropped + a.buffered;
 }
 
 /** A counter's value in the catalog's exposition; never through bind(), which creates the series. */
 function exposed(metrics: MarketDataMetrics, name: string, labels: Readonly<Record<string, string>>): number {
-  return total(parseSamples(new PrometheusWriter([metrics], { accounting: false }).renderText()), name, labels);
+  return total(parseSamples(new PrometheusWriter([metrics], { selfMetrics: false }).renderText()), name, labels);
 }
 
 function errors(
@@ -138,12 +138,12 @@ describe('TickStore batching', () => {
       tick('book'),
     ];
     for (const t of ticks) store.append(t);
-    await pollUntil(() => store.accounting().written === 6, 'two full batches', 5_000, 5);
-    expect(store.accounting()).toEqual({ received: 7, written: 6, dropped: 0, buffered: 1 });
+    await pollUntil(() => store.counts().written === 6, 'two full batches', 5_000, 5);
+    expect(store.counts()).toEqual({ received: 7, written: 6, dropped: 0, buffered: 1 });
     expect([await count('trades'), await count('tickers'), await count('books')]).toEqual([4, 1, 1]);
     expect([writes(metrics, 'trades'), writes(metrics, 'tickers'), writes(metrics, 'books')]).toEqual([4, 1, 1]);
     await store.flush();
-    expect(store.accounting()).toEqual({ received: 7, written: 7, dropped: 0, buffered: 0 });
+    expect(store.counts()).toEqual({ received: 7, written: 7, dropped: 0, buffered: 0 });
     expect(writes(metrics, 'books')).toBe(2);
   });
 
@@ -153,8 +153,8 @@ describe('TickStore batching', () => {
     store.append(tick('ticker', 'okx', 'ETHUSDT'));
     expect(store.buffered).toBe(2);
     await pollUntil(() => store.buffered === 0, 'the timed flush', 5_000, 5);
-    expect(store.accounting('binance')).toEqual({ received: 1, written: 1, dropped: 0, buffered: 0 });
-    expect(store.accounting('okx')).toEqual({ received: 1, written: 1, dropped: 0, buffered: 0 });
+    expect(store.counts('binance')).toEqual({ received: 1, written: 1, dropped: 0, buffered: 0 });
+    expect(store.counts('okx')).toEqual({ received: 1, written: 1, dropped: 0, buffered: 0 });
   });
 
   it('stores every column of each kind of tick', async () => {
@@ -196,13 +196,13 @@ describe('TickStore during a database outage', () => {
     store.injectFault(1_000);
     for (let i = 0; i < 5; i++) store.append(tick('trade'));
     await pollUntil(() => errors(metrics, 'connection') >= 3, 'three failed attempts', 5_000, 5);
-    expect(store.accounting()).toEqual({ received: 5, written: 0, dropped: 0, buffered: 5 });
-    expect(holds(store.accounting())).toBe(true);
+    expect(store.counts()).toEqual({ received: 5, written: 0, dropped: 0, buffered: 5 });
+    expect(holds(store.counts())).toBe(true);
     expect(await count('trades')).toBe(0);
 
     clock.t = 1_000; // the outage is over
     await store.flush();
-    expect(store.accounting()).toEqual({ received: 5, written: 5, dropped: 0, buffered: 0 });
+    expect(store.counts()).toEqual({ received: 5, written: 5, dropped: 0, buffered: 0 });
     const prices = (await shared.query('SELECT price FROM trades ORDER BY price')).rows.map(
       (r) => (r as { price: number }).price,
     );
@@ -223,14 +223,14 @@ describe('TickStore during a database outage', () => {
     );
     clock.t = 1_000;
     await store.flush();
-    expect(store.accounting('binance')).toEqual({ received: 2, written: 2, dropped: 0, buffered: 0 });
-    expect(store.accounting('okx')).toEqual({ received: 2, written: 2, dropped: 0, buffered: 0 });
+    expect(store.counts('binance')).toEqual({ received: 2, written: 2, dropped: 0, buffered: 0 });
+    expect(store.counts('okx')).toEqual({ received: 2, written: 2, dropped: 0, buffered: 0 });
   });
 
   it('follows the configured window DB_FAULT_AT_MS / DB_FAULT_FOR_MS, relative to construction', async () => {
     const { store, metrics, clock } = makeStore({ batchSize: 1, faultAtMs: 100, faultForMs: 50 });
     store.append(tick('trade'));
-    await pollUntil(() => store.accounting().written === 1, 'a write before the window', 5_000, 5);
+    await pollUntil(() => store.counts().written === 1, 'a write before the window', 5_000, 5);
     clock.t = 120;
     expect(store.faultActive).toBe(true);
     store.append(tick('trade'));
@@ -238,25 +238,25 @@ describe('TickStore during a database outage', () => {
     clock.t = 150;
     expect(store.faultActive).toBe(false);
     await store.flush();
-    expect(store.accounting()).toEqual({ received: 2, written: 2, dropped: 0, buffered: 0 });
+    expect(store.counts()).toEqual({ received: 2, written: 2, dropped: 0, buffered: 0 });
   });
 
   it('bounds the buffer: ticks past DB_BUFFER_MAX are dropped and counted one by one', async () => {
     const { store, metrics, clock } = makeStore({ batchSize: 4, bufferMax: 10 });
     store.injectFault(1_000);
     for (let i = 0; i < 25; i++) store.append(tick(i % 2 === 0 ? 'trade' : 'book', i < 20 ? 'binance' : 'okx'));
-    expect(store.accounting()).toEqual({ received: 25, written: 0, dropped: 15, buffered: 10 });
+    expect(store.counts()).toEqual({ received: 25, written: 0, dropped: 15, buffered: 10 });
     expect(errors(metrics, 'dropped', 'binance')).toBe(10);
     expect(errors(metrics, 'dropped', 'okx')).toBe(5);
-    expect(holds(store.accounting('binance')) && holds(store.accounting('okx'))).toBe(true);
+    expect(holds(store.counts('binance')) && holds(store.counts('okx'))).toBe(true);
 
     clock.t = 1_000;
     await store.flush();
-    expect(store.accounting()).toEqual({ received: 25, written: 10, dropped: 15, buffered: 0 });
+    expect(store.counts()).toEqual({ received: 25, written: 10, dropped: 15, buffered: 0 });
     expect((await count('trades')) + (await count('books'))).toBe(10);
     // Room again: new ticks are buffered, not dropped.
     store.append(tick('trade'));
-    expect(store.accounting()).toEqual({ received: 26, written: 10, dropped: 15, buffered: 1 });
+    expect(store.counts()).toEqual({ received: 26, written: 10, dropped: 15, buffered: 1 });
   });
 
   it('drops a batch whose statement keeps failing (a query error), after maxQueryAttempts', async () => {
@@ -279,7 +279,7 @@ describe('TickStore during a database outage', () => {
     expect(failures).toBe(3);
     expect(errors(metrics, 'query')).toBe(3);
     expect(errors(metrics, 'dropped')).toBe(2);
-    expect(store.accounting()).toEqual({ received: 2, written: 0, dropped: 2, buffered: 0 });
+    expect(store.counts()).toEqual({ received: 2, written: 0, dropped: 2, buffered: 0 });
   });
 });
 
@@ -291,7 +291,7 @@ describe('TickStore.close', () => {
     expect(final).toEqual({ received: 7, written: 7, dropped: 0, buffered: 0 });
     expect(await count('tickers')).toBe(7);
     store.append(tick('ticker'));
-    expect(store.accounting()).toEqual({ received: 8, written: 7, dropped: 1, buffered: 0 });
+    expect(store.counts()).toEqual({ received: 8, written: 7, dropped: 1, buffered: 0 });
     expect(errors(metrics, 'dropped')).toBe(1);
   });
 

@@ -24,7 +24,7 @@ export interface TickRecord extends Tick {
 }
 
 /** Where every tick handed to the store went. `received = written + dropped + buffered`. */
-export interface TickAccounting {
+export interface TickCounts {
   /** Ticks handed to `append()`. */
   readonly received: number;
   /** Ticks committed to the database. */
@@ -96,17 +96,8 @@ class VenueQueue {
     readonly exchange: Venue,
     metrics: MarketDataMetrics,
   ) {
-    this.writes = {
-      trades: metrics.dbWrites.bind({ exchange, table: 'trades' }),
-      tickers: metrics.dbWrites.bind({ exchange, table: 'tickers' }),
-      books: metrics.dbWrites.bind({ exchange, table: 'books' }),
-    };
-    this.errors = {
-      connection: metrics.dbWriteErrors.bind({ exchange, reason: 'connection' }),
-      query: metrics.dbWriteErrors.bind({ exchange, reason: 'query' }),
-      timeout: metrics.dbWriteErrors.bind({ exchange, reason: 'timeout' }),
-      dropped: metrics.dbWriteErrors.bind({ exchange, reason: 'dropped' }),
-    };
+    this.writes = metrics.dbWrites.bindEach('table', { exchange });
+    this.errors = metrics.dbWriteErrors.bindEach('reason', { exchange });
   }
 
   get length(): number {
@@ -126,7 +117,7 @@ class VenueQueue {
 
 /**
  * Batches ticks into PostgreSQL (PGlite or a server) with a bounded buffer and retries; see the
- * invariant in {@link TickAccounting}.
+ * invariant in {@link TickCounts}.
  *
  * @example
  * ```ts
@@ -244,7 +235,7 @@ export class TickStore {
    * @param exchange - one venue; default all
    * @returns counts that satisfy `received = written + dropped + buffered`
    */
-  accounting(exchange?: Venue): TickAccounting {
+  counts(exchange?: Venue): TickCounts {
     let received = 0;
     let written = 0;
     let dropped = 0;
@@ -295,9 +286,9 @@ export class TickStore {
    * stay in `buffered` of the result. Safe to call twice.
    *
    * @param timeoutMs - flush deadline
-   * @returns the final accounting
+   * @returns the final tick counts
    */
-  async close(timeoutMs = 5_000): Promise<TickAccounting> {
+  async close(timeoutMs = 5_000): Promise<TickCounts> {
     if (!this.#closing) {
       this.#closing = true;
       this.#deadline = this.#now() + timeoutMs;
@@ -321,7 +312,7 @@ export class TickStore {
         this.#logger.warn({ err: error }, 'tick store: closing the database failed');
       }
     }
-    return this.accounting();
+    return this.counts();
   }
 
   readonly #onTimer = (): void => {

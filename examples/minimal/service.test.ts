@@ -24,7 +24,7 @@ function total(body: string, name: string): number {
   return sum;
 }
 
-/** Every `# TYPE` line, minus the runtime and record-accounting metrics the server adds to any catalog. */
+/** Every `# TYPE` line, minus the runtime metrics and self-metrics the server adds to any catalog. */
 function ownTypeLines(body: string): string[] {
   const added = new Set([
     ...Object.values(runtimeDefinitions).map((d) => d.name),

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describeRequiring, freePort, pollUntil } from '@ttquant/test-kit';
 import { describe, expect, it } from 'vitest';
-import { readJournal, summarizeJournal } from '../exchange/journal.js';
-import type { ExchangeStats } from '../exchange/stats.js';
+import { readJournal, summarizeJournal } from '../fixtures/exchange/journal.js';
+import type { ExchangeStats } from '../fixtures/exchange/stats.js';
 import { CounterWatch, type Exposition, type Life, parseExposition, ServiceLives, tickCounts } from './fault-tour.js';
 import { PostgresServer, postgresTools } from './postgres-server.js';
 import { total } from './scrape.js';
@@ -80,7 +80,7 @@ describe("CounterWatch (the fault tour's counter check)", () => {
     expect(watch.livesSeen).toBe(2);
   });
 
-  it('reads the tick accounting of one scrape', () => {
+  it('reads the tick counts of one scrape', () => {
     const scrape = parseExposition(
       [
         'market_data_received_total{exchange="okx",symbol="BTCUSDT",type="trade"} 10',

@@ -4,7 +4,7 @@ import { parseSamples, type Sample, total } from './scrape.js';
 
 // The parts of the fault tour (fault-tour.test.ts): the pipeline's processes with their lives (each
 // start of a service is one life, ended by a kill or a stop), a watch that scrapes /metrics and
-// checks that no counter goes backwards within a life, and the tick accounting of one scrape.
+// checks that no counter goes backwards within a life, and the tick counts of one scrape.
 
 /** One process life of a service: from its start to its kill or stop. */
 export interface Life {
@@ -282,7 +282,7 @@ export class CounterWatch {
   }
 }
 
-/** The tick accounting of one market-data scrape. */
+/** The tick counts of one market-data scrape. */
 export interface TickCounts {
   readonly received: number;
   readonly written: number;
@@ -291,7 +291,7 @@ export interface TickCounts {
 }
 
 /**
- * Reads the tick accounting from one market-data scrape (one render: the four numbers are of one
+ * Reads the tick counts from one market-data scrape (one render: the four numbers are of one
  * instant, so `received = written + dropped + buffered` must hold exactly).
  *
  * @param samples - the scrape

@@ -1,5 +1,8 @@
-// Test helpers: a tiny reader of exposition text for asserting on samples. Free ports come from the
-// test kit (@ttquant/test-kit).
+// A tiny reader of exposition text for fault-tour.ts, which runs outside tests and so cannot import
+// the test kit. Tests read exposition with `readExposition` from @ttquant/test-kit instead: it
+// unescapes label values, reads `+Inf`/`-Inf`/`NaN`, rejects malformed lines and answers `undefined`
+// for a series that does not exist. `series` and the test files still importing this module are
+// left to move there.
 
 /** One sample of an exposition. */
 export interface Sample {

@@ -14,7 +14,7 @@ export type ServiceName = (typeof SERVICE_NAMES)[number];
 const entry = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
 
 const BASE: Readonly<Record<ServiceName, Omit<ServiceSpec, 'env'>>> = {
-  exchange: { name: 'exchange', entry: entry('../exchange/main.ts'), ready: /exchange: listening at (\S+)/ },
+  exchange: { name: 'exchange', entry: entry('../fixtures/exchange/main.ts'), ready: /exchange: listening at (\S+)/ },
   'market-data': {
     name: 'market-data',
     entry: entry('../market-data/main.ts'),
@@ -48,7 +48,7 @@ export async function freePipelinePorts(): Promise<PipelinePorts> {
 }
 
 /**
- * Fault knobs and fast settings under which every one of the 43 metrics moves within seconds:
+ * Fault knobs and fast settings under which every catalog metric moves within seconds:
  * forced feed drops, malformed messages, 429/503 answers and latency spikes at the exchange, a
  * database outage 2 s in, tight risk limits, few retries, and quick strategies with 1-second Sharpe
  * periods. Used by the end-to-end tests.

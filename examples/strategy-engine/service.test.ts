@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PrometheusWriter } from '@ttquant/metrics';
-import { pollUntil } from '@ttquant/test-kit';
+import { type Labels, pollUntil, readExposition } from '@ttquant/test-kit';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as zmq from 'zeromq';
@@ -109,12 +109,16 @@ function tickJson(exchange: Venue, symbol: string, price: number, type: Tick['ty
   return JSON.stringify(tick);
 }
 
-/** The value of one exposition line, by its exact series text. */
-function sample(body: string, series: string): number | undefined {
-  for (const line of body.split('\n')) {
-    if (line.startsWith(`${series} `)) return Number(line.slice(series.length + 1));
-  }
-  return undefined;
+/**
+ * One series' value in an exposition body.
+ *
+ * @param body - the body
+ * @param name - the sample name, e.g. `engine_active_strategies`
+ * @param labels - every label of the series
+ * @returns its value, or `undefined` when the series does not exist
+ */
+function sample(body: string, name: string, labels: Labels = {}): number | undefined {
+  return readExposition(body).value(name, labels);
 }
 
 /**
@@ -122,11 +126,12 @@ function sample(body: string, series: string): number | undefined {
  * Never `bind()` to read a value: it creates the very series the test would check.
  *
  * @param engine - the engine
- * @param series - the sample's name and labels as exposed, e.g. `engine_active_strategies`
+ * @param name - the sample name, e.g. `engine_active_strategies`
+ * @param labels - every label of the series
  * @returns its value, or `undefined` when the series does not exist
  */
-function exposed(engine: StrategyEngine, series: string): number | undefined {
-  return sample(new PrometheusWriter([engine.engineMetrics], { accounting: false }).renderText(), series);
+function exposed(engine: StrategyEngine, name: string, labels: Labels = {}): number | undefined {
+  return sample(new PrometheusWriter([engine.engineMetrics], { selfMetrics: false }).renderText(), name, labels);
 }
 
 async function scrape(engine: StrategyEngine): Promise<string> {
@@ -205,7 +210,7 @@ async function startEngine(
   // ZeroMQ drops what a PUB sends before a SUB's subscription reaches it: publish harmless messages
   // (a book tick of a symbol no strategy trades, a fill of another engine's strategy) until each arrives.
   const warmTick = (): number =>
-    exposed(engine, 'engine_market_data_received_total{exchange="binance",type="book"}') ?? 0;
+    exposed(engine, 'engine_market_data_received_total', { exchange: 'binance', type: 'book' }) ?? 0;
   const deadline = performance.now() + 5_000;
   while (warmTick() === 0 || engine.stats().bad.fills.unknown_strategy === undefined) {
     if (performance.now() > deadline) {
@@ -242,7 +247,7 @@ describe('startStrategyEngine', () => {
   async function step(exchange: Venue, symbol: string, price: number): Promise<void> {
     gateway.prices.set(`${exchange}.${symbol}`, price);
     const counted = (): number =>
-      exposed(engine, `engine_market_data_received_total{exchange="${exchange}",type="trade"}`) ?? 0;
+      exposed(engine, 'engine_market_data_received_total', { exchange, type: 'trade' }) ?? 0;
     const before = counted();
     await sendMd([`tick.${exchange}.${symbol}`, tickJson(exchange, symbol, price)]);
     await pollUntil(() => counted() > before, `tick ${exchange} ${symbol} ${price}`, 5_000, 5);
@@ -261,8 +266,8 @@ describe('startStrategyEngine', () => {
     const body = await scrape(engine);
     expect(sample(body, 'engine_active_strategies')).toBe(2);
     expect(sample(body, 'engine_uptime_seconds')).toBe(0);
-    expect(sample(body, 'strategy_pnl_total{strategy="ma_cross"}')).toBe(0);
-    expect(sample(body, 'strategy_sharpe_ratio{strategy="mean_revert"}')).toBeNaN();
+    expect(sample(body, 'strategy_pnl_total', { strategy: 'ma_cross' })).toBe(0);
+    expect(sample(body, 'strategy_sharpe_ratio', { strategy: 'mean_revert' })).toBeNaN();
     expect(body).toContain('engine_strategy_latency_ms_bucket{strategy="ma_cross",le="0.05"} 0\n');
   });
 
@@ -304,19 +309,26 @@ describe('startStrategyEngine', () => {
 
     const snapshot = engine.ledgers.get('binance')?.strategy('ma_cross');
     const body = await scrape(engine);
-    const s = (name: string) => sample(body, `${name}{strategy="ma_cross"}`);
+    const s = (name: string) => sample(body, name, { strategy: 'ma_cross' });
     // 7 fills; realized = gross (−0.115 × 2 + 0.10) − 7 fees of 0.001 = −0.137.
-    expect(sample(body, 'engine_orders_sent_total{strategy="ma_cross",exchange="binance",side="buy"}')).toBe(3);
-    expect(sample(body, 'engine_orders_sent_total{strategy="ma_cross",exchange="binance",side="sell"}')).toBe(4);
-    expect(sample(body, 'engine_trades_received_total{strategy="ma_cross",exchange="binance"}')).toBe(7);
-    expect(sample(body, 'strategy_trades_total{strategy="ma_cross",side="buy"}')).toBe(3);
-    expect(sample(body, 'strategy_trades_total{strategy="ma_cross",side="sell"}')).toBe(4);
+    expect(sample(body, 'engine_orders_sent_total', { strategy: 'ma_cross', exchange: 'binance', side: 'buy' })).toBe(
+      3,
+    );
+    expect(sample(body, 'engine_orders_sent_total', { strategy: 'ma_cross', exchange: 'binance', side: 'sell' })).toBe(
+      4,
+    );
+    expect(sample(body, 'engine_trades_received_total', { strategy: 'ma_cross', exchange: 'binance' })).toBe(7);
+    expect(sample(body, 'strategy_trades_total', { strategy: 'ma_cross', side: 'buy' })).toBe(3);
+    expect(sample(body, 'strategy_trades_total', { strategy: 'ma_cross', side: 'sell' })).toBe(4);
     expect(s('strategy_realized_pnl')).toBeCloseTo(-0.137, 9);
     // Short 0.01 at an average of 85, marked at 75: +0.10 unrealized.
     expect(s('strategy_unrealized_pnl')).toBeCloseTo(0.1, 9);
     expect(s('strategy_pnl_total')).toBeCloseTo(-0.037, 9);
-    expect(sample(body, 'strategy_position_size{strategy="ma_cross",symbol="BTCUSDT"}')).toBeCloseTo(-0.01, 12);
-    expect(sample(body, 'strategy_position_value_usd{strategy="ma_cross",symbol="BTCUSDT"}')).toBeCloseTo(-0.75, 9);
+    expect(sample(body, 'strategy_position_size', { strategy: 'ma_cross', symbol: 'BTCUSDT' })).toBeCloseTo(-0.01, 12);
+    expect(sample(body, 'strategy_position_value_usd', { strategy: 'ma_cross', symbol: 'BTCUSDT' })).toBeCloseTo(
+      -0.75,
+      9,
+    );
     // Closed trades: two long lots at 90 (−0.115 − 0.002 fees each), one short lot at 75 (+0.10 − 0.002).
     expect(s('strategy_winning_trades_total')).toBe(1);
     expect(s('strategy_losing_trades_total')).toBe(2);
@@ -328,9 +340,9 @@ describe('startStrategyEngine', () => {
     expect(s('strategy_sharpe_ratio')).toBe(snapshot?.sharpe);
     expect(Number.isFinite(s('strategy_sharpe_ratio'))).toBe(true);
     // 15 ticks of BTCUSDT, each decided once by ma_cross; none reached mean_revert.
-    expect(sample(body, 'engine_strategy_latency_ms_count{strategy="ma_cross"}')).toBe(15);
-    expect(sample(body, 'engine_strategy_latency_ms_count{strategy="mean_revert"}')).toBe(0);
-    expect(sample(body, 'engine_market_data_received_total{exchange="binance",type="trade"}')).toBe(15);
+    expect(sample(body, 'engine_strategy_latency_ms_count', { strategy: 'ma_cross' })).toBe(15);
+    expect(sample(body, 'engine_strategy_latency_ms_count', { strategy: 'mean_revert' })).toBe(0);
+    expect(sample(body, 'engine_market_data_received_total', { exchange: 'binance', type: 'trade' })).toBe(15);
     expect(sample(body, 'engine_uptime_seconds')).toBe(2);
   });
 
@@ -341,7 +353,7 @@ describe('startStrategyEngine', () => {
     gateway.plan.push({ hold: true, result: 'risk_rejected', reason: 'max_notional' }, { httpStatus: 503 });
     gateway.prices.set('okx.ETHUSDT', 105);
     const counted = (): number =>
-      exposed(engine, 'engine_market_data_received_total{exchange="okx",type="trade"}') ?? 0;
+      exposed(engine, 'engine_market_data_received_total', { exchange: 'okx', type: 'trade' }) ?? 0;
     const start = counted();
     for (const price of [105, 106, 107, 108]) {
       await sendMd(['tick.okx.ETHUSDT', tickJson('okx', 'ETHUSDT', price)]);
@@ -372,14 +384,19 @@ describe('startStrategyEngine', () => {
     expect(logLines.find((l) => l.msg === 'order failed')).toMatchObject({ level: 40, reason: 'http_503' });
 
     const body = await scrape(engine);
-    expect(sample(body, 'engine_orders_sent_total{strategy="mean_revert",exchange="okx",side="sell"}')).toBe(3);
-    expect(sample(body, 'engine_trades_received_total{strategy="mean_revert",exchange="okx"}')).toBe(1);
-    expect(sample(body, 'strategy_trades_total{strategy="mean_revert",side="sell"}')).toBe(1);
-    expect(sample(body, 'strategy_position_size{strategy="mean_revert",symbol="ETHUSDT"}')).toBeCloseTo(-0.2, 12);
+    expect(sample(body, 'engine_orders_sent_total', { strategy: 'mean_revert', exchange: 'okx', side: 'sell' })).toBe(
+      3,
+    );
+    expect(sample(body, 'engine_trades_received_total', { strategy: 'mean_revert', exchange: 'okx' })).toBe(1);
+    expect(sample(body, 'strategy_trades_total', { strategy: 'mean_revert', side: 'sell' })).toBe(1);
+    expect(sample(body, 'strategy_position_size', { strategy: 'mean_revert', symbol: 'ETHUSDT' })).toBeCloseTo(
+      -0.2,
+      12,
+    );
     // The fill at 110 is the mark: flat unrealized, realized = −fee.
-    expect(sample(body, 'strategy_pnl_total{strategy="mean_revert"}')).toBeCloseTo(-FEE, 12);
+    expect(sample(body, 'strategy_pnl_total', { strategy: 'mean_revert' })).toBeCloseTo(-FEE, 12);
     // 11 ETHUSDT ticks decided; 4 of them while the order was out ('busy' is a decision too).
-    expect(sample(body, 'engine_strategy_latency_ms_count{strategy="mean_revert"}')).toBe(11);
+    expect(sample(body, 'engine_strategy_latency_ms_count', { strategy: 'mean_revert' })).toBe(11);
   });
 
   it('counts malformed and hostile bus messages by reason, warns once per interval, and keeps going', async () => {
@@ -457,7 +474,7 @@ describe('startStrategyEngine', () => {
     expect(engine.stats().fills).toBe(8);
     expect(engine.runners[0]?.position).toBeCloseTo(-0.01, 12);
     const body = await scrape(engine);
-    expect(sample(body, 'engine_market_data_received_total{exchange="binance",type="trade"}')).toBe(16);
+    expect(sample(body, 'engine_market_data_received_total', { exchange: 'binance', type: 'trade' })).toBe(16);
   });
 
   it('closes cleanly: no more decisions, sockets and server closed, twice is fine', async () => {
@@ -483,7 +500,7 @@ describe('shutdown with an order out', () => {
       gateway.plan.push({ hold: true });
       gateway.prices.set('binance.SOLUSDT', 151);
       const counted = (): number =>
-        exposed(engine, 'engine_market_data_received_total{exchange="binance",type="trade"}') ?? 0;
+        exposed(engine, 'engine_market_data_received_total', { exchange: 'binance', type: 'trade' }) ?? 0;
       for (const price of [150, 150, 150, 150, 151]) {
         await sendMd(['tick.binance.SOLUSDT', tickJson('binance', 'SOLUSDT', price)]);
       }

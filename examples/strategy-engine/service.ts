@@ -118,11 +118,7 @@ export async function startStrategyEngine(config: EngineConfig, deps: EngineDeps
   // Handles bound once: the tick path only indexes arrays and maps.
   const received = {} as Record<Venue, Record<Tick['type'], CounterHandle>>;
   for (const exchange of VENUES) {
-    received[exchange] = {
-      trade: em.marketDataReceived.bind({ exchange, type: 'trade' }),
-      ticker: em.marketDataReceived.bind({ exchange, type: 'ticker' }),
-      book: em.marketDataReceived.bind({ exchange, type: 'book' }),
-    };
+    received[exchange] = em.marketDataReceived.bindEach('type', { exchange });
   }
   const uptime = em.uptime.bind();
   em.beforeCollect(() => uptime.set((now() - startedAt) / 1000));
@@ -170,10 +166,7 @@ export async function startStrategyEngine(config: EngineConfig, deps: EngineDeps
   }
 
   function createRunner(spec: StrategySpec): StrategyRunner {
-    const sent = {
-      buy: em.ordersSent.bind({ strategy: spec.name, exchange: spec.exchange, side: 'buy' }),
-      sell: em.ordersSent.bind({ strategy: spec.name, exchange: spec.exchange, side: 'sell' }),
-    };
+    const sent = em.ordersSent.bindEach('side', { strategy: spec.name, exchange: spec.exchange });
     let seq = 0;
     return new StrategyRunner(
       spec,
