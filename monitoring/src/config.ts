@@ -146,6 +146,11 @@ export const monitoringConfig = {
   ignoredFilesystemTypes: 'tmpfs|ramfs|overlay|squashfs|iso9660',
   /** Base of every alert's `runbook_url`; point it at the hosted docs when the repository has a home. */
   runbookBase: 'docs/runbooks.md',
+  /**
+   * Quantiles of every latency histogram, by the name they go by: recorded for the alerts
+   * (recording-rules.yml) and drawn on the dashboard's latency panels.
+   */
+  latencyQuantiles: { p50: 0.5, p95: 0.95, p99: 0.99 },
   /** Alert thresholds. Units: ms, ratios 0–1, USD, percent, connections, seconds. */
   thresholds: {
     marketDataLatencyMs: { warning: 1000, critical: 5000 }, // original

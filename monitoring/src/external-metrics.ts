@@ -2,7 +2,7 @@ import { DROPPED_VALUES_METRIC, OVERFLOW_RECORDS_METRIC } from '@ttquant/metrics
 import type { JobKey } from './config.js';
 
 // Metrics the rules read that are not in our catalogs: the ones Prometheus adds to every target, the
-// ones of Debian's exporters, and the SDK's own accounting that @ttquant/metrics appends to every
+// ones of Debian's exporters, and the SDK's own self-metrics that @ttquant/metrics appends to every
 // exposition beside the catalogs. Exporter names and labels were read from live bodies on Debian 12:
 // prometheus-node-exporter 1.5.0 and prometheus-postgres-exporter 0.11.1 (against PostgreSQL 15).
 // The consistency test accepts these and nothing else besides the catalogs.
@@ -53,7 +53,7 @@ export const externalMetrics = {
 } as const;
 
 /**
- * The jobs whose processes expose catalogs through `@ttquant/metrics`, and with them its accounting
- * metrics: the rules on those metrics select exactly these jobs.
+ * The jobs whose processes expose catalogs through `@ttquant/metrics`, and with them its
+ * self-metrics: the rules on those metrics select exactly these jobs.
  */
 export const SDK_JOBS: readonly JobKey[] = ['marketData', 'gateway', 'strategyEngine'];

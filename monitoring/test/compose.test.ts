@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { readExchangeConfig } from '../../examples/exchange/config.js';
+import { readExchangeConfig } from '../../examples/fixtures/exchange/config.js';
 import { readGatewayConfig } from '../../examples/gateway/config.js';
 import { readMarketDataConfig } from '../../examples/market-data/config.js';
 import { readEngineConfig } from '../../examples/strategy-engine/config.js';

@@ -8,18 +8,20 @@ import {
   OVERFLOW_RECORDS_METRIC,
   PrometheusWriter,
   StrategyMetrics,
+  TRADING_CATALOGS,
 } from '@ttquant/metrics';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { jobList, monitoringConfig } from '../src/config.js';
 import { externalMetrics, SDK_JOBS } from '../src/external-metrics.js';
-import { checkExpression, checkRules } from '../src/promql/check.js';
-import { CATALOGS, catalogVocabulary } from '../src/promql/vocabulary.js';
+import { checkExpression, checkRules } from '../src/promql-check/check.js';
+import { catalogVocabulary } from '../src/promql-check/vocabulary.js';
+import { alertGroups, recordingGroups } from '../src/rules/index.js';
 import { monitoringPath } from './helpers/paths.js';
 
 // Every PromQL expression in the generated rules, parsed with Prometheus' lezer grammar, may only
 // name catalog series (histograms through _bucket/_sum/_count), the allowed external metrics (of
-// Prometheus, the exporters, and the SDK's own accounting), or recorded series, and only labels
+// Prometheus, the exporters, and the SDK's own self-metrics), or recorded series, and only labels
 // those series carry.
 
 interface RulesFile {
@@ -39,8 +41,14 @@ describe('PromQL in the generated rules', () => {
     expect(issues.map((issue) => `${issue.rule}: ${issue.message}`)).toEqual([]);
   });
 
-  it('checks 9 recording and 23 alerting expressions (the original 21, and 2 on the SDK accounting)', () => {
-    expect([recording.length, alerting.length]).toEqual([9, 23]);
+  it('checks every rule the rule modules declare, as the generated files hold them', () => {
+    expect(recording.map((rule) => rule.record)).toEqual(
+      recordingGroups.flatMap((group) => group.rules.map((rule) => rule.record)),
+    );
+    expect(alerting.map((rule) => rule.alert)).toEqual(
+      alertGroups.flatMap((group) => group.alerts.map((a) => a.rule.alert)),
+    );
+    expect(recording.length * alerting.length).toBeGreaterThan(0);
   });
 
   it('uses external metrics only from the allow-list, and every allowed one', () => {
@@ -49,7 +57,7 @@ describe('PromQL in the generated rules', () => {
       [...recording, ...alerting].flatMap((rule) => [...checkExpression(rule.expr, vocabulary).selected]),
     );
     const catalogSeries = new Set(
-      Object.values(CATALOGS).flatMap((defs) =>
+      TRADING_CATALOGS.flatMap(({ definitions: defs }) =>
         Object.values(defs).flatMap((def) =>
           def.kind === 'histogram' ? [`${def.name}_bucket`, `${def.name}_sum`, `${def.name}_count`] : [def.name],
         ),
@@ -117,7 +125,7 @@ describe('the checker fails on what it must catch', () => {
     ],
     ['a node-exporter label that does not exist', 'node_cpu_seconds_total{core="0"}', 'has no label "core"'],
     [
-      'an SDK accounting label that does not exist',
+      'an SDK self-metrics label that does not exist',
       'ttquant_metrics_dropped_values_total{symbol="BTCUSDT"}',
       'ttquant_metrics_dropped_values_total (@ttquant/metrics) has no label "symbol"',
     ],
@@ -159,7 +167,7 @@ describe('rule sources', () => {
         .replace(/\/\/.*$/gm, ''),
     }));
   const names = [
-    ...Object.values(CATALOGS).flatMap((defs) => Object.values(defs).map((def) => def.name)),
+    ...TRADING_CATALOGS.flatMap((c) => Object.values(c.definitions).map((def) => def.name)),
     // `up` is also an English word in the descriptions; its selectors are checked below.
     ...Object.values(externalMetrics)
       .map((metric) => metric.name)
@@ -177,7 +185,7 @@ describe('rule sources', () => {
 
 // Each service's metrics live behind its own job: every selector in the rules carries a job matcher,
 // and it names the job that exposes the metric (from the configuration, so renaming a job in
-// config.ts moves every rule with it). The SDK's accounting metrics come from every process that
+// config.ts moves every rule with it). The SDK's self-metrics metrics come from every process that
 // runs the SDK, so their selectors name exactly those jobs, as `job=~"a|b|c"`.
 describe('job selectors in the generated rules', () => {
   const jobName = (key: keyof typeof monitoringConfig.jobs) => monitoringConfig.jobs[key].name;
@@ -236,7 +244,7 @@ describe('job selectors in the generated rules', () => {
     expect(wrong).toEqual([]);
   });
 
-  it('select the SDK accounting metrics on the market-data, gateway and strategy-engine jobs', () => {
+  it('select the SDK self-metrics metrics on the market-data, gateway and strategy-engine jobs', () => {
     expect(jobsOf['@ttquant/metrics']).toEqual(['market-data', 'gateway', 'strategy-engine']);
     expect(matchedJobs('x{job=~"market-data|gateway"}')).toEqual({ jobs: ['market-data', 'gateway'], regex: true });
     expect(matchedJobs('x{job="gateway"}')).toEqual({ jobs: ['gateway'], regex: false });
@@ -244,17 +252,17 @@ describe('job selectors in the generated rules', () => {
   });
 });
 
-// The SDK accounting metrics the rules may read are modelled in external-metrics.ts; this holds that
-// model to what the SDK really writes, so a new or renamed accounting metric cannot slip past the
+// The SDK self-metrics metrics the rules may read are modelled in external-metrics.ts; this holds that
+// model to what the SDK really writes, so a new or renamed self-metric cannot slip past the
 // rules and the checker.
-describe('the SDK accounting metrics', () => {
+describe('the SDK self-metrics metrics', () => {
   const body = new PrometheusWriter([
     new MarketDataMetrics(),
     new GatewayMetrics(),
     new StrategyMetrics(),
     new EngineMetrics(),
   ]).renderText();
-  const catalogNames = new Set(Object.values(CATALOGS).flatMap((defs) => Object.values(defs).map((def) => def.name)));
+  const catalogNames = new Set(TRADING_CATALOGS.flatMap((c) => Object.values(c.definitions).map((def) => def.name)));
   const typed = [...body.matchAll(/^# TYPE (\S+) (\S+)$/gm)].map((match) => ({
     name: match[1] ?? '',
     kind: match[2] ?? '',
@@ -282,7 +290,7 @@ describe('the SDK accounting metrics', () => {
         .split('\n')
         .filter((line) => line.startsWith(`${name}{`))
         .map((line) => /metric="([^"]*)"\} (\S+)$/.exec(line)?.slice(1));
-    const defs = Object.values(CATALOGS).flatMap((d) => Object.values(d));
+    const defs = TRADING_CATALOGS.flatMap((c) => Object.values(c.definitions));
     const open = defs.filter((def) => Object.values(def.labels).some((domain) => domain.kind === 'open'));
     expect(series(DROPPED_VALUES_METRIC).sort()).toEqual(defs.map((def) => [def.name, '0']).sort());
     expect(series(OVERFLOW_RECORDS_METRIC).sort()).toEqual(open.map((def) => [def.name, '0']).sort());

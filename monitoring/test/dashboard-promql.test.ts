@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { dashboardQueries, variableQueries } from '../src/dashboards/queries.js';
-import { checkDashboardExpression, dashboardVocabulary } from '../src/promql/grafana.js';
+import { dashboardQueries, variableQueries } from '../src/dashboards/extract-queries.js';
+import { checkDashboardExpression, dashboardVocabulary } from '../src/promql-check/grafana.js';
 
 const messages = (expr: string) => checkDashboardExpression(expr).issues.map((issue) => issue.message);
 

@@ -3,8 +3,8 @@ import { parser } from '@prometheus-io/lezer-promql';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { inhibitRules } from '../src/alertmanager-config.js';
-import { checkExpression, checkRules } from '../src/promql/check.js';
-import { catalogVocabulary } from '../src/promql/vocabulary.js';
+import { checkExpression, checkRules } from '../src/promql-check/check.js';
+import { catalogVocabulary } from '../src/promql-check/vocabulary.js';
 import { monitoringPath } from './helpers/paths.js';
 
 // The original system's alert contract (docs/origin.md): 21 alerts in 5 groups, with their
@@ -221,7 +221,7 @@ const ORIGINAL: readonly ContractAlert[] = [
   },
 ];
 
-/** Alerts added since: the SDK's own accounting, fired on any fold or drop. */
+/** Alerts added since: the SDK's own self-metrics, fired on any fold or drop. */
 const ADDED: readonly ContractAlert[] = [
   {
     group: 'instrumentation_alerts',
@@ -287,29 +287,29 @@ function comparisons(expr: string): { op: string; value: number }[] {
 }
 
 describe('alerts.yml against the original alerts', () => {
-  it('has the original 5 groups first, in order, with their 21 alerts', () => {
+  it('has the original groups first, in order, with their alerts', () => {
     const originalGroups = alertsFile.groups.slice(0, ORIGINAL_GROUPS.length);
     expect(originalGroups.map((group) => group.name)).toEqual(ORIGINAL_GROUPS);
-    expect(originalGroups.map((group) => group.rules.length)).toEqual([4, 6, 5, 3, 3]);
+    expect(originalGroups.map((group) => group.rules.length)).toEqual(
+      ORIGINAL_GROUPS.map((name) => ORIGINAL.filter((alert) => alert.group === name).length),
+    );
     expect(originalAlerts.map(({ group, rule }) => [group, rule.alert])).toEqual(
       ORIGINAL.map((alert) => [alert.group, alert.alert]),
     );
   });
 
-  it('has 8 critical and 13 warning original alerts', () => {
-    const count = (severity: string) =>
-      originalAlerts.filter(({ rule }) => rule.labels['severity'] === severity).length;
-    expect([count('critical'), count('warning')]).toEqual([8, 13]);
+  it('gives each original alert its original severity', () => {
+    expect(originalAlerts.map(({ rule }) => rule.labels['severity'])).toEqual(ORIGINAL.map((alert) => alert.severity));
   });
 
-  it('adds only instrumentation_alerts after the original groups: 2 warnings', () => {
+  it('adds only instrumentation_alerts after the original groups, all warnings', () => {
     expect(alertsFile.groups.slice(ORIGINAL_GROUPS.length).map((group) => group.name)).toEqual([
       'instrumentation_alerts',
     ]);
     expect(addedAlerts.map(({ group, rule }) => [group, rule.alert])).toEqual(
       ADDED.map((added) => [added.group, added.alert]),
     );
-    expect(addedAlerts.map(({ rule }) => rule.labels['severity'])).toEqual(['warning', 'warning']);
+    expect(addedAlerts.map(({ rule }) => rule.labels['severity'])).toEqual(ADDED.map(() => 'warning'));
     expect(alerts).toHaveLength(ORIGINAL.length + ADDED.length);
   });
 

@@ -1,3 +1,4 @@
+import type { ServiceName } from '@ttquant/metrics';
 import { monitoringConfig } from '../config.js';
 
 /**
@@ -45,3 +46,20 @@ export const templateVariables = ['exchange', 'symbol', 'strategy'] as const;
 
 /** Name of one of the dashboard's template variables. */
 export type TemplateVariable = (typeof templateVariables)[number];
+
+const SELECTOR_OF_SERVICE = {
+  'market-data': 'marketData',
+  gateway: 'gateway',
+  'strategy-engine': 'strategyEngine',
+} as const satisfies Record<ServiceName, keyof DashboardConfig['selectors']>;
+
+/**
+ * The selector of the service that serves a catalog.
+ *
+ * @param config - the dashboard configuration
+ * @param service - a TTQuant service
+ * @returns e.g. `job="gateway"`
+ */
+export function selectorOf(config: DashboardConfig, service: ServiceName): string {
+  return config.selectors[SELECTOR_OF_SERVICE[service]];
+}

@@ -158,14 +158,28 @@ function valueMappings(texts: readonly ValueText[]): dashboard.ValueMapping[] {
 const lastValue = (): common.ReduceDataOptionsBuilder =>
   new common.ReduceDataOptionsBuilder().calcs(['lastNotNull']).values(false);
 
+/** Options of a time series panel beyond {@link PanelSpec}. */
+export interface TimeseriesOptions {
+  /**
+   * Alert thresholds drawn as dashed lines, each step's color from its value upwards; the first
+   * step (from `null`) is the color below the lowest line.
+   */
+  readonly thresholdLines?: readonly ThresholdStep[];
+}
+
 /**
  * A time series panel with a visible legend and a shared tooltip.
  *
  * @param ds - the datasource reference
  * @param spec - title, description, queries, unit and size
+ * @param options - threshold lines
  * @returns the panel builder
  */
-export function timeseriesPanel(ds: dashboard.DataSourceRef, spec: PanelSpec): timeseries.PanelBuilder {
+export function timeseriesPanel(
+  ds: dashboard.DataSourceRef,
+  spec: PanelSpec,
+  options: TimeseriesOptions = {},
+): timeseries.PanelBuilder {
   const panel = specPanel(new timeseries.PanelBuilder(), ds, spec)
     .lineWidth(1)
     .fillOpacity(10)
@@ -180,6 +194,11 @@ export function timeseriesPanel(ds: dashboard.DataSourceRef, spec: PanelSpec): t
     .tooltip(
       new common.VizTooltipOptionsBuilder().mode(common.TooltipDisplayMode.Multi).sort(common.SortOrder.Descending),
     );
+  if (options.thresholdLines !== undefined) {
+    panel
+      .thresholds(thresholds(options.thresholdLines))
+      .thresholdsStyle(new common.GraphThresholdsStyleConfigBuilder().mode(common.GraphThresholdsStyleMode.Dashed));
+  }
   return withUnit(panel, spec.unit);
 }
 

@@ -5,10 +5,21 @@ import {
   type GaugeDef,
   gatewayDefinitions,
   type HistogramDef,
+  type MetricDef,
   marketDataDefinitions,
   strategyDefinitions,
+  TRADING_CATALOGS,
+  type TradingCatalogInfo,
 } from '@ttquant/metrics';
-import { type DashboardConfig, defaultDashboardConfig, type TemplateVariable } from './config.js';
+import { monitoringConfig } from '../config.js';
+import {
+  type DashboardConfig,
+  defaultDashboardConfig,
+  selectorOf,
+  type TemplateVariable,
+  templateVariables,
+} from './config.js';
+import { assignPanelIds } from './panel-ids.js';
 import {
   type AnyPanelBuilder,
   gaugePanel,
@@ -27,7 +38,7 @@ import {
   RATE_WINDOW,
   rateBy,
   selectorText,
-} from './promql.js';
+} from './query-builders.js';
 
 // The TTQuant overview dashboard: the original system's four areas as rows
 // (docs/origin.md). Every metric name comes from a
@@ -38,17 +49,39 @@ const gw = gatewayDefinitions;
 const st = strategyDefinitions;
 const en = engineDefinitions;
 
-/** A titled row and the panels under it. */
-export interface DashboardRow {
-  readonly title: string;
-  readonly panels: readonly AnyPanelBuilder[];
+/**
+ * A panel and its key. The key names the panel for good (a metric name, or a short slug for a
+ * panel that combines several) and gives it its id, so ids survive panels being added or moved.
+ */
+export interface DashboardPanel {
+  readonly key: string;
+  readonly panel: AnyPanelBuilder;
 }
 
-const QUANTILES = [0.5, 0.95, 0.99] as const;
-const pct = (q: number): string => `p${Math.round(q * 100)}`;
+/** A titled row and the panels under it. */
+export interface DashboardRow {
+  /** Stable key of the row itself, `row:<slug>`. */
+  readonly key: string;
+  readonly title: string;
+  readonly panels: readonly DashboardPanel[];
+}
+
+const keyed = (key: string, panel: AnyPanelBuilder): DashboardPanel => ({ key, panel });
+
+const thresholds = monitoringConfig.thresholds;
+const QUANTILES = Object.entries(monitoringConfig.latencyQuantiles);
+/** `p50 / p95 / p99`: the quantiles a latency panel draws, for its title. */
+const QUANTILE_NAMES = Object.keys(monitoringConfig.latencyQuantiles).join(' / ');
 
 /** A legend naming each series by the labels it keeps: `{{exchange}} {{symbol}}`. */
 const legendOf = (labels: readonly string[]): string => labels.map((label) => `{{${label}}}`).join(' ');
+
+/** Dashed lines at an alert's warning and critical levels: green below, orange, then red. */
+const alertLines = (level: { readonly warning: number; readonly critical: number }): ThresholdStep[] => [
+  { color: 'green', from: null },
+  { color: 'orange', from: level.warning },
+  { color: 'red', from: level.critical },
+];
 
 /**
  * Time series panels of one catalog metric of one service, described by the metric's HELP text, one
@@ -69,40 +102,94 @@ function metricPanels(ds: dashboard.DataSourceRef, sel: string) {
       unit: string,
       span: number,
     ) =>
-      timeseriesPanel(ds, {
-        title,
-        description: def.help,
-        queries: [{ expr: rateBy(def, sel, filters, by), legend: legendOf(by) }],
-        unit,
-        span,
-      }),
-    gauge: <D extends GaugeDef>(title: string, def: D, filters: readonly FilterOf<D>[], unit: string, span: number) =>
-      timeseriesPanel(ds, {
-        title,
-        description: def.help,
-        queries: [{ expr: gaugeBy(def, sel, filters), legend: legendOf(filters) }],
-        unit,
-        span,
-      }),
+      keyed(
+        def.name,
+        timeseriesPanel(ds, {
+          title,
+          description: def.help,
+          queries: [{ expr: rateBy(def, sel, filters, by), legend: legendOf(by) }],
+          unit,
+          span,
+        }),
+      ),
+    gauge: <D extends GaugeDef>(
+      title: string,
+      def: D,
+      filters: readonly FilterOf<D>[],
+      unit: string,
+      span: number,
+      thresholdLines?: readonly ThresholdStep[],
+    ) =>
+      keyed(
+        def.name,
+        timeseriesPanel(
+          ds,
+          {
+            title,
+            description: def.help,
+            queries: [{ expr: gaugeBy(def, sel, filters), legend: legendOf(filters) }],
+            unit,
+            span,
+          },
+          thresholdLines === undefined ? {} : { thresholdLines },
+        ),
+      ),
     quantiles: <D extends HistogramDef>(
       title: string,
       def: D,
       filters: readonly FilterOf<D>[],
       by: readonly LabelOf<D>[],
-      quantiles: readonly number[],
       span: number,
+      thresholdLines?: readonly ThresholdStep[],
     ) =>
+      keyed(
+        def.name,
+        timeseriesPanel(
+          ds,
+          {
+            title: `${title} ${QUANTILE_NAMES}`,
+            description: def.help,
+            queries: QUANTILES.map(([name, q]) => ({
+              expr: quantileBy(q, def, sel, filters, by),
+              legend: `${name} ${legendOf(by)}`,
+            })),
+            unit: 'ms',
+            span,
+          },
+          thresholdLines === undefined ? {} : { thresholdLines },
+        ),
+      ),
+  };
+}
+
+/** The per-strategy USD gauges shown in pairs. */
+type StrategyGauge = typeof st.realizedPnl | typeof st.unrealizedPnl | typeof st.avgProfit | typeof st.avgLoss;
+
+/**
+ * One time series panel of two per-strategy USD gauges read side by side (realized and unrealized
+ * PnL, average profit and loss), each line named by strategy and a suffix.
+ */
+function strategyGaugePair(ds: dashboard.DataSourceRef, sel: string) {
+  return (
+    key: string,
+    title: string,
+    first: readonly [StrategyGauge, string],
+    second: readonly [StrategyGauge, string],
+    span: number,
+  ): DashboardPanel =>
+    keyed(
+      key,
       timeseriesPanel(ds, {
         title,
-        description: def.help,
-        queries: quantiles.map((q) => ({
-          expr: quantileBy(q, def, sel, filters, by),
-          legend: `${pct(q)} ${legendOf(by)}`,
+        description: `${first[0].help} ${second[0].help}`,
+        queries: [first, second].map(([def, suffix]) => ({
+          expr: gaugeBy(def, sel, ['strategy']),
+          legend: `{{strategy}} ${suffix}`,
         })),
-        unit: 'ms',
+        unit: 'currencyUSD',
         span,
       }),
-  };
+    );
 }
 
 /** Red below `green`, green from it: for 0/1 status gauges. */
@@ -149,31 +236,38 @@ export function systemOverviewRow(config: DashboardConfig): DashboardRow {
       },
     );
   return {
+    key: 'row:system-overview',
     title: 'System Overview',
     panels: [
-      status('Market data service', s.marketData),
-      status('Order gateway', s.gateway),
-      status('Strategy engine', s.strategyEngine),
-      statPanel(
-        ds,
-        {
-          title: 'Active strategies',
-          description: en.activeStrategies.help,
-          queries: [{ expr: gaugeBy(en.activeStrategies, s.strategyEngine, []), legend: 'strategies' }],
-          unit: 'none',
-          span: 5,
-          height: 5,
-        },
-        { sparkline: true },
+      keyed('up:market-data', status('Market data service', s.marketData)),
+      keyed('up:gateway', status('Order gateway', s.gateway)),
+      keyed('up:strategy-engine', status('Strategy engine', s.strategyEngine)),
+      keyed(
+        'engine_active_strategies',
+        statPanel(
+          ds,
+          {
+            title: 'Active strategies',
+            description: en.activeStrategies.help,
+            queries: [{ expr: gaugeBy(en.activeStrategies, s.strategyEngine, []), legend: 'strategies' }],
+            unit: 'none',
+            span: 5,
+            height: 5,
+          },
+          { sparkline: true },
+        ),
       ),
-      statPanel(ds, {
-        title: 'Engine uptime',
-        description: en.uptime.help,
-        queries: [{ expr: gaugeBy(en.uptime, s.strategyEngine, []), legend: 'uptime' }],
-        unit: 's',
-        span: 4,
-        height: 5,
-      }),
+      keyed(
+        'engine_uptime_seconds',
+        statPanel(ds, {
+          title: 'Engine uptime',
+          description: en.uptime.help,
+          queries: [{ expr: gaugeBy(en.uptime, s.strategyEngine, []), legend: 'uptime' }],
+          unit: 's',
+          span: 4,
+          height: 5,
+        }),
+      ),
     ],
   };
 }
@@ -189,59 +283,79 @@ export function marketDataRow(config: DashboardConfig): DashboardRow {
   const sel = config.selectors.marketData;
   const { rate, quantiles } = metricPanels(ds, sel);
   return {
+    key: 'row:market-data',
     title: 'Market Data',
     panels: [
       rate('Market data receive rate', md.received, ['exchange', 'symbol'], ['exchange', 'symbol'], 'mps', 12),
-      quantiles('Market data latency p50 / p95 / p99', md.latency, ['exchange'], ['exchange'], QUANTILES, 12),
-      statPanel(
-        ds,
-        {
-          title: 'WebSocket connection status',
-          description: md.connectionStatus.help,
-          queries: [{ expr: gaugeBy(md.connectionStatus, sel, ['exchange']), legend: '{{exchange}}' }],
-          span: 6,
-        },
-        {
-          valueTexts: [
-            { value: 0, text: 'Disconnected', color: 'red' },
-            { value: 1, text: 'Connected', color: 'green' },
-          ],
-          background: true,
-          thresholds: redGreen(1),
-        },
+      quantiles(
+        'Market data latency',
+        md.latency,
+        ['exchange'],
+        ['exchange'],
+        12,
+        alertLines(thresholds.marketDataLatencyMs),
       ),
-      timeseriesPanel(ds, {
-        title: 'WebSocket reconnects',
-        description: `${md.reconnects.help} Count per rate window.`,
-        queries: [
-          { expr: increaseBy(md.reconnects, sel, ['exchange'], ['exchange'], RATE_WINDOW), legend: '{{exchange}}' },
-        ],
-        unit: 'short',
-        span: 6,
-      }),
+      keyed(
+        'ws_connection_status',
+        statPanel(
+          ds,
+          {
+            title: 'WebSocket connection status',
+            description: md.connectionStatus.help,
+            queries: [{ expr: gaugeBy(md.connectionStatus, sel, ['exchange']), legend: '{{exchange}}' }],
+            span: 6,
+          },
+          {
+            valueTexts: [
+              { value: 0, text: 'Disconnected', color: 'red' },
+              { value: 1, text: 'Connected', color: 'green' },
+            ],
+            background: true,
+            thresholds: redGreen(1),
+          },
+        ),
+      ),
+      keyed(
+        'ws_reconnect_total',
+        timeseriesPanel(ds, {
+          title: 'WebSocket reconnects',
+          description: `${md.reconnects.help} Count per rate window.`,
+          queries: [
+            { expr: increaseBy(md.reconnects, sel, ['exchange'], ['exchange'], RATE_WINDOW), legend: '{{exchange}}' },
+          ],
+          unit: 'short',
+          span: 6,
+        }),
+      ),
       rate('Parse errors by reason', md.parseErrors, ['exchange'], ['exchange', 'reason'], 'cps', 6),
       rate('ZeroMQ published', md.zmqPublished, ['exchange'], ['exchange', 'type'], 'mps', 6),
       rate('Database writes', md.dbWrites, ['exchange'], ['exchange', 'table'], 'wps', 12),
       rate('Database write errors', md.dbWriteErrors, ['exchange'], ['exchange', 'reason'], 'cps', 12),
-      tablePanel(
-        ds,
-        {
-          title: 'Last price',
-          description: md.lastPrice.help,
-          queries: [{ expr: gaugeBy(md.lastPrice, sel, ['exchange', 'symbol']) }],
-          span: 12,
-        },
-        'Last price',
+      keyed(
+        'market_last_price',
+        tablePanel(
+          ds,
+          {
+            title: 'Last price',
+            description: md.lastPrice.help,
+            queries: [{ expr: gaugeBy(md.lastPrice, sel, ['exchange', 'symbol']) }],
+            span: 12,
+          },
+          'Last price',
+        ),
       ),
-      tablePanel(
-        ds,
-        {
-          title: '24h volume',
-          description: md.volume24h.help,
-          queries: [{ expr: gaugeBy(md.volume24h, sel, ['exchange', 'symbol']) }],
-          span: 12,
-        },
-        '24h volume',
+      keyed(
+        'market_volume_24h',
+        tablePanel(
+          ds,
+          {
+            title: '24h volume',
+            description: md.volume24h.help,
+            queries: [{ expr: gaugeBy(md.volume24h, sel, ['exchange', 'symbol']) }],
+            span: 12,
+          },
+          '24h volume',
+        ),
       ),
     ],
   };
@@ -258,78 +372,98 @@ export function tradingRow(config: DashboardConfig): DashboardRow {
   const sel = config.selectors.gateway;
   const { rate, gauge, quantiles } = metricPanels(ds, sel);
   return {
+    key: 'row:trading',
     title: 'Trading',
     panels: [
       rate('Order rate', gw.orders, ['exchange', 'symbol'], ['exchange', 'side', 'type'], 'ops', 8),
-      quantiles('Order latency p50 / p95 / p99', gw.orderLatency, ['exchange'], ['exchange'], QUANTILES, 8),
-      gaugePanel(
-        ds,
-        {
-          title: 'Order success rate',
-          description: `Orders acknowledged by the exchange over orders submitted, in the dashboard's time range. ${gw.ordersSuccess.help}`,
-          queries: [
-            {
-              expr: `${increaseBy(gw.ordersSuccess, sel, ['exchange', 'symbol'], [])} / ${increaseBy(gw.orders, sel, ['exchange', 'symbol'], [])}`,
-              legend: 'success rate',
-            },
-          ],
-          unit: 'percentunit',
-          span: 8,
-        },
-        {
-          min: 0,
-          max: 1,
-          // The alert thresholds: warning above 10 % failures, critical above 30 %.
-          thresholds: redOrangeGreen(0.7, 0.9),
-        },
+      quantiles('Order latency', gw.orderLatency, ['exchange'], ['exchange'], 8, alertLines(thresholds.orderLatencyMs)),
+      keyed(
+        'order-success-rate',
+        gaugePanel(
+          ds,
+          {
+            title: 'Order success rate',
+            description: `Orders acknowledged by the exchange over orders submitted, in the dashboard's time range. ${gw.ordersSuccess.help}`,
+            queries: [
+              {
+                expr: `${increaseBy(gw.ordersSuccess, sel, ['exchange', 'symbol'], [])} / ${increaseBy(gw.orders, sel, ['exchange', 'symbol'], [])}`,
+                legend: 'success rate',
+              },
+            ],
+            unit: 'percentunit',
+            span: 8,
+          },
+          {
+            min: 0,
+            max: 1,
+            // The failure-ratio alerts turned into success: red where the critical one fires, orange
+            // where the warning does.
+            thresholds: redOrangeGreen(
+              1 - thresholds.orderFailureRatio.critical,
+              1 - thresholds.orderFailureRatio.warning,
+            ),
+          },
+        ),
       ),
       rate('Order failures by reason', gw.ordersFailed, ['exchange'], ['exchange', 'reason'], 'ops', 8),
       rate('Risk rejections by rule', gw.ordersRiskRejected, ['exchange'], ['exchange', 'rule'], 'ops', 8),
       rate('Trades', gw.trades, ['exchange', 'symbol'], ['exchange', 'symbol', 'side'], 'cps', 8),
-      statPanel(ds, {
-        title: 'Trade volume',
-        description: `${gw.tradeVolume.help} Total over the dashboard's time range.`,
-        queries: [
-          { expr: increaseBy(gw.tradeVolume, sel, ['exchange', 'symbol'], ['exchange']), legend: '{{exchange}}' },
-        ],
-        unit: 'currencyUSD',
-        span: 6,
-      }),
-      statPanel(ds, {
-        title: 'Commission paid',
-        description: `${gw.commission.help} Total over the dashboard's time range.`,
-        queries: [
-          { expr: increaseBy(gw.commission, sel, ['exchange', 'symbol'], ['exchange']), legend: '{{exchange}}' },
-        ],
-        unit: 'currencyUSD',
-        span: 6,
-      }),
+      keyed(
+        'trade_volume_total',
+        statPanel(ds, {
+          title: 'Trade volume',
+          description: `${gw.tradeVolume.help} Total over the dashboard's time range.`,
+          queries: [
+            { expr: increaseBy(gw.tradeVolume, sel, ['exchange', 'symbol'], ['exchange']), legend: '{{exchange}}' },
+          ],
+          unit: 'currencyUSD',
+          span: 6,
+        }),
+      ),
+      keyed(
+        'commission_paid_total',
+        statPanel(ds, {
+          title: 'Commission paid',
+          description: `${gw.commission.help} Total over the dashboard's time range.`,
+          queries: [
+            { expr: increaseBy(gw.commission, sel, ['exchange', 'symbol'], ['exchange']), legend: '{{exchange}}' },
+          ],
+          unit: 'currencyUSD',
+          span: 6,
+        }),
+      ),
       gauge('Current position', gw.position, ['exchange', 'symbol'], 'short', 12),
       rate('API rate-limit hits', gw.rateLimitHits, ['exchange'], ['exchange', 'endpoint'], 'cps', 8),
       rate('Order retries', gw.orderRetries, ['exchange'], ['exchange', 'reason'], 'ops', 8),
-      timeseriesPanel(ds, {
-        title: 'Active orders',
-        description: gw.activeOrders.help,
-        queries: [
-          {
-            expr: gaugeBy(gw.activeOrders, sel, ['exchange', 'symbol'], ['exchange', 'symbol']),
-            legend: '{{exchange}} {{symbol}}',
-          },
-        ],
-        unit: 'short',
-        span: 8,
-      }),
+      keyed(
+        'active_orders',
+        timeseriesPanel(ds, {
+          title: 'Active orders',
+          description: gw.activeOrders.help,
+          queries: [
+            {
+              expr: gaugeBy(gw.activeOrders, sel, ['exchange', 'symbol'], ['exchange', 'symbol']),
+              legend: '{{exchange}} {{symbol}}',
+            },
+          ],
+          unit: 'short',
+          span: 8,
+        }),
+      ),
       gauge('Risk exposure', gw.riskExposure, ['exchange'], 'currencyUSD', 12),
-      statPanel(
-        ds,
-        {
-          title: 'Account max drawdown',
-          description: gw.maxDrawdown.help,
-          queries: [{ expr: gaugeBy(gw.maxDrawdown, sel, ['exchange']), legend: '{{exchange}}' }],
-          unit: 'currencyUSD',
-          span: 12,
-        },
-        { sparkline: true },
+      keyed(
+        'max_drawdown_usd',
+        statPanel(
+          ds,
+          {
+            title: 'Account max drawdown',
+            description: gw.maxDrawdown.help,
+            queries: [{ expr: gaugeBy(gw.maxDrawdown, sel, ['exchange']), legend: '{{exchange}}' }],
+            unit: 'currencyUSD',
+            span: 12,
+          },
+          { sparkline: true },
+        ),
       ),
     ],
   };
@@ -346,74 +480,85 @@ export function strategyRow(config: DashboardConfig): DashboardRow {
   const ds = prometheusDatasource(config.datasourceUid);
   const sel = config.selectors.strategyEngine;
   const { rate, gauge, quantiles } = metricPanels(ds, sel);
+  const gauges = strategyGaugePair(ds, sel);
   return {
+    key: 'row:strategy-performance',
     title: 'Strategy Performance',
     panels: [
-      gauge('Strategy PnL', st.pnl, ['strategy'], 'currencyUSD', 12),
-      timeseriesPanel(ds, {
-        title: 'Realized / unrealized PnL',
-        description: `${st.realizedPnl.help} ${st.unrealizedPnl.help}`,
-        queries: [
-          { expr: gaugeBy(st.realizedPnl, sel, ['strategy']), legend: '{{strategy}} realized' },
-          { expr: gaugeBy(st.unrealizedPnl, sel, ['strategy']), legend: '{{strategy}} unrealized' },
-        ],
-        unit: 'currencyUSD',
-        span: 12,
-      }),
-      gaugePanel(
-        ds,
-        {
-          title: 'Win rate',
-          description: st.winRate.help,
-          queries: [{ expr: gaugeBy(st.winRate, sel, ['strategy']), legend: '{{strategy}}' }],
-          unit: 'percentunit',
-          span: 8,
-        },
-        {
-          min: 0,
-          max: 1,
-          // LowWinRate fires below 30 %.
-          thresholds: redOrangeGreen(0.3, 0.5),
-        },
+      gauge('Strategy PnL', st.pnl, ['strategy'], 'currencyUSD', 12, [
+        // The loss alerts: critical below minus the critical loss, warning below minus the warning one.
+        { color: 'red', from: null },
+        { color: 'orange', from: -thresholds.strategyLossUsd.critical },
+        { color: 'green', from: -thresholds.strategyLossUsd.warning },
+      ]),
+      gauges(
+        'realized-unrealized-pnl',
+        'Realized / unrealized PnL',
+        [st.realizedPnl, 'realized'],
+        [st.unrealizedPnl, 'unrealized'],
+        12,
+      ),
+      keyed(
+        'strategy_win_rate',
+        gaugePanel(
+          ds,
+          {
+            title: 'Win rate',
+            description: st.winRate.help,
+            queries: [{ expr: gaugeBy(st.winRate, sel, ['strategy']), legend: '{{strategy}}' }],
+            unit: 'percentunit',
+            span: 8,
+          },
+          {
+            min: 0,
+            max: 1,
+            // Red where LowWinRate fires.
+            thresholds: redGreen(thresholds.winRate),
+          },
+        ),
       ),
       gauge('Position size', st.positionSize, ['strategy', 'symbol'], 'short', 8),
       gauge('Position value', st.positionValue, ['strategy', 'symbol'], 'currencyUSD', 8),
       rate('Strategy trades', st.trades, ['strategy'], ['strategy', 'side'], 'cps', 8),
-      statPanel(ds, {
-        title: 'Winning / losing trades',
-        description: `${st.winningTrades.help} ${st.losingTrades.help} Counts over the dashboard's time range.`,
-        queries: [
-          { expr: increaseBy(st.winningTrades, sel, ['strategy'], ['strategy']), legend: '{{strategy}} won' },
-          { expr: increaseBy(st.losingTrades, sel, ['strategy'], ['strategy']), legend: '{{strategy}} lost' },
-        ],
-        unit: 'short',
-        span: 8,
-      }),
-      timeseriesPanel(ds, {
-        title: 'Average profit / loss per trade',
-        description: `${st.avgProfit.help} ${st.avgLoss.help}`,
-        queries: [
-          { expr: gaugeBy(st.avgProfit, sel, ['strategy']), legend: '{{strategy}} avg profit' },
-          { expr: gaugeBy(st.avgLoss, sel, ['strategy']), legend: '{{strategy}} avg loss' },
-        ],
-        unit: 'currencyUSD',
-        span: 8,
-      }),
+      keyed(
+        'winning-losing-trades',
+        statPanel(ds, {
+          title: 'Winning / losing trades',
+          description: `${st.winningTrades.help} ${st.losingTrades.help} Counts over the dashboard's time range.`,
+          queries: [
+            { expr: increaseBy(st.winningTrades, sel, ['strategy'], ['strategy']), legend: '{{strategy}} won' },
+            { expr: increaseBy(st.losingTrades, sel, ['strategy'], ['strategy']), legend: '{{strategy}} lost' },
+          ],
+          unit: 'short',
+          span: 8,
+        }),
+      ),
+      gauges(
+        'average-profit-loss',
+        'Average profit / loss per trade',
+        [st.avgProfit, 'avg profit'],
+        [st.avgLoss, 'avg loss'],
+        8,
+      ),
       gauge('Strategy max drawdown', st.maxDrawdown, ['strategy'], 'currencyUSD', 12),
-      statPanel(
-        ds,
-        {
-          title: 'Sharpe ratio',
-          description: st.sharpe.help,
-          queries: [{ expr: gaugeBy(st.sharpe, sel, ['strategy']), legend: '{{strategy}}' }],
-          unit: 'none',
-          span: 12,
-        },
-        {
-          // The gauge is NaN until the strategy has enough return samples.
-          nanText: 'too few samples',
-          thresholds: redOrangeGreen(0, 1),
-        },
+      keyed(
+        'strategy_sharpe_ratio',
+        statPanel(
+          ds,
+          {
+            title: 'Sharpe ratio',
+            description: st.sharpe.help,
+            queries: [{ expr: gaugeBy(st.sharpe, sel, ['strategy']), legend: '{{strategy}}' }],
+            unit: 'none',
+            span: 12,
+          },
+          {
+            // The gauge is NaN until the strategy has enough return samples.
+            nanText: 'too few samples',
+            // Not an alert: the usual reading of a Sharpe ratio (below 0 loses, above 1 is good).
+            thresholds: redOrangeGreen(0, 1),
+          },
+        ),
       ),
       rate('Engine market data rate', en.marketDataReceived, ['exchange'], ['exchange', 'type'], 'mps', 8),
       rate(
@@ -432,7 +577,7 @@ export function strategyRow(config: DashboardConfig): DashboardRow {
         'cps',
         8,
       ),
-      quantiles('Strategy decision latency p50 / p99', en.strategyLatency, ['strategy'], ['strategy'], [0.5, 0.99], 24),
+      quantiles('Strategy decision latency', en.strategyLatency, ['strategy'], ['strategy'], 24),
     ],
   };
 }
@@ -477,7 +622,7 @@ function queryVariable(config: DashboardConfig, spec: VariableSpec): dashboard.Q
 }
 
 /**
- * The dashboard's rows in display order.
+ * The dashboard's designed rows in display order.
  *
  * @param config - datasource and selectors
  * @returns the four rows
@@ -486,10 +631,90 @@ export function dashboardRows(config: DashboardConfig): readonly DashboardRow[] 
   return [systemOverviewRow(config), marketDataRow(config), tradingRow(config), strategyRow(config)];
 }
 
+/** Every metric name a PromQL expression mentions (a histogram's `_bucket` series as the histogram). */
+function namesIn(expr: string): Set<string> {
+  const names = new Set<string>();
+  for (const [token] of expr.matchAll(/[a-zA-Z_:][a-zA-Z0-9_:]*/g)) {
+    names.add(token.replace(/_(bucket|sum|count)$/, ''));
+    names.add(token);
+  }
+  return names;
+}
+
+function chartedNames(rows: readonly DashboardRow[]): Set<string> {
+  const charted = new Set<string>();
+  for (const row of rows) {
+    for (const { panel } of row.panels) {
+      for (const target of panel.build().targets ?? []) {
+        const expr = (target as { expr?: unknown }).expr;
+        if (typeof expr === 'string') for (const name of namesIn(expr)) charted.add(name);
+      }
+    }
+  }
+  return charted;
+}
+
+/** The template variables a metric can be filtered by: those of its labels that are variables. */
+function filtersOf(def: MetricDef): TemplateVariable[] {
+  return templateVariables.filter((v) => Object.hasOwn(def.labels, v));
+}
+
+/** Grafana's unit for a declared unit: `ms`, `s`, `currencyUSD`, else a plain number. */
+function grafanaUnit(def: MetricDef): string {
+  if (def.kind === 'counter') return def.unit === 'usd' ? 'currencyUSD' : 'cps';
+  return def.unit === 'ms' ? 'ms' : def.unit === 's' ? 's' : def.unit === 'usd' ? 'currencyUSD' : 'short';
+}
+
 /**
- * Builds the TTQuant overview dashboard as classic Grafana dashboard JSON.
+ * A panel for a catalog metric no designed panel shows: a counter's rate, a gauge's series, a
+ * histogram's latency quantiles, each split by the labels that are template variables. A metric
+ * added to a catalog is on the dashboard from the next `npm run monitoring:generate`, until
+ * someone designs its panel in one of the rows above.
+ */
+function defaultPanel(config: DashboardConfig, info: TradingCatalogInfo, def: MetricDef): DashboardPanel {
+  const ds = prometheusDatasource(config.datasourceUid);
+  const sel = selectorOf(config, info.service);
+  const filters = filtersOf(def);
+  const spec = { title: def.name, description: def.help, unit: grafanaUnit(def), span: 12 };
+  const panels = metricPanels(ds, sel);
+  if (def.kind === 'histogram') {
+    return panels.quantiles(def.name, def as HistogramDef, filters as never[], filters as never[], 12);
+  }
+  const expr =
+    def.kind === 'counter'
+      ? rateBy(def as CounterDef, sel, filters as never[], filters as never[])
+      : gaugeBy(def as GaugeDef, sel, filters as never[]);
+  return keyed(def.name, timeseriesPanel(ds, { ...spec, queries: [{ expr, legend: legendOf(filters) }] }));
+}
+
+/**
+ * The row of catalog metrics that no designed row charts, or none when every metric has a panel.
+ *
+ * @param config - datasource and selectors
+ * @param catalogs - the catalogs whose metrics the dashboard must show
+ * @param rows - the designed rows
+ * @returns the row, or `undefined`
+ */
+export function unchartedRow(
+  config: DashboardConfig,
+  catalogs: readonly TradingCatalogInfo[],
+  rows: readonly DashboardRow[],
+): DashboardRow | undefined {
+  const charted = chartedNames(rows);
+  const panels = catalogs.flatMap((info) =>
+    Object.values(info.definitions)
+      .filter((def) => !charted.has(def.name))
+      .map((def) => defaultPanel(config, info, def)),
+  );
+  return panels.length === 0 ? undefined : { key: 'row:other-metrics', title: 'Other metrics', panels };
+}
+
+/**
+ * Builds the TTQuant overview dashboard as classic Grafana dashboard JSON: the designed rows, then
+ * an "Other metrics" row for any catalog metric they do not chart.
  *
  * @param config - datasource uid and service selectors; default the committed configuration
+ * @param catalogs - the catalogs to chart; default the four trading catalogs
  * @returns the dashboard model
  * @example
  * ```ts
@@ -497,7 +722,10 @@ export function dashboardRows(config: DashboardConfig): readonly DashboardRow[] 
  * writeFileSync('ttquant.json', JSON.stringify(model, null, 2));
  * ```
  */
-export function buildTtquantDashboard(config: DashboardConfig = defaultDashboardConfig): dashboard.Dashboard {
+export function buildTtquantDashboard(
+  config: DashboardConfig = defaultDashboardConfig,
+  catalogs: readonly TradingCatalogInfo[] = TRADING_CATALOGS,
+): dashboard.Dashboard {
   const ds = prometheusDatasource(config.datasourceUid);
   const builder = new dashboard.DashboardBuilder(config.title)
     .uid(config.uid)
@@ -508,13 +736,15 @@ export function buildTtquantDashboard(config: DashboardConfig = defaultDashboard
     .refresh(config.refresh)
     .tooltip(dashboard.DashboardCursorSync.Crosshair)
     .variables(variableSpecs(config).map((v) => queryVariable(config, v)));
-  // Explicit, stable ids: Grafana would otherwise number panels on load, and links would drift.
-  let id = 1;
-  for (const row of dashboardRows(config)) {
-    builder.withRow(new dashboard.RowBuilder(row.title).id(id++).datasource(ds));
-    for (const panel of row.panels) {
-      builder.withPanel(panel.id(id++));
-    }
+  const designed = dashboardRows(config);
+  const other = unchartedRow(config, catalogs, designed);
+  const rows = other === undefined ? designed : [...designed, other];
+  // Explicit ids from each panel's key: Grafana would otherwise number panels on load, and a
+  // position-based number would change every later panel's id (and its links) on an insert.
+  const ids = assignPanelIds(rows.flatMap((row) => [row.key, ...row.panels.map((p) => p.key)]));
+  for (const row of rows) {
+    builder.withRow(new dashboard.RowBuilder(row.title).id(ids.get(row.key) as number).datasource(ds));
+    for (const { key, panel } of row.panels) builder.withPanel(panel.id(ids.get(key) as number));
   }
   return builder.build();
 }

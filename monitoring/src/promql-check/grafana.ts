@@ -1,3 +1,4 @@
+import { TRADING_CATALOGS, type TradingCatalogInfo } from '@ttquant/metrics';
 import { defaultVariableValues, knownVariables, substituteVariables, variablesIn } from '../dashboards/variables.js';
 import { externalMetrics } from '../external-metrics.js';
 import { type CheckResult, checkExpression, type PromqlIssue } from './check.js';
@@ -23,10 +24,11 @@ export interface DashboardCheckOptions {
 /**
  * What a dashboard may select: the catalogs and the scrape health series `up`, no exporter metrics.
  *
+ * @param catalogs - the catalogs charted; default the four trading catalogs
  * @returns the vocabulary
  */
-export function dashboardVocabulary(): Vocabulary {
-  return catalogVocabulary([externalMetrics.up]);
+export function dashboardVocabulary(catalogs: readonly TradingCatalogInfo[] = TRADING_CATALOGS): Vocabulary {
+  return catalogVocabulary([externalMetrics.up], catalogs);
 }
 
 /**

@@ -3,4 +3,4 @@ export { checkExpression, checkRules } from './check.js';
 export type { DashboardCheckOptions, DashboardCheckResult } from './grafana.js';
 export { checkDashboardExpression, dashboardVocabulary } from './grafana.js';
 export type { SeriesInfo, SeriesKind, Vocabulary } from './vocabulary.js';
-export { CATALOGS, catalogVocabulary, TARGET_LABELS, withRecorded } from './vocabulary.js';
+export { catalogVocabulary, TARGET_LABELS, withRecorded } from './vocabulary.js';

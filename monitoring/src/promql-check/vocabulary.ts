@@ -1,11 +1,4 @@
-import {
-  engineDefinitions,
-  formatNumber,
-  gatewayDefinitions,
-  type MetricDef,
-  marketDataDefinitions,
-  strategyDefinitions,
-} from '@ttquant/metrics';
+import { formatNumber, type MetricDef, TRADING_CATALOGS, type TradingCatalogInfo } from '@ttquant/metrics';
 import { type ExternalMetric, externalMetrics } from '../external-metrics.js';
 
 // What a PromQL expression may name: every series the catalogs expose (a histogram as its _bucket,
@@ -36,14 +29,6 @@ export interface Vocabulary {
 
 /** Labels Prometheus attaches to every scraped series. */
 export const TARGET_LABELS = ['job', 'instance'] as const;
-
-/** The four catalogs with the names used in messages. */
-export const CATALOGS: Readonly<Record<string, Readonly<Record<string, MetricDef>>>> = {
-  MarketDataMetrics: marketDataDefinitions,
-  GatewayMetrics: gatewayDefinitions,
-  StrategyMetrics: strategyDefinitions,
-  EngineMetrics: engineDefinitions,
-};
 
 function withTargetLabels(own: Iterable<[string, readonly string[] | null]>): Map<string, readonly string[] | null> {
   const labels = new Map<string, readonly string[] | null>(TARGET_LABELS.map((label) => [label, null]));
@@ -87,15 +72,19 @@ function externalSeries(metric: ExternalMetric): SeriesInfo {
  * The vocabulary of the catalogs and the allowed external metrics.
  *
  * @param external - external metrics to allow; default all of {@link externalMetrics}
+ * @param catalogs - the catalogs whose metrics may be named; default the four trading catalogs
  * @returns the series names and their labels
  */
-export function catalogVocabulary(external: readonly ExternalMetric[] = Object.values(externalMetrics)): Vocabulary {
+export function catalogVocabulary(
+  external: readonly ExternalMetric[] = Object.values(externalMetrics),
+  catalogs: readonly TradingCatalogInfo[] = TRADING_CATALOGS,
+): Vocabulary {
   const series = new Map<string, SeriesInfo>();
   const histograms = new Set<string>();
-  for (const [origin, defs] of Object.entries(CATALOGS)) {
-    for (const def of Object.values(defs)) {
+  for (const { className, definitions } of catalogs) {
+    for (const def of Object.values(definitions)) {
       if (def.kind === 'histogram') histograms.add(def.name);
-      for (const info of catalogSeries(def, origin)) series.set(info.name, info);
+      for (const info of catalogSeries(def, className)) series.set(info.name, info);
     }
   }
   for (const metric of external) series.set(metric.name, externalSeries(metric));

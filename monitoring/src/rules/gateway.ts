@@ -1,7 +1,7 @@
 import { monitoringConfig } from '../config.js';
 import { externalMetrics } from '../external-metrics.js';
-import { select } from '../promql.js';
 import { records } from './recording.js';
+import { select } from './selectors.js';
 import { type AlertGroup, alert } from './types.js';
 
 const t = monitoringConfig.thresholds;

@@ -15,7 +15,7 @@ export const originalAlertGroups: readonly AlertGroup[] = [
   databaseAlerts,
 ];
 
-/** Groups added here, written after the original ones: the SDK's own accounting. */
+/** Groups added here, written after the original ones: the SDK's own self-metrics. */
 export const addedAlertGroups: readonly AlertGroup[] = [instrumentationAlerts];
 
 /** Every alert group, in the order of generated/alerts.yml: the original five, then the added ones. */

@@ -3,7 +3,8 @@ export { gatewayAlerts } from './gateway.js';
 export { addedAlertGroups, alertGroups, originalAlertGroups } from './groups.js';
 export { instrumentationAlerts } from './instrumentation.js';
 export { marketDataAlerts } from './market-data.js';
-export { LATENCY_QUANTILES, recordingGroups, records } from './recording.js';
+export type { QuantileKey } from './recording.js';
+export { recordingGroups, records } from './recording.js';
 export { strategyAlerts } from './strategy.js';
 export { systemAlerts } from './system.js';
 export type {

@@ -1,14 +1,14 @@
 import { OVERFLOW_LABEL } from '@ttquant/metrics';
 import { monitoringConfig } from '../config.js';
 import { type ExternalMetric, externalMetrics, SDK_JOBS } from '../external-metrics.js';
-import { quote } from '../promql.js';
+import { quote } from './selectors.js';
 import { type AlertGroup, alert } from './types.js';
 
-// Alerts on the SDK's own accounting: records it had to fold into an overflow series and values it
+// Alerts on the SDK's own self-metrics: records it had to fold into an overflow series and values it
 // had to drop. The SDK has already kept the process safe; these say that the numbers on the
 // dashboards are now less precise than they look, and where.
 //
-// Window and `for`: every accounting series exists at 0 from the first scrape, so `increase > 0`
+// Window and `for`: every self-metrics series exists at 0 from the first scrape, so `increase > 0`
 // sees the first fold or drop. A 10-minute window keeps the condition true for 10 minutes after the
 // last one, longer than the 5-minute `for`, so a single fold or drop is enough to fire: both are
 // defects worth a look, never noise. 5 minutes, like the original system's other warnings, because nothing

@@ -1,8 +1,8 @@
 import { marketDataDefinitions } from '@ttquant/metrics';
 import { monitoringConfig } from '../config.js';
 import { externalMetrics } from '../external-metrics.js';
-import { select } from '../promql.js';
 import { records } from './recording.js';
+import { select } from './selectors.js';
 import { type AlertGroup, alert } from './types.js';
 
 const md = marketDataDefinitions;

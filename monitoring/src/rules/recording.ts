@@ -1,6 +1,6 @@
 import { gatewayDefinitions, marketDataDefinitions } from '@ttquant/metrics';
-import type { JobKey } from '../config.js';
-import { select } from '../promql.js';
+import { type JobKey, monitoringConfig } from '../config.js';
+import { select } from './selectors.js';
 import type { RecordingRule, RuleGroup } from './types.js';
 
 // Expressions that a dashboard panel and an alert both use are recorded once, so the panel shows
@@ -10,21 +10,16 @@ import type { RecordingRule, RuleGroup } from './types.js';
 const md = marketDataDefinitions;
 const gw = gatewayDefinitions;
 
-/** Quantiles recorded for each latency histogram (the dashboard's p50/p95/p99). */
-export const LATENCY_QUANTILES = [0.5, 0.95, 0.99] as const;
+/** The name of each recorded quantile (`p50`, `p95`, `p99`), from the monitoring config. */
+export type QuantileKey = keyof typeof monitoringConfig.latencyQuantiles;
 
-type Quantile = (typeof LATENCY_QUANTILES)[number];
-type QuantileKey = 'p50' | 'p95' | 'p99';
-
-const quantileKey = (q: Quantile): QuantileKey => `p${Math.round(q * 100)}` as QuantileKey;
 const counterBase = (name: string): string => name.replace(/_total$/, '');
 
 // Latency records aggregate by venue: one market-data process and one gateway serve each venue.
-const latencyRecords = (metric: string): Readonly<Record<QuantileKey, string>> => ({
-  p50: `job_exchange:${metric}:p50_1m`,
-  p95: `job_exchange:${metric}:p95_1m`,
-  p99: `job_exchange:${metric}:p99_1m`,
-});
+const latencyRecords = (metric: string): Readonly<Record<QuantileKey, string>> =>
+  Object.fromEntries(
+    Object.keys(monitoringConfig.latencyQuantiles).map((key) => [key, `job_exchange:${metric}:${key}_1m`]),
+  ) as Record<QuantileKey, string>;
 
 /**
  * Names of the recorded series, for alerts and dashboards.
@@ -51,9 +46,9 @@ const byVenueRate = (name: string, job: JobKey, window: string): string =>
   `sum by (job, exchange) (rate(${select(name, job)}[${window}]))`;
 
 const quantileRules = (histogram: string, job: JobKey, names: Readonly<Record<QuantileKey, string>>) =>
-  LATENCY_QUANTILES.map(
-    (q): RecordingRule => ({
-      record: names[quantileKey(q)],
+  Object.entries(monitoringConfig.latencyQuantiles).map(
+    ([key, q]): RecordingRule => ({
+      record: names[key as QuantileKey],
       expr: `histogram_quantile(${q}, sum by (job, exchange, le) (rate(${select(`${histogram}_bucket`, job)}[1m])))`,
     }),
   );

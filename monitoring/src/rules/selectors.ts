@@ -1,4 +1,4 @@
-import { type JobKey, monitoringConfig } from './config.js';
+import { type JobKey, monitoringConfig } from '../config.js';
 
 // Small builders for PromQL text, so every selector gets its job matcher from the configuration.
 

@@ -1,6 +1,6 @@
 import { monitoringConfig } from '../config.js';
 import { externalMetrics as ext } from '../external-metrics.js';
-import { select } from '../promql.js';
+import { select } from './selectors.js';
 import { type AlertGroup, alert } from './types.js';
 
 const t = monitoringConfig.thresholds;
