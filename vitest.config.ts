@@ -78,6 +78,9 @@ export default defineConfig({
           // between files, so a file could pass or fail by what ran before it: not taken.
           pool: 'threads',
           maxWorkers: Math.max(2, availableParallelism() - 1),
+          // A project with its own worker count runs as its own group (Vitest requires it): the unit
+          // files first, then integration and no-codegen together.
+          sequence: { groupOrder: 0 },
           // Makes every node:child_process function that starts a process throw in these files.
           setupFiles: ['packages/test-kit/src/no-processes.ts'],
           typecheck: {
@@ -95,6 +98,7 @@ export default defineConfig({
           name: 'integration',
           include: integration,
           exclude,
+          sequence: { groupOrder: 1 },
         },
       },
       {
@@ -111,6 +115,7 @@ export default defineConfig({
           include: ['packages/metrics-sdk/src/**/*.test.ts'],
           exclude,
           execArgv: ['--disallow-code-generation-from-strings'],
+          sequence: { groupOrder: 1 },
         },
       },
     ],
