@@ -89,8 +89,9 @@ const alertLines = (level: { readonly warning: number; readonly critical: number
  *
  * @param ds - the datasource reference
  * @param sel - the service selector
- * @returns `rate`: a counter's per-second rate summed by `by`; `gauge`: a gauge's series as exposed;
- *   `quantiles`: one line per quantile of a histogram and `by` combination
+ * @returns `rate`: a counter's per-second rate summed by `by`; `total`: a counter's increase over the
+ *   dashboard's time range as a stat; `gauge`: a gauge's series as exposed; `quantiles`: one line per
+ *   quantile of a histogram and `by` combination, each keyed by the metric's name
  */
 function metricPanels(ds: dashboard.DataSourceRef, sel: string) {
   return {
@@ -108,6 +109,24 @@ function metricPanels(ds: dashboard.DataSourceRef, sel: string) {
           title,
           description: def.help,
           queries: [{ expr: rateBy(def, sel, filters, by), legend: legendOf(by) }],
+          unit,
+          span,
+        }),
+      ),
+    total: <D extends CounterDef>(
+      title: string,
+      def: D,
+      filters: readonly FilterOf<D>[],
+      by: readonly LabelOf<D>[],
+      unit: string,
+      span: number,
+    ) =>
+      keyed(
+        def.name,
+        statPanel(ds, {
+          title,
+          description: `${def.help} Total over the dashboard's time range.`,
+          queries: [{ expr: increaseBy(def, sel, filters, by), legend: legendOf(by) }],
           unit,
           span,
         }),
@@ -370,7 +389,7 @@ export function marketDataRow(config: DashboardConfig): DashboardRow {
 export function tradingRow(config: DashboardConfig): DashboardRow {
   const ds = prometheusDatasource(config.datasourceUid);
   const sel = config.selectors.gateway;
-  const { rate, gauge, quantiles } = metricPanels(ds, sel);
+  const { rate, total, gauge, quantiles } = metricPanels(ds, sel);
   return {
     key: 'row:trading',
     title: 'Trading',
@@ -408,30 +427,8 @@ export function tradingRow(config: DashboardConfig): DashboardRow {
       rate('Order failures by reason', gw.ordersFailed, ['exchange'], ['exchange', 'reason'], 'ops', 8),
       rate('Risk rejections by rule', gw.ordersRiskRejected, ['exchange'], ['exchange', 'rule'], 'ops', 8),
       rate('Trades', gw.trades, ['exchange', 'symbol'], ['exchange', 'symbol', 'side'], 'cps', 8),
-      keyed(
-        'trade_volume_total',
-        statPanel(ds, {
-          title: 'Trade volume',
-          description: `${gw.tradeVolume.help} Total over the dashboard's time range.`,
-          queries: [
-            { expr: increaseBy(gw.tradeVolume, sel, ['exchange', 'symbol'], ['exchange']), legend: '{{exchange}}' },
-          ],
-          unit: 'currencyUSD',
-          span: 6,
-        }),
-      ),
-      keyed(
-        'commission_paid_total',
-        statPanel(ds, {
-          title: 'Commission paid',
-          description: `${gw.commission.help} Total over the dashboard's time range.`,
-          queries: [
-            { expr: increaseBy(gw.commission, sel, ['exchange', 'symbol'], ['exchange']), legend: '{{exchange}}' },
-          ],
-          unit: 'currencyUSD',
-          span: 6,
-        }),
-      ),
+      total('Trade volume', gw.tradeVolume, ['exchange', 'symbol'], ['exchange'], 'currencyUSD', 6),
+      total('Commission paid', gw.commission, ['exchange', 'symbol'], ['exchange'], 'currencyUSD', 6),
       gauge('Current position', gw.position, ['exchange', 'symbol'], 'short', 12),
       rate('API rate-limit hits', gw.rateLimitHits, ['exchange'], ['exchange', 'endpoint'], 'cps', 8),
       rate('Order retries', gw.orderRetries, ['exchange'], ['exchange', 'reason'], 'ops', 8),
