@@ -3,11 +3,10 @@ import { once } from 'node:events';
 import { request as httpRequest } from 'node:http';
 import { connect, createServer as createTcpServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { pollUntil } from '@ttquant/test-kit';
+import { pollUntil, readExposition } from '@ttquant/test-kit';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import * as zmq from 'zeromq';
 import { type FakeExchange, startFakeExchange } from '../fixtures/fake-exchange.js';
-import { parseSamples } from '../pipeline/scrape.js';
 import { createLogger } from '../shared/logger.js';
 import type { EngineOrder, FillEvent, GatewayOrderResult, StrategyFill, Tick } from '../shared/protocol.js';
 import { readGatewayConfig } from './config.js';
@@ -123,10 +122,9 @@ function posts(): number {
   return fake.requests.filter((r) => r.method === 'POST').length;
 }
 
-/** Sample lines of one metric from a scrape, e.g. `orders_total{…} 1`. */
-async function scrape(gw: GatewayHandle, name: string): Promise<string[]> {
-  const body = await (await fetch(`${gw.metricsUrl}/metrics`)).text();
-  return body.split('\n').filter((line) => line.startsWith(`${name}{`) || line.startsWith(`${name} `));
+/** The running gateway's /metrics body. */
+async function metricsBody(gw = gateway as GatewayHandle): Promise<string> {
+  return (await fetch(`${gw.metricsUrl}/metrics`)).text();
 }
 
 /**
@@ -143,14 +141,7 @@ async function exposed(
   labels: Readonly<Record<string, string>>,
   sample = '',
 ): Promise<number | undefined> {
-  const body = await (await fetch(`${gateway?.metricsUrl}/metrics`)).text();
-  const want = Object.entries(labels);
-  return parseSamples(body).find(
-    (s) =>
-      s.name === `${family.name}${sample}` &&
-      Object.keys(s.labels).length === want.length &&
-      want.every(([k, v]) => s.labels[k] === v),
-  )?.value;
+  return readExposition(await metricsBody()).value(`${family.name}${sample}`, labels);
 }
 
 describe('order submission', () => {
@@ -172,8 +163,9 @@ describe('order submission', () => {
       },
     ]);
     expect(gw.risk.exposure('binance', 'BTCUSDT')).toEqual({ position: 0, openBuy: 0.01, openSell: 0 });
-    expect(await scrape(gw, 'orders_total')).toContain(
-      'orders_total{exchange="binance",symbol="BTCUSDT",side="buy",type="market"} 1',
+    // The line as served: labels in their declared order.
+    expect(await metricsBody(gw)).toContain(
+      'orders_total{exchange="binance",symbol="BTCUSDT",side="buy",type="market"} 1\n',
     );
   });
 
@@ -609,8 +601,8 @@ describe('hostile order entry', () => {
 
     // Counted: every case, the three 413s and the body cut short (not the garbage: no request parsed).
     expect(gw.stats.badRequests).toBe(cases.length + 4);
-    const lines = await scrape(gw, 'orders_total');
-    expect(lines.every((line) => line.endsWith(' 0'))).toBe(true);
+    const counted = readExposition(await metricsBody(gw)).select('orders_total');
+    expect(counted.filter((series) => series.value !== 0)).toEqual([]);
     expect(posts()).toBe(0);
     expect((await submit(order())).status).toBe('accepted');
   });

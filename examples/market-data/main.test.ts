@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { pollUntil } from '@ttquant/test-kit';
+import { pollUntil, readExposition } from '@ttquant/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type WebSocket, WebSocketServer } from 'ws';
 
@@ -73,14 +73,18 @@ describe('market-data main.ts', () => {
       feed.send(JSON.stringify({ e: 'trade', s: 'BTCUSDT', p: `${60_000 + i}`, q: '0.1', S: 'sell', T: Date.now() }));
     }
     feed.send('{"e": oops');
-    let body = '';
-    for (let tries = 0; tries < 400 && !body.includes('type="trade"} 40\n'); tries++) {
-      if (tries > 0) await new Promise((resolve) => setTimeout(resolve, 25));
-      body = await (await fetch(`${url}/metrics`)).text();
-    }
-    expect(body).toContain('market_data_received_total{exchange="binance",symbol="BTCUSDT",type="trade"} 40\n');
-    expect(body).toContain('message_parse_errors_total{exchange="binance",reason="invalid_json"} 1\n');
-    expect(body).not.toContain('db_writes_total{exchange="binance",table="trades"} 40');
+    const trades = { exchange: 'binance', symbol: 'BTCUSDT', type: 'trade' };
+    const exposed = await pollUntil(
+      async () => {
+        const scraped = readExposition(await (await fetch(`${url}/metrics`)).text());
+        return scraped.value('market_data_received_total', trades) === 40 && scraped;
+      },
+      'the 40 trades counted',
+      10_000,
+      25,
+    );
+    expect(exposed.value('message_parse_errors_total', { exchange: 'binance', reason: 'invalid_json' })).toBe(1);
+    expect(exposed.value('db_writes_total', { exchange: 'binance', table: 'trades' })).toBe(0);
 
     const exited = once(child, 'exit');
     child.kill('SIGTERM');

@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { parseMarketMessage } from './parse.js';
 
 // Whatever a peer sends, the parser returns a message or one of the four reasons, and never throws.
+// A few hundred runs each: fast-check already mixes in the edge values (empty, NaN, -0, huge, odd
+// Unicode), and hostileValue below names the venue-specific ones, so more runs mostly repeat cases.
 
 const REASONS = ['invalid_json', 'unknown_type', 'missing_field', 'invalid_value'];
 
@@ -53,7 +55,7 @@ describe('parseMarketMessage properties', () => {
       fc.property(fc.string({ unit: 'binary', maxLength: 500 }), (text) => {
         expect(wellFormed(parseMarketMessage(text))).toBe(true);
       }),
-      { numRuns: 2_000 },
+      { numRuns: 300 },
     );
   });
 
@@ -64,7 +66,7 @@ describe('parseMarketMessage properties', () => {
         expect(wellFormed(result)).toBe(true);
         if (isBinary) expect(result).toBe('invalid_json');
       }),
-      { numRuns: 1_000 },
+      { numRuns: 300 },
     );
   });
 
@@ -73,7 +75,7 @@ describe('parseMarketMessage properties', () => {
       fc.property(fc.jsonValue(), (value) => {
         expect(wellFormed(parseMarketMessage(JSON.stringify(value)))).toBe(true);
       }),
-      { numRuns: 1_000 },
+      { numRuns: 300 },
     );
   });
 
@@ -85,7 +87,7 @@ describe('parseMarketMessage properties', () => {
         // A message is accepted only with a known type.
         if (typeof result !== 'string') expect(['trade', 'ticker', 'book']).toContain(value.e);
       }),
-      { numRuns: 3_000 },
+      { numRuns: 300 },
     );
   });
 
@@ -108,7 +110,7 @@ describe('parseMarketMessage properties', () => {
           });
         },
       ),
-      { numRuns: 1_000 },
+      { numRuns: 300 },
     );
   });
 });

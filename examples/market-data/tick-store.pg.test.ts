@@ -4,11 +4,10 @@ import { chownSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MarketDataMetrics, PrometheusWriter, throwOnInvalidValue } from '@ttquant/metrics';
-import { describeRequiring, freePort, pollUntil } from '@ttquant/test-kit';
+import { describeRequiring, freePort, pollUntil, readExposition } from '@ttquant/test-kit';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { postgresBinDir, postgresUser } from '../../monitoring/stack/tools.js';
-import { parseSamples, total } from '../pipeline/scrape.js';
 import { createLogger } from '../shared/logger.js';
 import { openDatabase } from './database.js';
 import type { TickRecord } from './tick-store.js';
@@ -126,11 +125,19 @@ describeRequiring(
 
         await stopServer();
         for (let i = 0; i < 7; i++) store.append(trade());
-        // Read from the catalog's exposition, never through bind(), which would create the series.
-        const exposed = () => parseSamples(new PrometheusWriter([metrics], { selfMetrics: false }).renderText());
+        // Read from the catalog's exposition, never through bind(), which would create the series. The
+        // store binds every series of its venue up front, so a missing one is a failure.
+        const exposed = (name: string, labels: Readonly<Record<string, string>>): number => {
+          const value = readExposition(new PrometheusWriter([metrics], { selfMetrics: false }).renderText()).value(
+            name,
+            labels,
+          );
+          if (value === undefined) throw new Error(`${name} ${JSON.stringify(labels)} is not exposed`);
+          return value;
+        };
         const errors = () =>
-          total(exposed(), metrics.dbWriteErrors.name, { exchange: 'okx', reason: 'connection' }) +
-          total(exposed(), metrics.dbWriteErrors.name, { exchange: 'okx', reason: 'timeout' });
+          exposed(metrics.dbWriteErrors.name, { exchange: 'okx', reason: 'connection' }) +
+          exposed(metrics.dbWriteErrors.name, { exchange: 'okx', reason: 'timeout' });
         await pollUntil(() => errors() >= 2, 'failed attempts while the server is down', 10_000, 5);
         expect(store.counts()).toEqual({ received: 17, written: 10, dropped: 0, buffered: 7 });
 
@@ -140,8 +147,8 @@ describeRequiring(
         await check.connect();
         const rows = await check.query('SELECT count(*)::int AS n, count(DISTINCT price)::int AS d FROM trades');
         expect(rows.rows[0]).toEqual({ n: 17, d: 17 });
-        expect(total(exposed(), metrics.dbWrites.name, { exchange: 'okx', table: 'trades' })).toBe(17);
-        expect(total(exposed(), metrics.dbWriteErrors.name, { exchange: 'okx', reason: 'query' })).toBe(0);
+        expect(exposed(metrics.dbWrites.name, { exchange: 'okx', table: 'trades' })).toBe(17);
+        expect(exposed(metrics.dbWriteErrors.name, { exchange: 'okx', reason: 'query' })).toBe(0);
       } finally {
         await check.end().catch(() => undefined);
         await store.close(1_000);

@@ -1,7 +1,6 @@
 import { MarketDataMetrics, PrometheusWriter, throwOnInvalidValue } from '@ttquant/metrics';
-import { pollUntil } from '@ttquant/test-kit';
+import { pollUntil, readExposition } from '@ttquant/test-kit';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { parseSamples, total } from '../pipeline/scrape.js';
 import { createLogger } from '../shared/logger.js';
 import type { Venue } from '../shared/protocol.js';
 import { classifyDbError, DatabaseFaultError, openPgliteWorker, type SqlClient } from './database.js';
@@ -108,9 +107,17 @@ function holds(a: TickCounts): boolean {
   return a.received === a.written + a.dropped + a.buffered;
 }
 
-/** A counter's value in the catalog's exposition; never through bind(), which creates the series. */
+/**
+ * A counter's value in the catalog's exposition; never through bind(), which creates the series. A
+ * venue's queue binds all its write and error series when it is made, so a missing one is a failure.
+ */
 function exposed(metrics: MarketDataMetrics, name: string, labels: Readonly<Record<string, string>>): number {
-  return total(parseSamples(new PrometheusWriter([metrics], { selfMetrics: false }).renderText()), name, labels);
+  const value = readExposition(new PrometheusWriter([metrics], { selfMetrics: false }).renderText()).value(
+    name,
+    labels,
+  );
+  if (value === undefined) throw new Error(`${name} ${JSON.stringify(labels)} is not exposed`);
+  return value;
 }
 
 function errors(

@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { DROPPED_VALUES_METRIC, OVERFLOW_RECORDS_METRIC, runtimeDefinitions } from '@ttquant/metrics';
+import { pollUntil, readExposition } from '@ttquant/test-kit';
 import { afterAll, describe, expect, it } from 'vitest';
 
 // `npm run minimal` runs this file: start it on a free port, scrape it twice, check what it declares
@@ -17,13 +18,6 @@ afterAll(() => {
   for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
 });
 
-/** The sum of every sample of `name` in a text exposition. */
-function total(body: string, name: string): number {
-  let sum = 0;
-  for (const match of body.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'gm'))) sum += Number(match[1]);
-  return sum;
-}
-
 /** Every `# TYPE` line, minus the runtime metrics and self-metrics the server adds to any catalog. */
 function ownTypeLines(body: string): string[] {
   const added = new Set([
@@ -32,11 +26,6 @@ function ownTypeLines(body: string): string[] {
     OVERFLOW_RECORDS_METRIC,
   ]);
   return body.split('\n').filter((line) => line.startsWith('# TYPE ') && !added.has(line.split(' ')[2] ?? ''));
-}
-
-async function until(done: () => boolean, ms: number): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!done() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
 }
 
 describe('examples/minimal/service.ts', () => {
@@ -53,12 +42,17 @@ describe('examples/minimal/service.ts', () => {
     child.stderr?.on('data', (chunk: Buffer) => {
       output += chunk.toString();
     });
-    const urlLine = /^minimal: metrics at (http:\/\/\S+\/metrics)$/m;
-    await until(() => urlLine.test(output) || child.exitCode !== null, 20_000);
-    const url = urlLine.exec(output)?.[1];
-    expect(url, output).toBeDefined();
+    const url = await pollUntil(
+      () => {
+        if (child.exitCode !== null) throw new Error(`exited with ${child.exitCode} before serving:\n${output}`);
+        return /^minimal: metrics at (http:\/\/\S+\/metrics)$/m.exec(output)?.[1];
+      },
+      'the metrics URL line',
+      20_000,
+      50,
+    );
     const scrape = async (): Promise<string> => {
-      const response = await fetch(url as string);
+      const response = await fetch(url);
       expect(response.status).toBe(200);
       return response.text();
     };
@@ -69,17 +63,21 @@ describe('examples/minimal/service.ts', () => {
       '# TYPE example_order_ack_latency_ms histogram',
     ]);
     // The timer records every 100 ms: within a few seconds the counter and the histogram both move.
-    const before = total(first, 'example_order_acks_total');
-    let body = first;
-    const deadline = Date.now() + 5_000;
-    while (total(body, 'example_order_acks_total') <= before && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      body = await scrape();
-    }
-    const acks = total(body, 'example_order_acks_total');
-    expect(acks).toBeGreaterThan(before);
+    // The example binds its four routes at start, so the counter's series exist from the first scrape.
+    const acks = (body: string): number | undefined => readExposition(body).sum('example_order_acks_total');
+    const before = acks(first);
+    expect(before).toBeDefined();
+    const body = await pollUntil(
+      async () => {
+        const next = await scrape();
+        return (acks(next) ?? 0) > (before ?? 0) && next;
+      },
+      'the ack counter to move',
+      5_000,
+      200,
+    );
     // One latency sample per ack, so the histogram counts agree with the counter in the same scrape.
-    expect(total(body, 'example_order_ack_latency_ms_count')).toBe(acks);
+    expect(readExposition(body).sum('example_order_ack_latency_ms_count')).toBe(acks(body));
 
     const exited = once(child, 'exit');
     child.kill('SIGTERM');

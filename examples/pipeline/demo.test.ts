@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { runtimeDefinitions } from '@ttquant/metrics';
-import { freePort } from '@ttquant/test-kit';
+import { freePort, pollUntil, readExposition } from '@ttquant/test-kit';
 import { afterAll, describe, expect, it } from 'vitest';
 
 // `npm run demo` runs this entry point: start it on free ports, check every service serves, then
@@ -53,24 +53,28 @@ describe('npm run demo (examples/pipeline/main.ts)', () => {
     demo.stderr.on('data', (chunk: Buffer) => {
       output += chunk.toString();
     });
-    const deadline = Date.now() + 45_000;
-    while (!output.includes('pipeline running') && demo.exitCode === null && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    expect(output).toContain('pipeline running');
+    await pollUntil(
+      () => {
+        if (demo.exitCode !== null) throw new Error(`demo exited with ${demo.exitCode}:\n${output}`);
+        return output.includes('pipeline running');
+      },
+      "the demo's 'pipeline running' line",
+      45_000,
+    );
     for (const match of output.matchAll(/\(pid (\d+)\)/g)) pids.push(Number(match[1]));
     expect(pids).toHaveLength(5);
     // Each service serves its catalogs and the Node.js runtime metrics of its own process.
     for (const port of [mdMetrics, gwMetrics, engineMetrics]) {
       const response = await fetch(`http://127.0.0.1:${port}/metrics`);
       expect(response.status).toBe(200);
-      const body = await response.text();
+      const exposed = readExposition(await response.text());
       for (const def of Object.values(runtimeDefinitions)) {
-        expect(body, `port ${port}`).toContain(`\n# TYPE ${def.name} ${def.kind}\n`);
+        expect(exposed.types.get(def.name), `port ${port}: ${def.name}`).toBe(def.kind);
       }
       // Started by this test, so within the last minute.
-      const started = Number(/^process_start_time_seconds (\S+)$/m.exec(body)?.[1]);
-      expect(Math.abs(Date.now() / 1000 - started), `port ${port}`).toBeLessThan(60);
+      const started = exposed.value('process_start_time_seconds');
+      expect(started, `port ${port}`).toBeDefined();
+      expect(Math.abs(Date.now() / 1000 - (started as number)), `port ${port}`).toBeLessThan(60);
     }
 
     const exited = once(demo, 'exit');

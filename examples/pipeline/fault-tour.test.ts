@@ -1,13 +1,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describeRequiring, freePort, pollUntil } from '@ttquant/test-kit';
+import { describeRequiring, type Exposition, freePort, pollUntil, readExposition } from '@ttquant/test-kit';
 import { describe, expect, it } from 'vitest';
 import { readJournal, summarizeJournal } from '../fixtures/exchange/journal.js';
 import type { ExchangeStats } from '../fixtures/exchange/stats.js';
-import { CounterWatch, type Exposition, type Life, parseExposition, ServiceLives, tickCounts } from './fault-tour.js';
+import { CounterWatch, type Life, ServiceLives, tickCounts } from './fault-tour.js';
 import { PostgresServer, postgresTools } from './postgres-server.js';
-import { total } from './scrape.js';
 import { freePipelinePorts, pipelineSpecs, type ServiceName } from './specs.js';
 
 // The fault tour: the whole pipeline under load, on a real PostgreSQL server, and in turn the
@@ -51,16 +50,16 @@ describe("CounterWatch (the fault tour's counter check)", () => {
 
   it('accepts growth, and a gauge named _total going down', () => {
     const watch = new CounterWatch();
-    watch.record('gateway', 0, parseExposition(body(1, 5, 1)));
-    watch.record('gateway', 0, parseExposition(body(3, -7, 2)));
+    watch.record('gateway', 0, readExposition(body(1, 5, 1)));
+    watch.record('gateway', 0, readExposition(body(3, -7, 2)));
     expect(watch.violations).toEqual([]);
     expect(watch.comparisons).toBe(5); // received, two buckets, count, cpu: not the gauge, not _sum
   });
 
   it('reports a counter, bucket or count going down, and a series disappearing, within one life', () => {
     const watch = new CounterWatch();
-    watch.record('gateway', 0, parseExposition(body(3, 0, 2, 'x_total 1\n# TYPE x_total counter')));
-    watch.record('gateway', 0, parseExposition(body(2, 0, 1)));
+    watch.record('gateway', 0, readExposition(body(3, 0, 2, 'x_total 1\n# TYPE x_total counter')));
+    watch.record('gateway', 0, readExposition(body(2, 0, 1)));
     expect(watch.violations).toEqual([
       'gateway#0 market_data_received_total{exchange="okx",symbol="BTCUSDT",type="trade"}: 3 -> 2',
       'gateway#0 order_processing_latency_ms_bucket{exchange="okx",le="5",operation="new"}: 2 -> 1',
@@ -72,16 +71,16 @@ describe("CounterWatch (the fault tour's counter check)", () => {
 
   it('starts a new life from zero, and reports a process start time that changes within a life', () => {
     const watch = new CounterWatch();
-    watch.record('gateway', 0, parseExposition(body(9, 0, 9)));
-    watch.record('gateway', 1, parseExposition(body(0, 0, 0)));
+    watch.record('gateway', 0, readExposition(body(9, 0, 9)));
+    watch.record('gateway', 1, readExposition(body(0, 0, 0)));
     expect(watch.violations).toEqual([]);
-    watch.record('gateway', 1, parseExposition(body(0, 0, 0).replace('1700000000', '1700000001')));
+    watch.record('gateway', 1, readExposition(body(0, 0, 0).replace('1700000000', '1700000001')));
     expect(watch.violations).toEqual(['gateway#1 process_start_time_seconds: 1700000000 -> 1700000001']);
     expect(watch.livesSeen).toBe(2);
   });
 
   it('reads the tick counts of one scrape', () => {
-    const scrape = parseExposition(
+    const scrape = readExposition(
       [
         'market_data_received_total{exchange="okx",symbol="BTCUSDT",type="trade"} 10',
         'market_data_received_total{exchange="binance",symbol="BTCUSDT",type="book"} 5',
@@ -92,7 +91,7 @@ describe("CounterWatch (the fault tour's counter check)", () => {
         'db_buffered_ticks{exchange="binance"} 5',
       ].join('\n'),
     );
-    expect(tickCounts(scrape.samples)).toEqual({ received: 15, written: 6, dropped: 3, buffered: 6 });
+    expect(tickCounts(scrape)).toEqual({ received: 15, written: 6, dropped: 3, buffered: 6 });
   });
 });
 
@@ -123,6 +122,8 @@ if (!tools.ok) {
       const dir = mkdtempSync(join(tmpdir(), 'fault-tour-'));
       const lines: string[] = [];
       const watch = new CounterWatch();
+      /** The last scrape of each life (`service#life`), read with the test kit's reader. */
+      const latest = new Map<string, Exposition>();
       const tickViolations: string[] = [];
       let tickChecks = 0;
       let scraping = false;
@@ -147,7 +148,11 @@ if (!tools.ok) {
           queues.set(name, next);
           return next;
         }
-        /** Scrapes a service's current life and records it; undefined while it is down. */
+        /**
+         * Scrapes a service's current life and records it; undefined while it is down. The watch and
+         * the tick equation get the tour's own parse (the code under test above); values are read
+         * with the test kit's reader, which also fails on a line it cannot read.
+         */
         async function scrapeNow(name: MetricsService): Promise<Exposition | undefined> {
           const life = services.current(name);
           if (life === undefined) return undefined;
@@ -156,21 +161,30 @@ if (!tools.ok) {
           // Credited to a life only when that life was current for the whole request (a killed life
           // is marked before its kill, and the next one starts after it has exited).
           if (response.status !== 200 || services.current(name) !== life) return undefined;
-          const exposition = parseExposition(body);
+          const exposition = readExposition(body);
           watch.record(name, life.index, exposition);
+          const read = readExposition(body);
+          latest.set(`${name}#${life.index}`, read);
           if (name === 'market-data') {
             tickChecks++;
-            const c = tickCounts(exposition.samples);
+            const c = tickCounts(exposition);
             if (c.received !== c.written + c.dropped + c.buffered) {
               tickViolations.push(`market-data#${life.index}: ${JSON.stringify(c)}`);
             }
           }
-          return exposition;
+          return read;
         }
+        /**
+         * The sum of a metric's series in a scrape of a running service. The series the tour reads
+         * exist by the time it reads them, so a missing one throws: inside `tolerant` that is "not
+         * yet" (a new life that has not counted), anywhere else a failure.
+         */
         async function value(name: MetricsService, metric: string, where: Record<string, string> = {}) {
           const exposition = await scrape(name);
           if (exposition === undefined) throw new Error(`${name} is down`);
-          return total(exposition.samples, metric, where);
+          const sum = exposition.sum(metric, where);
+          if (sum === undefined) throw new Error(`${name} exposes no ${metric} ${JSON.stringify(where)}`);
+          return sum;
         }
         /** Waits until a metric of a running service has grown by `by` from now. */
         async function moves(name: MetricsService, metric: string, by = 1, where: Record<string, string> = {}) {
@@ -240,7 +254,7 @@ if (!tools.ok) {
           'market-data',
           async () => {
             const last = await scrape('market-data');
-            bufferedAtMdKill = last === undefined ? 0 : tickCounts(last.samples).buffered;
+            bufferedAtMdKill = last === undefined ? 0 : tickCounts(last).buffered;
             await services.kill('market-data');
           },
           async () => void (await services.start('market-data')),
@@ -312,7 +326,7 @@ if (!tools.ok) {
           tolerant(async () => {
             const e = await scrape('market-data');
             if (e === undefined) return false;
-            final = tickCounts(e.samples);
+            final = tickCounts(e);
             return final.buffered === 0 && final.received === final.written + final.dropped;
           }),
           'market data to write or count every tick',
@@ -321,11 +335,7 @@ if (!tools.ok) {
         scraping = false;
         await loop;
         // One more scrape of every life still running, then stop them (consumers first).
-        const lastScrapes = new Map<string, Exposition>();
-        for (const name of METRICS_SERVICES) {
-          const e = await scrape(name);
-          if (e !== undefined) lastScrapes.set(name, e);
-        }
+        for (const name of METRICS_SERVICES) await scrape(name);
         const exitCodes: Record<string, number | null> = {};
         for (const name of ['strategy-engine', 'gateway', 'market-data'] as const) {
           exitCodes[name] = await services.stop(name);
@@ -335,15 +345,17 @@ if (!tools.ok) {
         const mdLives = services.lives('market-data');
         const rowsPerLife: number[] = [];
         for (const life of mdLives) rowsPerLife.push(await rowsBetween(server, life));
-        const lastOf = (name: MetricsService, life: Life): Exposition | undefined => watch.latest(name, life.index);
-        const mdLast = mdLives.map((life) => tickCounts(lastOf('market-data', life)?.samples ?? []));
+        const lastOf = (name: MetricsService, life: Life): Exposition | undefined =>
+          latest.get(`${name}#${life.index}`);
+        const mdLast = mdLives.map((life) => tickCounts(lastOf('market-data', life) ?? readExposition('')));
         const stopLine = lines.find((l) => /market-data: stopped on SIGTERM/.test(l)) ?? '';
         const stopped = /received (\d+), written (\d+), dropped (\d+), buffered (\d+)/.exec(stopLine);
 
         // ---- orders ---------------------------------------------------------------------------
         const journal = summarizeJournal(readJournal(journalFile));
+        // Over every life: a life without the series (or never scraped) counted nothing.
         const sumOver = (name: MetricsService, metric: string, where: Record<string, string> = {}): number =>
-          services.lives(name).reduce((sum, life) => sum + total(lastOf(name, life)?.samples ?? [], metric, where), 0);
+          services.lives(name).reduce((sum, life) => sum + (lastOf(name, life)?.sum(metric, where) ?? 0), 0);
         const restored = Object.values(exchangeStats.orders).reduce((n, o) => n + o.restored, 0);
 
         const figures = {

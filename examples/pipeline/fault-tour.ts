@@ -1,6 +1,6 @@
 import { once } from 'node:events';
+import type { Exposition, Sample } from '@ttquant/test-kit';
 import { type RunningService, type ServiceSpec, type StartOptions, startService } from './process-tree.js';
-import { parseSamples, type Sample, total } from './scrape.js';
 
 // The parts of the fault tour (fault-tour.test.ts): the pipeline's processes with their lives (each
 // start of a service is one life, ended by a kill or a stop), a watch that scrapes /metrics and
@@ -140,24 +140,6 @@ export class ServiceLives {
   }
 }
 
-/** An exposition: its samples and each family's declared type (`# TYPE`). */
-export interface Exposition {
-  readonly samples: readonly Sample[];
-  readonly types: ReadonlyMap<string, string>;
-}
-
-/**
- * Parses a text-format body with its `# TYPE` lines.
- *
- * @param body - a /metrics body
- * @returns samples and types
- */
-export function parseExposition(body: string): Exposition {
-  const types = new Map<string, string>();
-  for (const match of body.matchAll(/^# TYPE (\S+) (\S+)$/gm)) types.set(match[1] as string, match[2] as string);
-  return { samples: parseSamples(body), types };
-}
-
 /**
  * Whether a sample must never decrease: a counter's value, or a histogram's `_bucket` or `_count`.
  * Decided by the declared type, never by the name: `strategy_pnl_total` is a gauge.
@@ -193,7 +175,6 @@ interface LifeRecord {
   readonly last: Map<string, number>;
   scrapes: number;
   startTime: number | undefined;
-  latest: Exposition | undefined;
 }
 
 /**
@@ -218,11 +199,10 @@ export class CounterWatch {
     const id = `${service}#${life}`;
     let record = this.#lives.get(id);
     if (record === undefined) {
-      record = { last: new Map(), scrapes: 0, startTime: undefined, latest: undefined };
+      record = { last: new Map(), scrapes: 0, startTime: undefined };
       this.#lives.set(id, record);
     }
     record.scrapes++;
-    record.latest = exposition;
     const seen = new Set<string>();
     for (const sample of exposition.samples) {
       if (sample.name === 'process_start_time_seconds') {
@@ -245,17 +225,6 @@ export class CounterWatch {
     for (const key of record.last.keys()) {
       if (!seen.has(key)) this.violations.push(`${id} ${key}: disappeared`);
     }
-  }
-
-  /**
-   * The last scrape of a life.
-   *
-   * @param service - the service
-   * @param life - its life index
-   * @returns the exposition, or undefined before the first scrape
-   */
-  latest(service: string, life: number): Exposition | undefined {
-    return this.#lives.get(`${service}#${life}`)?.latest;
   }
 
   /**
@@ -294,14 +263,14 @@ export interface TickCounts {
  * Reads the tick counts from one market-data scrape (one render: the four numbers are of one
  * instant, so `received = written + dropped + buffered` must hold exactly).
  *
- * @param samples - the scrape
- * @returns the four sums over venues
+ * @param scrape - the scrape, read by the test kit's `readExposition`
+ * @returns the four sums over venues (0 for a family with no series yet)
  */
-export function tickCounts(samples: readonly Sample[]): TickCounts {
+export function tickCounts(scrape: Exposition): TickCounts {
   return {
-    received: total(samples, 'market_data_received_total'),
-    written: total(samples, 'db_writes_total'),
-    dropped: total(samples, 'db_write_errors_total', { reason: 'dropped' }),
-    buffered: total(samples, 'db_buffered_ticks'),
+    received: scrape.sum('market_data_received_total') ?? 0,
+    written: scrape.sum('db_writes_total') ?? 0,
+    dropped: scrape.sum('db_write_errors_total', { reason: 'dropped' }) ?? 0,
+    buffered: scrape.sum('db_buffered_ticks') ?? 0,
   };
 }

@@ -3,7 +3,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
-import { describeWithOpenssl, freePort, makeTestPki, type TestPki } from '@ttquant/test-kit';
+import { describeWithOpenssl, freePort, makeTestPki, readExposition, type TestPki } from '@ttquant/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeExchange, startFakeExchange } from '../fixtures/fake-exchange.js';
 import { readGatewayConfig } from '../gateway/config.js';
@@ -11,7 +11,6 @@ import { type GatewayHandle, startGateway } from '../gateway/service.js';
 import { readMarketDataConfig } from '../market-data/config.js';
 import type { SqlClient } from '../market-data/database.js';
 import { type MarketDataHandle, startMarketData } from '../market-data/service.js';
-import { parseSamples } from '../pipeline/scrape.js';
 import { readEngineConfig } from '../strategy-engine/config.js';
 import { type StrategyEngine, startStrategyEngine } from '../strategy-engine/service.js';
 import { createLogger } from './logger.js';
@@ -169,9 +168,9 @@ describeWithOpenssl('the services protect /metrics from their environment', () =
       expect(reply.headers['content-type']).toBe('text/plain; version=0.0.4; charset=utf-8');
       expect(reply.body).toContain('# TYPE strategy_pnl_total gauge\n');
       expect(reply.body).toContain('# TYPE engine_orders_sent_total counter\n');
-      const names = new Set(parseSamples(reply.body).map((s) => s.name));
-      expect(names.has('engine_active_strategies')).toBe(true);
-      expect(names.has('process_start_time_seconds')).toBe(true);
+      expect(readExposition(reply.body).names()).toEqual(
+        expect.arrayContaining(['engine_active_strategies', 'process_start_time_seconds']),
+      );
     });
 
     it('keeps /health open, for probes and the pipeline', async () => {

@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
+import { pollUntil } from '@ttquant/test-kit';
 import { afterEach, describe, expect, it } from 'vitest';
 
 // The entry point as a process: it prints where its metrics are, serves them, exits 0 on SIGTERM,
@@ -42,13 +43,15 @@ afterEach(() => {
 describe('strategy-engine main', () => {
   it('prints its metrics URL, serves the catalogs, and exits 0 on SIGTERM', async () => {
     const { child, output } = start({});
-    const deadline = Date.now() + 15_000;
-    let url: string | undefined;
-    while (url === undefined && Date.now() < deadline && child.exitCode === null) {
-      url = /strategy-engine: metrics at (http:\/\/\S+)\/metrics/.exec(output())?.[1];
-      if (url === undefined) await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    if (url === undefined) throw new Error(`engine did not start:\n${output()}`);
+    const url = await pollUntil(
+      () => {
+        if (child.exitCode !== null) throw new Error(`engine exited with ${child.exitCode}:\n${output()}`);
+        return /strategy-engine: metrics at (http:\/\/\S+)\/metrics/.exec(output())?.[1];
+      },
+      'the metrics URL line',
+      15_000,
+      50,
+    );
     const body = await (await fetch(`${url}/metrics`)).text();
     expect(body).toContain('engine_active_strategies 2\n');
     expect(body).toContain('strategy_sharpe_ratio{strategy="ma_cross"} NaN\n');

@@ -151,10 +151,6 @@ function sendMd(frames: (string | Buffer)[]): Promise<void> {
   return mdSends;
 }
 
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
 beforeAll(async () => {
   mdPub = new zmq.Publisher({ linger: 0 });
   fillPub = new zmq.Publisher({ linger: 0 });
@@ -211,17 +207,22 @@ async function startEngine(
   // (a book tick of a symbol no strategy trades, a fill of another engine's strategy) until each arrives.
   const warmTick = (): number =>
     exposed(engine, 'engine_market_data_received_total', { exchange: 'binance', type: 'book' }) ?? 0;
-  const deadline = performance.now() + 5_000;
-  while (warmTick() === 0 || engine.stats().bad.fills.unknown_strategy === undefined) {
-    if (performance.now() > deadline) {
-      await engine.close();
-      throw new Error('timed out waiting for the subscriptions');
-    }
-    if (warmTick() === 0) await sendMd(['tick.binance.XRPUSDT', tickJson('binance', 'XRPUSDT', 0.5, 'book')]);
-    if (engine.stats().bad.fills.unknown_strategy === undefined) {
-      await gateway.publish(['fill.nobody', JSON.stringify(otherFill)]);
-    }
-    await delay(10);
+  try {
+    await pollUntil(
+      async () => {
+        const ticks = warmTick() > 0;
+        const fills = engine.stats().bad.fills.unknown_strategy !== undefined;
+        if (!ticks) await sendMd(['tick.binance.XRPUSDT', tickJson('binance', 'XRPUSDT', 0.5, 'book')]);
+        if (!fills) await gateway.publish(['fill.nobody', JSON.stringify(otherFill)]);
+        return ticks && fills;
+      },
+      'the subscriptions',
+      5_000,
+      10,
+    );
+  } catch (error) {
+    await engine.close();
+    throw error;
   }
   return engine;
 }

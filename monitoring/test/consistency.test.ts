@@ -10,6 +10,7 @@ import {
   StrategyMetrics,
   TRADING_CATALOGS,
 } from '@ttquant/metrics';
+import { readExposition } from '@ttquant/test-kit';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { jobList, monitoringConfig } from '../src/config.js';
@@ -256,17 +257,16 @@ describe('job selectors in the generated rules', () => {
 // model to what the SDK really writes, so a new or renamed self-metric cannot slip past the
 // rules and the checker.
 describe('the SDK self-metrics metrics', () => {
-  const body = new PrometheusWriter([
-    new MarketDataMetrics(),
-    new GatewayMetrics(),
-    new StrategyMetrics(),
-    new EngineMetrics(),
-  ]).renderText();
+  const exposed = readExposition(
+    new PrometheusWriter([
+      new MarketDataMetrics(),
+      new GatewayMetrics(),
+      new StrategyMetrics(),
+      new EngineMetrics(),
+    ]).renderText(),
+  );
   const catalogNames = new Set(TRADING_CATALOGS.flatMap((c) => Object.values(c.definitions).map((def) => def.name)));
-  const typed = [...body.matchAll(/^# TYPE (\S+) (\S+)$/gm)].map((match) => ({
-    name: match[1] ?? '',
-    kind: match[2] ?? '',
-  }));
+  const typed = [...exposed.types].map(([name, kind]) => ({ name, kind }));
 
   it('are what the SDK exposes beside the catalogs, with their kind and labels', () => {
     const sdk = Object.values(externalMetrics).filter((metric) => metric.source === '@ttquant/metrics');
@@ -275,24 +275,17 @@ describe('the SDK self-metrics metrics', () => {
       sdk.map((metric) => ({ name: metric.name, kind: metric.kind })).sort((a, b) => a.name.localeCompare(b.name)),
     );
     for (const metric of sdk) {
-      const series = body.split('\n').filter((line) => line.startsWith(`${metric.name}{`));
+      const series = exposed.select(metric.name);
       expect(series.length, metric.name).toBeGreaterThan(0);
-      for (const line of series) {
-        const labels = [...line.matchAll(/([a-zA-Z_]\w*)="/g)].map((match) => match[1]);
-        expect(labels, line).toEqual(metric.labels);
-      }
+      for (const { labels } of series) expect(Object.keys(labels), metric.name).toEqual(metric.labels);
     }
   });
 
   it('exist at 0 from the first scrape: drops for every metric, folds for every metric with an open label', () => {
-    const series = (name: string) =>
-      body
-        .split('\n')
-        .filter((line) => line.startsWith(`${name}{`))
-        .map((line) => /metric="([^"]*)"\} (\S+)$/.exec(line)?.slice(1));
+    const series = (name: string) => exposed.select(name).map(({ labels, value }) => [labels['metric'], value]);
     const defs = TRADING_CATALOGS.flatMap((c) => Object.values(c.definitions));
     const open = defs.filter((def) => Object.values(def.labels).some((domain) => domain.kind === 'open'));
-    expect(series(DROPPED_VALUES_METRIC).sort()).toEqual(defs.map((def) => [def.name, '0']).sort());
-    expect(series(OVERFLOW_RECORDS_METRIC).sort()).toEqual(open.map((def) => [def.name, '0']).sort());
+    expect(series(DROPPED_VALUES_METRIC).sort()).toEqual(defs.map((def) => [def.name, 0]).sort());
+    expect(series(OVERFLOW_RECORDS_METRIC).sort()).toEqual(open.map((def) => [def.name, 0]).sort());
   });
 });

@@ -5,6 +5,7 @@ import { marketDataDefinitions, TRADING_CATALOGS } from '@ttquant/metrics';
 import {
   describeRequiring,
   freePort,
+  settle,
   startWebhookReceiver,
   type WebhookAlert,
   type WebhookReceiver,
@@ -90,15 +91,8 @@ async function resultCount(base: string, expr: string): Promise<number> {
   return (await query(base, expr)).length;
 }
 
-/** Retries `probe` until it returns an empty list of failures or the deadline passes; returns the last list. */
-async function until(probe: () => Promise<string[]>, timeoutMs: number): Promise<string[]> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const failing = await probe().catch((error: Error) => [error.message]);
-    if (failing.length === 0 || Date.now() > deadline) return failing;
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
-}
+/** Pause between tries of a probe that queries Prometheus: each try runs up to one query per metric. */
+const RETRY_MS = 500;
 
 const context = (): string =>
   [`pipeline (last lines):`, ...pipelineLines.slice(-15), `notifications: ${JSON.stringify(notifications())}`].join(
@@ -179,30 +173,38 @@ describeRequiring('live: the pipeline scraped by the native stack', { missing, i
 
   it('has every target up: the pipeline, node-exporter, postgres-exporter and Prometheus itself', async () => {
     const want = jobList().map((job) => job.name);
-    const failing = await until(async () => {
-      const data = await api<{
-        activeTargets: { labels: Record<string, string>; health: string; lastError: string }[];
-      }>(stack?.prometheusUrl ?? '', '/api/v1/targets?state=active');
-      const byJob = new Map(data.activeTargets.map((t) => [t.labels['job'] ?? '', t]));
-      return want.flatMap((job) => {
-        const t = byJob.get(job);
-        if (t === undefined) return [`${job}: no target`];
-        return t.health === 'up' ? [] : [`${job}: ${t.health} ${t.lastError}`];
-      });
-    }, 20_000);
+    const failing = await settle(
+      async () => {
+        const data = await api<{
+          activeTargets: { labels: Record<string, string>; health: string; lastError: string }[];
+        }>(stack?.prometheusUrl ?? '', '/api/v1/targets?state=active');
+        const byJob = new Map(data.activeTargets.map((t) => [t.labels['job'] ?? '', t]));
+        return want.flatMap((job) => {
+          const t = byJob.get(job);
+          if (t === undefined) return [`${job}: no target`];
+          return t.health === 'up' ? [] : [`${job}: ${t.health} ${t.lastError}`];
+        });
+      },
+      20_000,
+      RETRY_MS,
+    );
     expect(failing, context()).toEqual([]);
   }, 30_000);
 
   it('answers a query for each catalog metric', async () => {
     const defs = TRADING_CATALOGS.flatMap((c) => Object.values(c.definitions));
-    const failing = await until(async () => {
-      const out: string[] = [];
-      for (const def of defs) {
-        const expr = def.kind === 'histogram' ? `${def.name}_count` : def.name;
-        if ((await resultCount(stack?.prometheusUrl ?? '', expr)) === 0) out.push(expr);
-      }
-      return out;
-    }, 45_000);
+    const failing = await settle(
+      async () => {
+        const out: string[] = [];
+        for (const def of defs) {
+          const expr = def.kind === 'histogram' ? `${def.name}_count` : def.name;
+          if ((await resultCount(stack?.prometheusUrl ?? '', expr)) === 0) out.push(expr);
+        }
+        return out;
+      },
+      45_000,
+      RETRY_MS,
+    );
     expect(failing, `metrics with no series:\n${failing.join('\n')}\n${context()}`).toEqual([]);
   }, 60_000);
 
@@ -211,57 +213,69 @@ describeRequiring('live: the pipeline scraped by the native stack', { missing, i
     const catalogNames = TRADING_CATALOGS.flatMap((c) => Object.values(c.definitions)).map((def) => def.name);
     const labelValues = (series: readonly Record<string, string>[], label: string): string[] =>
       [...new Set(series.map((m) => m[label] ?? ''))].sort();
-    const failing = await until(async () => {
-      const out: string[] = [];
-      for (const metric of [externalMetrics.overflowRecords, externalMetrics.droppedValues]) {
-        const jobs = labelValues(await query(stack?.prometheusUrl ?? '', metric.name), 'job');
-        if (jobs.join() !== sdkJobs.join()) out.push(`${metric.name}: jobs ${jobs.join()}`);
-      }
-      // Every catalog metric has its drop counter, at 0 or above.
-      const dropped = labelValues(
-        await query(stack?.prometheusUrl ?? '', externalMetrics.droppedValues.name),
-        'metric',
-      );
-      const lacking = catalogNames.filter((name) => !dropped.includes(name));
-      if (lacking.length > 0) out.push(`no drop counter for ${lacking.join(', ')}`);
-      // Each alert's expression without its `> 0` finds one series per process and metric: the
-      // job matcher and the grouping fit what is really scraped.
-      for (const { rule } of instrumentationAlerts.alerts) {
-        const increase = rule.expr.replace(/ > 0$/, '');
-        expect(increase, rule.alert).not.toBe(rule.expr);
-        const series = await query(stack?.prometheusUrl ?? '', increase);
-        if (labelValues(series, 'job').join() !== sdkJobs.join()) out.push(`${rule.alert}: no series for every job`);
-        if (series.some((m) => Object.keys(m).sort().join() !== 'instance,job,metric')) {
-          out.push(`${rule.alert}: labels ${JSON.stringify(series[0])}`);
+    const failing = await settle(
+      async () => {
+        const out: string[] = [];
+        for (const metric of [externalMetrics.overflowRecords, externalMetrics.droppedValues]) {
+          const jobs = labelValues(await query(stack?.prometheusUrl ?? '', metric.name), 'job');
+          if (jobs.join() !== sdkJobs.join()) out.push(`${metric.name}: jobs ${jobs.join()}`);
         }
-      }
-      return out;
-    }, 30_000);
+        // Every catalog metric has its drop counter, at 0 or above.
+        const dropped = labelValues(
+          await query(stack?.prometheusUrl ?? '', externalMetrics.droppedValues.name),
+          'metric',
+        );
+        const lacking = catalogNames.filter((name) => !dropped.includes(name));
+        if (lacking.length > 0) out.push(`no drop counter for ${lacking.join(', ')}`);
+        // Each alert's expression without its `> 0` finds one series per process and metric: the
+        // job matcher and the grouping fit what is really scraped.
+        for (const { rule } of instrumentationAlerts.alerts) {
+          const increase = rule.expr.replace(/ > 0$/, '');
+          expect(increase, rule.alert).not.toBe(rule.expr);
+          const series = await query(stack?.prometheusUrl ?? '', increase);
+          if (labelValues(series, 'job').join() !== sdkJobs.join()) out.push(`${rule.alert}: no series for every job`);
+          if (series.some((m) => Object.keys(m).sort().join() !== 'instance,job,metric')) {
+            out.push(`${rule.alert}: labels ${JSON.stringify(series[0])}`);
+          }
+        }
+        return out;
+      },
+      30_000,
+      RETRY_MS,
+    );
     expect(failing, context()).toEqual([]);
   }, 45_000);
 
   it('returns data for every dashboard panel query (variables substituted)', async () => {
     const queries = dashboardQueries();
     expect(queries.length).toBeGreaterThanOrEqual(34);
-    const failing = await until(async () => {
-      const out: string[] = [];
-      for (const q of queries) {
-        const expr = substituteVariables(q.expr);
-        if ((await resultCount(stack?.prometheusUrl ?? '', expr)) === 0) {
-          out.push(`#${q.panelId} ${q.panelTitle} (${q.refId}): ${expr}`);
+    const failing = await settle(
+      async () => {
+        const out: string[] = [];
+        for (const q of queries) {
+          const expr = substituteVariables(q.expr);
+          if ((await resultCount(stack?.prometheusUrl ?? '', expr)) === 0) {
+            out.push(`#${q.panelId} ${q.panelTitle} (${q.refId}): ${expr}`);
+          }
         }
-      }
-      return out;
-    }, 30_000);
+        return out;
+      },
+      30_000,
+      RETRY_MS,
+    );
     expect(failing, `panel queries with no data:\n${failing.join('\n')}`).toEqual([]);
   }, 45_000);
 
   it('delivers series by remote_write to a second Prometheus (the long-term store stand-in)', async () => {
     const name = marketDataDefinitions.received.name;
-    const failing = await until(async () => {
-      const n = await resultCount(stack?.receiverUrl ?? '', `${name}{job="market-data"}`);
-      return n > 0 ? [] : [`${name} not in the receiver yet`];
-    }, 30_000);
+    const failing = await settle(
+      async () => {
+        const n = await resultCount(stack?.receiverUrl ?? '', `${name}{job="market-data"}`);
+        return n > 0 ? [] : [`${name} not in the receiver yet`];
+      },
+      30_000,
+      RETRY_MS,
+    );
     expect(failing).toEqual([]);
     // The receiver scrapes nothing itself: what it holds came through remote_write.
     expect(await resultCount(stack?.receiverUrl ?? '', 'up')).toBeGreaterThan(0);
@@ -278,7 +292,11 @@ describeRequiring('live: the pipeline scraped by the native stack', { missing, i
     const [stopped] = await stopServices([gateway], 5_000);
     expect(stopped?.code, 'gateway exits cleanly on SIGTERM').toBe(0);
 
-    const fired = await until(async () => (notifications().some(gatewayDown('firing')) ? [] : ['not fired']), 30_000);
+    const fired = await settle(
+      async () => (notifications().some(gatewayDown('firing')) ? [] : ['not fired']),
+      30_000,
+      RETRY_MS,
+    );
     expect(fired, context()).toEqual([]);
     const alert = notifications().find(gatewayDown('firing'));
     expect(alert?.labels).toMatchObject({
@@ -292,9 +310,10 @@ describeRequiring('live: the pipeline scraped by the native stack', { missing, i
         pipelineLines.push(`[${name}] ${line}`);
       },
     });
-    const resolved = await until(
+    const resolved = await settle(
       async () => (notifications().some(gatewayDown('resolved')) ? [] : ['not resolved']),
       30_000,
+      RETRY_MS,
     );
     expect(resolved, context()).toEqual([]);
   }, 75_000);

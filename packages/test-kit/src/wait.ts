@@ -33,6 +33,44 @@ export async function pollUntil<T>(
   }
 }
 
+/**
+ * Calls `probe` until it reports no failures, pausing `intervalMs` between tries, and returns the last
+ * list it reported: empty once the condition holds, else what still failed when time ran out. Unlike
+ * {@link pollUntil} it never throws on a timeout, so the assertion that follows shows every failure,
+ * not only that the wait ended. A probe that throws counts as one failure, its message, and is tried
+ * again (a service that is still starting is "not yet", not the end of the test).
+ *
+ * @param probe - returns what is still wrong, one readable line each; an empty list when all holds
+ * @param timeoutMs - overall limit
+ * @param intervalMs - pause between tries
+ * @returns `[]` once the probe passes, or the failures of its last try
+ * @example
+ * ```ts
+ * const failing = await settle(async () => CHECKS.filter((check) => !check.ok(await scrape())).map(String), 60_000);
+ * expect(failing).toEqual([]);
+ * ```
+ */
+export async function settle(
+  probe: () => readonly string[] | Promise<readonly string[]>,
+  timeoutMs = 20_000,
+  intervalMs = 100,
+): Promise<string[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const failing = await tryProbe(probe);
+    if (failing.length === 0 || Date.now() > deadline) return failing;
+    await delay(intervalMs);
+  }
+}
+
+async function tryProbe(probe: () => readonly string[] | Promise<readonly string[]>): Promise<string[]> {
+  try {
+    return [...(await probe())];
+  } catch (error) {
+    return [error instanceof Error ? error.message : String(error)];
+  }
+}
+
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
