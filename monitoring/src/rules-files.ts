@@ -2,7 +2,7 @@ import { alertGroups, recordingGroups } from './rules/index.js';
 import { renderYaml } from './yaml.js';
 
 /**
- * The alerting rules file (generated/alerts.yml): the original system's 21 alerts in 5 groups
+ * The alerting rules file (generated/alerts.yml): the original system's alert groups
  * (docs/origin.md), then the added groups.
  *
  * @returns YAML text for `promtool check rules` and Prometheus' `rule_files`

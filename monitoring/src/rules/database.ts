@@ -5,7 +5,7 @@ import { type AlertGroup, alert } from './types.js';
 
 const t = monitoringConfig.thresholds;
 
-/** database_alerts: connections, an unreachable database, long-running queries (3 rules). */
+/** database_alerts: connections, an unreachable database, long-running queries. */
 export const databaseAlerts: AlertGroup = {
   name: 'database_alerts',
   alerts: [

@@ -7,7 +7,7 @@ import { type AlertGroup, alert } from './types.js';
 const t = monitoringConfig.thresholds;
 const venue = ['job', 'exchange'] as const;
 
-/** gateway_alerts: order latency, failures, risk rejections, a dead gateway (6 rules). */
+/** gateway_alerts: order latency, failures, risk rejections, a dead gateway. */
 export const gatewayAlerts: AlertGroup = {
   name: 'gateway_alerts',
   alerts: [

@@ -6,7 +6,7 @@ import { strategyAlerts } from './strategy.js';
 import { systemAlerts } from './system.js';
 import type { AlertGroup } from './types.js';
 
-/** The original system's five alert groups (21 alerts; docs/origin.md), in the order of generated/alerts.yml. */
+/** The original system's five alert groups (docs/origin.md), in the order of generated/alerts.yml. */
 export const originalAlertGroups: readonly AlertGroup[] = [
   marketDataAlerts,
   gatewayAlerts,

@@ -27,7 +27,7 @@ const sdkSelector = (metric: ExternalMetric): string =>
 const increased = (metric: ExternalMetric): string =>
   `sum by (${BY}) (increase(${sdkSelector(metric)}[${WINDOW_MINUTES}m])) > 0`;
 
-/** instrumentation_alerts: cardinality overflow and dropped values reported by the SDK (2 rules). */
+/** instrumentation_alerts: cardinality overflow and dropped values reported by the SDK. */
 export const instrumentationAlerts: AlertGroup = {
   name: 'instrumentation_alerts',
   alerts: [

@@ -9,7 +9,7 @@ const md = marketDataDefinitions;
 const t = monitoringConfig.thresholds;
 const venue = ['job', 'exchange'] as const;
 
-/** market_data_alerts: latency, a silent stream, a thin stream (4 rules). */
+/** market_data_alerts: latency, a silent stream, a thin stream. */
 export const marketDataAlerts: AlertGroup = {
   name: 'market_data_alerts',
   alerts: [

@@ -7,7 +7,7 @@ import { type AlertGroup, alert } from './types.js';
 const st = strategyDefinitions;
 const t = monitoringConfig.thresholds;
 
-/** strategy_alerts: losses, win rate, a dead engine, oversized positions (5 rules). */
+/** strategy_alerts: losses, win rate, a dead engine, oversized positions. */
 export const strategyAlerts: AlertGroup = {
   name: 'strategy_alerts',
   alerts: [

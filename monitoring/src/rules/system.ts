@@ -6,7 +6,7 @@ import { type AlertGroup, alert } from './types.js';
 const t = monitoringConfig.thresholds;
 const fs = { fstype: { op: '!~', value: monitoringConfig.ignoredFilesystemTypes } } as const;
 
-/** system_alerts: CPU, memory and disk of the hosts node-exporter watches (3 rules). */
+/** system_alerts: CPU, memory and disk of the hosts node-exporter watches. */
 export const systemAlerts: AlertGroup = {
   name: 'system_alerts',
   alerts: [
