@@ -4,10 +4,11 @@ import { expectBoolean, expectKeys, expectObject, expectSources, type OptionProb
 import type { ReaderSource, SeriesReader } from '../storage/series-reader.js';
 import { ByteWriter, formatNumber } from './byte-writer.js';
 import { escapeHelp, escapeLabelValue } from './escape.js';
+import { CONTENT_TYPES, type ExpositionWriter } from './formats.js';
 import { exposedSources, type MetricSource } from './sources.js';
 
 /** Content-Type of the Prometheus text exposition format 0.0.4. */
-export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
+export const PROMETHEUS_CONTENT_TYPE = CONTENT_TYPES['prometheus-text'];
 
 export type { MetricSource } from './sources.js';
 
@@ -99,7 +100,9 @@ export interface PrometheusWriterOptions {
  * const body = writer.render(); // Buffer view, valid until the next render
  * ```
  */
-export class PrometheusWriter {
+export class PrometheusWriter implements ExpositionWriter {
+  readonly format = 'prometheus-text' as const;
+  readonly contentType = PROMETHEUS_CONTENT_TYPE;
   readonly #sources: readonly MetricSource[];
   /** The sources plus the self-metrics: what a render writes. */
   readonly #rendered: readonly ReaderSource[];
