@@ -5,7 +5,7 @@
 
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
-import { MeterProvider, type MetricProducer, MetricReader } from '@opentelemetry/sdk-metrics';
+import { AggregationType, MeterProvider, type MetricProducer, MetricReader } from '@opentelemetry/sdk-metrics';
 import * as prom from 'prom-client';
 import { exchange, messageType, networkLatencyMs } from '../src/catalogs/domains.js';
 import { marketDataDefinitions } from '../src/catalogs/market-data.js';
@@ -105,6 +105,14 @@ const hotDefs = {
     { exchange, symbol: open({ budget: LABEL_SETS }), type: messageType },
     { unit: 'ms', buckets: networkLatencyMs },
   ),
+  // The same histogram with native resolution too (schema 3, 160 buckets): what the catalogs'
+  // latency histograms record when declared both ways.
+  nativeLatency: histogram(
+    'bench_native_latency_ms',
+    'Bench histogram, classic and native.',
+    { exchange, symbol: open({ budget: LABEL_SETS }), type: messageType },
+    { unit: 'ms', buckets: networkLatencyMs, native: true },
+  ),
 } as const;
 
 /** Catalog class used by the hot and alloc suites. */
@@ -170,11 +178,21 @@ export interface OtelInstruments {
   readonly counter: ReturnType<ReturnType<MeterProvider['getMeter']>['createCounter']>;
   readonly gauge: ReturnType<ReturnType<MeterProvider['getMeter']>['createGauge']>;
   readonly histogram: ReturnType<ReturnType<MeterProvider['getMeter']>['createHistogram']>;
+  /** A histogram under OTel's base-2 exponential aggregation (max 160 buckets), OTel's native form. */
+  readonly exponential: ReturnType<ReturnType<MeterProvider['getMeter']>['createHistogram']>;
 }
 
 export function otelInstruments(): OtelInstruments {
   const reader = new BenchReader();
-  const provider = new MeterProvider({ readers: [reader] });
+  const provider = new MeterProvider({
+    readers: [reader],
+    views: [
+      {
+        instrumentName: 'bench_exponential_ms',
+        aggregation: { type: AggregationType.EXPONENTIAL_HISTOGRAM, options: { maxSize: 160 } },
+      },
+    ],
+  });
   const meter = provider.getMeter('bench');
   return {
     provider,
@@ -186,6 +204,7 @@ export function otelInstruments(): OtelInstruments {
       unit: 'ms',
       advice: { explicitBucketBoundaries: [...BUCKETS] },
     }),
+    exponential: meter.createHistogram('bench_exponential_ms', { description: 'Bench histogram.', unit: 'ms' }),
   };
 }
 
@@ -283,6 +302,7 @@ export function recordCases(): Record<RecordKind, readonly RecordCase[]> {
   const counterHandles = OBJ.map((l) => received.bind(l));
   const gaugeHandles = OBJ.map((l) => price.bind(l));
   const histogramHandles = OBJ.map((l) => latency.bind(l));
+  const nativeHandles = OBJ.map((l) => ours.nativeLatency.bind(l));
   const prom = promInstruments();
   const promCounter = prom.counter;
   const promGauge = prom.gauge;
@@ -294,6 +314,7 @@ export function recordCases(): Record<RecordKind, readonly RecordCase[]> {
   const otelCounter = otel.counter;
   const otelGauge = otel.gauge;
   const otelHistogram = otel.histogram;
+  const otelExponential = otel.exponential;
   const { values, counts, sums, bounds, offsets, stride } = raw;
   // The floor plus the one thing any bound API adds: a per-series object to load the array and
   // offset from. Shows how much of a handle's cost is that indirection rather than the handle code.
@@ -472,6 +493,13 @@ export function recordCases(): Record<RecordKind, readonly RecordCase[]> {
         },
       },
       {
+        id: 'ours.native',
+        label: '**ours** bound, classic and native (schema 3) `NativeHistogramHandle.observe(v)`',
+        run: () => {
+          for (let i = 0; i < N; i++) nativeHandles[i].observe(V[i]);
+        },
+      },
+      {
         id: 'ours.unbound',
         label: '**ours** unbound `latency.observe({exchange, symbol, type}, v)`',
         run: () => {
@@ -510,6 +538,13 @@ export function recordCases(): Record<RecordKind, readonly RecordCase[]> {
         label: 'OTel `histogram.record(v, attrs)`, attrs preallocated',
         run: () => {
           for (let i = 0; i < N; i++) otelHistogram.record(V[i], OBJ[i]);
+        },
+      },
+      {
+        id: 'otel.exponential',
+        label: 'OTel exponential histogram `record(v, attrs)`, attrs preallocated',
+        run: () => {
+          for (let i = 0; i < N; i++) otelExponential.record(V[i], OBJ[i]);
         },
       },
     ],

@@ -219,6 +219,36 @@ for (const kind of ['counter', 'gauge', 'histogram']) {
     });
   }
 }
+{
+  const hot = group('hot', 'histogram');
+  const native = value(hot, 'ours.native');
+  const classic = value(hot, 'ours.bound');
+  const otelExponential = value(hot, 'otel.exponential');
+  if (native !== undefined && classic !== undefined) {
+    verdicts.push({
+      target: 'bound native + classic histogram ≤ 2× bound classic',
+      measured: `${formatValue(native, 'ns')} vs ${formatValue(classic, 'ns')} = ${times(native / classic)}`,
+      ok: native <= 2 * classic,
+    });
+  }
+  if (native !== undefined && otelExponential !== undefined) {
+    verdicts.push({
+      target: 'bound native histogram ≥ 30× faster than OTel’s exponential histogram',
+      measured: `${formatValue(native, 'ns')} vs ${formatValue(otelExponential, 'ns')} = ${times(otelExponential / native)}`,
+      ok: otelExponential >= 30 * native,
+    });
+  }
+}
+{
+  const native = value(group('alloc', 'histogram'), 'ours.native');
+  if (native !== undefined) {
+    verdicts.push({
+      target: 'bound native + classic histogram: 0 B/op',
+      measured: `${native.toFixed(3)} B/op`,
+      ok: native < 1,
+    });
+  }
+}
 for (const kind of ['counter', 'gauge', 'histogram']) {
   const alloc = group('alloc', kind);
   const bound = value(alloc, 'ours.bound');

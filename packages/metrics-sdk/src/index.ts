@@ -83,9 +83,11 @@ export type {
   MetricDef,
   MetricKind,
   MetricOptions,
+  NativeHistogramOptions,
+  NativeHistogramSpec,
   NonFinitePolicy,
 } from './define/metric.js';
-export { counter, gauge, histogram } from './define/metric.js';
+export { counter, DEFAULT_NATIVE_HISTOGRAM, gauge, histogram } from './define/metric.js';
 export { OVERFLOW_ATTRIBUTE, OVERFLOW_LABEL } from './define/naming.js';
 export { MAX_SERIES_CAPACITY, validateDefinitions } from './define/validate.js';
 export { formatNumber } from './exposition/byte-writer.js';
@@ -114,7 +116,13 @@ export type { MetricsServerTls } from './server/tls.js';
 export type { BindEachArgs, HandlesByValue, InferClosedLabels } from './storage/bind-each.js';
 export type { BindArgs } from './storage/families.js';
 export { CounterFamily, GaugeFamily, HistogramFamily, MetricFamily } from './storage/families.js';
-export { CounterHandle, EmittingGaugeHandle, GaugeHandle, HistogramHandle } from './storage/handles.js';
+export {
+  CounterHandle,
+  EmittingGaugeHandle,
+  GaugeHandle,
+  HistogramHandle,
+  NativeHistogramHandle,
+} from './storage/handles.js';
 export type { InvalidValueEvent, InvalidValueHook, InvalidValueReason } from './storage/invalid.js';
 export { throwOnInvalidValue, warnOncePerMetric } from './storage/invalid.js';
 export type { OverflowEvent, OverflowHook } from './storage/overflow.js';

@@ -30,10 +30,49 @@ export interface GaugeOptions extends MetricOptions {
   readonly nonFinite?: NonFinitePolicy;
 }
 
+/**
+ * Native (sparse exponential) resolution of a histogram, exposed to Prometheus in protobuf as a
+ * native histogram: no bucket layout to choose, a relative error fixed by the schema.
+ */
+export interface NativeHistogramOptions {
+  /**
+   * Starting resolution, an integer from −4 to 8: bucket bounds are the powers of 2^(2^−schema)
+   * (schema 3: each bucket spans about 9 %; 8: 0.27 %). Default 3.
+   */
+  readonly schema?: number;
+  /**
+   * How many consecutive bucket keys a series may span; a sample beyond that halves the series'
+   * resolution (schema − 1) until its buckets fit again. Memory: 8 bytes per bucket per series.
+   * Default 160.
+   */
+  readonly maxBuckets?: number;
+  /** Samples from 0 up to this value count in the zero bucket. Default 2^−128. */
+  readonly zeroThreshold?: number;
+}
+
+/** {@link NativeHistogramOptions} with every default filled in. */
+export interface NativeHistogramSpec {
+  readonly schema: number;
+  readonly maxBuckets: number;
+  readonly zeroThreshold: number;
+}
+
+/** Defaults of the `native` option: schema 3, 160 buckets, zero threshold 2^−128 (client_golang's). */
+export const DEFAULT_NATIVE_HISTOGRAM: NativeHistogramSpec = Object.freeze({
+  schema: 3,
+  maxBuckets: 160,
+  zeroThreshold: 2 ** -128,
+});
+
 /** Histogram options. */
 export interface HistogramOptions extends MetricOptions {
-  /** Upper bounds of the buckets, finite and strictly increasing; `+Inf` is implicit. */
+  /**
+   * Upper bounds of the classic buckets, finite and strictly increasing; `+Inf` is implicit. May be
+   * empty when `native` is given: the text format then shows only the `+Inf` bucket.
+   */
   readonly buckets: readonly number[];
+  /** Native resolution besides (or instead of) the classic buckets; `true` takes the defaults. */
+  readonly native?: NativeHistogramOptions | true;
 }
 
 /**
@@ -55,6 +94,8 @@ export interface MetricDef<K extends MetricKind = MetricKind, S extends LabelSpe
   readonly unit: string;
   /** Histogram bucket bounds; empty for other kinds. */
   readonly buckets: readonly number[];
+  /** A histogram's native resolution, when declared. */
+  readonly native?: NativeHistogramSpec;
   /** Gauge policy for non-finite values; `'drop'` for other kinds. */
   readonly nonFinite: NonFinitePolicy;
   /** @internal phantom type carrier */
@@ -146,7 +187,7 @@ export function histogram<const S extends LabelSpec>(
   options: HistogramOptions,
 ): HistogramDef<S> {
   checkDeclaration('histogram', name, help, labels, options);
-  return {
+  const def: HistogramDef<S> = {
     kind: 'histogram',
     name,
     help,
@@ -155,12 +196,15 @@ export function histogram<const S extends LabelSpec>(
     buckets: options.buckets,
     nonFinite: 'drop',
   };
+  if (options.native === undefined) return def;
+  const native = options.native === true ? {} : options.native;
+  return { ...def, native: Object.freeze({ ...DEFAULT_NATIVE_HISTOGRAM, ...native }) };
 }
 
 const OPTION_KEYS: { readonly [K in MetricKind]: readonly string[] } = {
   counter: ['unit'],
   gauge: ['unit', 'nonFinite'],
-  histogram: ['unit', 'buckets'],
+  histogram: ['unit', 'buckets', 'native'],
 };
 
 // Types and option keys only, at the call, so a mistake is named where it is written. Values
@@ -184,6 +228,16 @@ function checkDeclaration(kind: MetricKind, name: unknown, help: unknown, labels
     expectOneOf(given['nonFinite'], `${at}.options.nonFinite`, ['drop', 'emit'], toDefinitionError);
   }
   if (kind !== 'histogram') return;
+  const native = given['native'];
+  if (native !== undefined && native !== true) {
+    const spec = expectObject(native, `${at}.options.native`, toDefinitionError);
+    expectKeys(spec, `${at}.options.native`, ['schema', 'maxBuckets', 'zeroThreshold'], toDefinitionError);
+    for (const key of ['schema', 'maxBuckets', 'zeroThreshold']) {
+      if (spec[key] !== undefined && typeof spec[key] !== 'number') {
+        throw toDefinitionError(optionProblem(`${at}.options.native.${key}`, 'a number', spec[key]));
+      }
+    }
+  }
   const buckets = expectArray(given['buckets'], `${at}.options.buckets`, toDefinitionError);
   buckets.forEach((bound, i) => {
     if (typeof bound !== 'number') {

@@ -89,7 +89,7 @@ describe('catalog() definition errors', () => {
   });
 
   it.each([
-    ['empty', [], 'a histogram needs at least one bucket bound'],
+    ['empty', [], 'a histogram needs at least one bucket bound, or native resolution'],
     ['non-increasing', [1, 5, 5], 'bucket bounds must be finite and strictly increasing (+Inf is implicit)'],
     ['decreasing', [10, 1], 'bucket bounds must be finite and strictly increasing (+Inf is implicit)'],
     ['+Inf', [1, Number.POSITIVE_INFINITY], 'bucket bounds must be finite and strictly increasing (+Inf is implicit)'],

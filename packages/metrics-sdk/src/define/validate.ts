@@ -92,8 +92,21 @@ export function validateDefinitions(
     }
     if (def.kind === 'histogram') {
       const b = def.buckets;
-      if (!Array.isArray(b) || b.length === 0) add(`${key}.buckets`, 'a histogram needs at least one bucket bound');
-      else if (b.some((x, i) => !Number.isFinite(x) || (i > 0 && x <= (b[i - 1] as number)))) {
+      const native = def.native;
+      if (native !== undefined) {
+        if (!Number.isInteger(native.schema) || native.schema < -4 || native.schema > 8) {
+          add(`${key}.native.schema`, 'the schema must be an integer from -4 to 8');
+        }
+        if (!Number.isInteger(native.maxBuckets) || native.maxBuckets < 8 || native.maxBuckets > 4096) {
+          add(`${key}.native.maxBuckets`, 'maxBuckets must be an integer from 8 to 4096');
+        }
+        if (!(native.zeroThreshold >= 0 && native.zeroThreshold < Number.POSITIVE_INFINITY)) {
+          add(`${key}.native.zeroThreshold`, 'the zero threshold must be a finite number >= 0');
+        }
+      }
+      if (!Array.isArray(b) || (b.length === 0 && native === undefined)) {
+        add(`${key}.buckets`, 'a histogram needs at least one bucket bound, or native resolution');
+      } else if (b.some((x, i) => !Number.isFinite(x) || (i > 0 && x <= (b[i - 1] as number)))) {
         add(`${key}.buckets`, 'bucket bounds must be finite and strictly increasing (+Inf is implicit)');
       }
     }

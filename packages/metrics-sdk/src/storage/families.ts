@@ -2,13 +2,21 @@ import type { NoLabels } from '../define/labels.js';
 import type { MetricDef, MetricKind } from '../define/metric.js';
 import { type BindEachArgs, bindEachValue, type HandlesByValue, type InferClosedLabels } from './bind-each.js';
 import { DropSink } from './drop-sink.js';
-import { bucketIndex, CounterHandle, EmittingGaugeHandle, GaugeHandle, HistogramHandle } from './handles.js';
+import {
+  bucketIndex,
+  CounterHandle,
+  EmittingGaugeHandle,
+  GaugeHandle,
+  HistogramHandle,
+  NativeHistogramHandle,
+} from './handles.js';
 import type { InvalidValueHook } from './invalid.js';
 import { labelError } from './label-error.js';
 import { computeLayout, decodeOffset, type SeriesLayout } from './layout.js';
+import { NativeStore } from './native-store.js';
 import type { OverflowHook } from './overflow.js';
 import { compileResolver, type Resolver } from './resolver.js';
-import type { FamilyStats, SeriesReader } from './series-reader.js';
+import type { FamilyStats, NativeBuckets, SeriesReader } from './series-reader.js';
 
 /** Storage options a catalog passes to each family. @internal */
 export interface FamilyOptions {
@@ -50,6 +58,8 @@ export interface SeriesStore {
   /** Histogram only: `bounds.length + 1` (the `+Inf` bucket). */
   readonly stride: number;
   readonly stats: FamilyStats;
+  /** Histogram declared with native resolution only. */
+  readonly native: NativeStore | undefined;
 }
 
 /** Arguments of `bind()`: the label object, optional when the metric has no labels. */
@@ -74,6 +84,7 @@ class FamilyReader implements SeriesReader {
   readonly bounds: Float64Array;
   readonly stride: number;
   readonly stats: Readonly<FamilyStats>;
+  readonly native: NativeBuckets | undefined;
   readonly #store: SeriesStore;
 
   constructor(store: SeriesStore, labelNames: readonly string[]) {
@@ -92,6 +103,7 @@ class FamilyReader implements SeriesReader {
     this.bounds = store.bounds;
     this.stride = store.stride;
     this.stats = store.stats;
+    this.native = store.native;
     this.#store = store;
   }
 
@@ -136,6 +148,7 @@ export abstract class MetricFamily<L> {
     values: Float64Array,
     counts: Float64Array,
     bounds: Float64Array,
+    native?: NativeStore,
   ) {
     this.name = def.name;
     this.help = def.help;
@@ -156,6 +169,7 @@ export abstract class MetricFamily<L> {
       bounds,
       stride: bounds.length + 1,
       stats: { dropped: 0, overflowed: 0 },
+      native,
     };
     this['~reader'] = new FamilyReader(this['~store'], this.labelNames);
     this['~drops'] = new DropSink(def.name, this['~store'].stats, options.onInvalidValue);
@@ -225,6 +239,7 @@ export abstract class MetricFamily<L> {
     store.touched[offset] = 0;
     store.values[offset] = 0;
     if (store.kind === 'histogram') store.counts.fill(0, offset * store.stride, (offset + 1) * store.stride);
+    store.native?.clear(offset);
   }
 
   /**
@@ -478,6 +493,7 @@ export class HistogramFamily<L> extends MetricFamily<L> {
   readonly #sums: Float64Array;
   readonly #bounds: Float64Array;
   readonly #stride: number;
+  readonly #native: NativeStore | undefined;
 
   /** @internal built by `catalog()` */
   constructor(def: MetricDef, options: FamilyOptions) {
@@ -487,11 +503,13 @@ export class HistogramFamily<L> extends MetricFamily<L> {
     const stride = bounds.length + 1;
     const sums = new Float64Array(capacity);
     const counts = new Float64Array(capacity * stride);
-    super(def, options, layout, sums, counts, bounds);
+    const native = def.native === undefined ? undefined : new NativeStore(def.native, capacity);
+    super(def, options, layout, sums, counts, bounds, native);
     this.#counts = counts;
     this.#sums = sums;
     this.#bounds = bounds;
     this.#stride = stride;
+    this.#native = native;
   }
 
   /** Upper bounds of the finite buckets. */
@@ -507,7 +525,10 @@ export class HistogramFamily<L> extends MetricFamily<L> {
    */
   bind(...args: BindArgs<L>): HistogramHandle {
     const offset = this.offsetOf((args[0] ?? {}) as L);
-    return new HistogramHandle(this.#counts, this.#sums, offset, this.#stride, this.#bounds, this['~drops']);
+    const native = this.#native;
+    return native === undefined
+      ? new HistogramHandle(this.#counts, this.#sums, offset, this.#stride, this.#bounds, this['~drops'])
+      : new NativeHistogramHandle(this.#counts, this.#sums, offset, this.#stride, this.#bounds, this['~drops'], native);
   }
 
   /**
@@ -545,6 +566,7 @@ export class HistogramFamily<L> extends MetricFamily<L> {
     if (value >= 0 && value < Number.POSITIVE_INFINITY) {
       this.#counts[offset * this.#stride + bucketIndex(this.#bounds, value)] += 1;
       this.#sums[offset] += value;
+      this.#native?.record(offset, value);
     } else {
       this['~drops'].drop(value);
     }

@@ -1,4 +1,5 @@
 import type { DropSink } from './drop-sink.js';
+import type { NativeStore } from './native-store.js';
 
 // The bound hot path. Each handle holds only its storage, an offset and its family's drop sink
 // (read on the slow path only), assigned in the constructor in a fixed order so every instance of a
@@ -207,5 +208,56 @@ export class HistogramHandle {
   /** Sum of the samples recorded. */
   get sum(): number {
     return this.#sums[this.#offset] as number;
+  }
+}
+
+/**
+ * A {@link HistogramHandle} of a histogram declared with native resolution: each sample also
+ * counts in its sparse exponential bucket (one key computation and one write, nothing allocated).
+ */
+export class NativeHistogramHandle extends HistogramHandle {
+  readonly #counts: Float64Array;
+  readonly #sums: Float64Array;
+  readonly #offset: number;
+  readonly #base: number;
+  readonly #bounds: Float64Array;
+  readonly #drops: DropSink;
+  readonly #native: NativeStore;
+
+  /** @internal use `family.bind(labels)` */
+  constructor(
+    counts: Float64Array,
+    sums: Float64Array,
+    offset: number,
+    stride: number,
+    bounds: Float64Array,
+    drops: DropSink,
+    native: NativeStore,
+  ) {
+    super(counts, sums, offset, stride, bounds, drops);
+    // Its own copies of the classic storage, so `observe` is one straight path, not a super call.
+    this.#counts = counts;
+    this.#sums = sums;
+    this.#offset = offset;
+    this.#base = offset * stride;
+    this.#bounds = bounds;
+    this.#drops = drops;
+    this.#native = native;
+  }
+
+  /**
+   * Records one sample in the classic buckets (if any) and in its native bucket. A negative, NaN
+   * or infinite sample is dropped and counted.
+   *
+   * @param value - a finite number ≥ 0, in the metric's unit
+   */
+  override observe(value: number): void {
+    if (value >= 0 && value < Number.POSITIVE_INFINITY) {
+      this.#counts[this.#base + bucketIndex(this.#bounds, value)] += 1;
+      this.#sums[this.#offset] += value;
+      this.#native.record(this.#offset, value);
+    } else {
+      this.#drops.drop(value);
+    }
   }
 }

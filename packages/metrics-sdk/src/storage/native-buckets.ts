@@ -1,9 +1,9 @@
 // The bucket of a value in a native (sparse exponential) histogram, as Prometheus defines it: at
 // schema s the buckets' boundaries are the powers of base = 2^(2^-s), bucket k holding the values
 // in (base^(k-1), base^k], so 1 is the upper bound of bucket 0 at every schema. A value is split
-// into its binary mantissa and exponent (frexp), and the mantissa's place among 2^s precomputed
-// boundaries is looked up, so the key is exact even at the boundaries, where a logarithm rounds.
-// Nothing here allocates: the split reads the value's bits through one shared typed array.
+// into its binary mantissa and exponent (frexp) by reading its bits, and the mantissa's place among
+// 2^s precomputed boundaries is looked up, so the key is exact even at the boundaries, where a
+// logarithm rounds. Nothing here allocates or calls Math: bits go through one shared typed array.
 
 /** Lowest schema Prometheus accepts: a bucket spans a factor of 2^16. */
 export const MIN_NATIVE_SCHEMA = -4;
@@ -20,20 +20,28 @@ const MANTISSA_BOUNDS: readonly Float64Array[] = Array.from({ length: MAX_NATIVE
   return bounds;
 });
 
+// For schema s > 0, which bucket a mantissa starts in, by its top s + 1 fraction bits: each such
+// prefix covers a range of mantissas narrower than the gap between two boundaries (a gap is at
+// least 0.35 / 2^s, a prefix 0.5 / 2^(s+1)), so the table entry plus one comparison finds the
+// bucket with no search: entry = how many boundaries lie below the prefix's lowest mantissa.
+const PREFIX_STARTS: readonly Uint16Array[] = MANTISSA_BOUNDS.map((bounds, schema) => {
+  if (schema === 0) return new Uint16Array(0);
+  const bits = schema + 1;
+  const starts = new Uint16Array(2 ** bits);
+  let below = 0;
+  for (let prefix = 0; prefix < starts.length; prefix++) {
+    const lowest = 0.5 + prefix * 2 ** (-1 - bits);
+    while (below < bounds.length && (bounds[below] as number) < lowest) below++;
+    starts[prefix] = below;
+  }
+  return starts;
+});
+
 const BITS = new Float64Array(1);
 const WORDS = new Uint32Array(BITS.buffer);
-// Little-endian hosts keep the high word (sign, exponent, top of the mantissa) second.
+// Little-endian hosts keep the high word (sign, exponent, top 20 fraction bits) second.
 const HIGH = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 1 : 0;
-
-/** The exponent of `frexp(v)`: v = m · 2^e with m in [0.5, 1); v finite and > 0. */
-function frexpExponent(v: number): number {
-  BITS[0] = v;
-  const biased = ((WORDS[HIGH] as number) >>> 20) & 0x7ff;
-  if (biased !== 0) return biased - 1022;
-  // A subnormal: scale it into the normal range first (2^64 is exact).
-  BITS[0] = v * 2 ** 64;
-  return (((WORDS[HIGH] as number) >>> 20) & 0x7ff) - 1022 - 64;
-}
+const LOW = 1 - HIGH;
 
 /**
  * The native-histogram bucket key of a value's magnitude: the k with base^(k-1) < |v| ≤ base^k.
@@ -44,24 +52,34 @@ function frexpExponent(v: number): number {
  * @returns the bucket key
  */
 export function nativeBucketKey(magnitude: number, schema: number): number {
-  const exponent = frexpExponent(magnitude);
-  // Scaling by a power of two is exact; each branch keeps that power representable (2^1024 and
-  // 2^-(-1073) are not).
-  const mantissa = exponent > 0 ? magnitude * 2 ** -exponent : magnitude / 2 ** exponent;
+  BITS[0] = magnitude;
+  const high = WORDS[HIGH] as number;
+  const biased = high >>> 20;
+  // A subnormal (below 2^-1022): scale it up by 2^64, exactly, and take 64 from the exponent.
+  if (biased === 0) return subnormalKey(magnitude, schema);
+  // frexp: magnitude = m · 2^exponent with m in [0.5, 1).
+  const exponent = biased - 1022;
   if (schema > 0) {
-    // The first boundary not below the mantissa: bucket (b[i-1], b[i]] within this power of two.
     const bounds = MANTISSA_BOUNDS[schema] as Float64Array;
-    let lo = 0;
-    let hi = bounds.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if ((bounds[mid] as number) < mantissa) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo + (exponent - 1) * bounds.length;
+    let index = (PREFIX_STARTS[schema] as Uint16Array)[(high & 0xfffff) >>> (19 - schema)] as number;
+    // The mantissa itself: the same bits with the exponent of [0.5, 1).
+    WORDS[HIGH] = (high & 0xfffff) | 0x3fe00000;
+    const mantissa = BITS[0] as number;
+    while (index < bounds.length && (bounds[index] as number) < mantissa) index++;
+    return index + ((exponent - 1) << schema);
   }
-  // Schema 0 and below: one bucket per power of two, then 2^-schema of them merged into one.
-  const key = mantissa === 0.5 ? exponent - 1 : exponent;
+  // Schema 0 and below: one bucket per power of two (2^(e-1) itself closes the bucket below), then
+  // 2^-schema of them merged into one.
+  const key = (high & 0xfffff) === 0 && WORDS[LOW] === 0 ? exponent - 1 : exponent;
+  const shift = -schema;
+  return (key + (1 << shift) - 1) >> shift;
+}
+
+function subnormalKey(magnitude: number, schema: number): number {
+  // 2^64 · magnitude is normal and exact; its key is 64 · 2^schema more than the magnitude's at a
+  // schema ≥ 0. Below 0 the merge of 2^-schema powers must see the true exponent: recompute.
+  if (schema >= 0) return nativeBucketKey(magnitude * 2 ** 64, schema) - 64 * 2 ** schema;
+  const key = nativeBucketKey(magnitude * 2 ** 64, 0) - 64;
   const shift = -schema;
   return (key + (1 << shift) - 1) >> shift;
 }

@@ -60,6 +60,24 @@ export interface SeriesReader {
   readonly stride: number;
   /** Drop and overflow counts, live. */
   readonly stats: Readonly<FamilyStats>;
+  /** Histogram declared with native resolution only: its sparse exponential buckets, live. */
+  readonly native?: NativeBuckets;
+}
+
+/**
+ * The native (sparse exponential) buckets of a histogram's series. Per series at `offset`: its
+ * current `schemas[offset]`, the samples in its zero bucket, and a window of `window` consecutive
+ * bucket keys starting at key `lows[offset]`, whose counts are at `offset * window + slot` (not
+ * cumulative; a zero count is an empty bucket). Bucket key k holds the samples in
+ * (base^(k−1), base^k] with base = 2^(2^−schema). Count and sum are the histogram's own.
+ */
+export interface NativeBuckets {
+  readonly zeroThreshold: number;
+  readonly window: number;
+  readonly schemas: Int8Array;
+  readonly lows: Int32Array;
+  readonly zeroCounts: Float64Array;
+  readonly counts: Float64Array;
 }
 
 /**
