@@ -4,6 +4,7 @@ import {
   type CollectionResult,
   type DataPoint,
   DataPointType,
+  type ExponentialHistogram,
   type Histogram,
   type MetricCollectOptions,
   type MetricData,
@@ -25,7 +26,7 @@ import {
   type OptionProblem,
 } from '../define/option-checks.js';
 import { exposedSources, type MetricSource } from '../exposition/sources.js';
-import type { ReaderSource, SeriesReader } from '../storage/series-reader.js';
+import type { NativeBuckets, ReaderSource, SeriesReader } from '../storage/series-reader.js';
 import { EMPTY_RESOURCE } from './empty-resource.js';
 
 /** Instrumentation scope name of every metric the producer hands to OpenTelemetry. */
@@ -113,7 +114,8 @@ interface SourceEntry {
  *
  * Counters become monotonic cumulative sums, gauges gauges (non-finite values of a
  * `nonFinite: 'emit'` gauge pass through), histograms explicit-bucket histograms with per-bucket
- * counts, `count` and `sum` (no `min`/`max`: the storage keeps none). A series' start time is when
+ * counts, `count` and `sum` (no `min`/`max`: the storage keeps none), or, when declared with native
+ * resolution, base-2 exponential histograms at the series' current schema (OTel's scale). A series' start time is when
  * it was first bound or recorded, from the catalog's clock. Families with no series are left out.
  *
  * `collect()` never rejects: a throwing collect hook or a failing family is appended to
@@ -238,6 +240,7 @@ function collectFamily(entry: FamilyEntry, endTime: HrTime): MetricData {
     startTimes.push(Object.freeze(msToHrTime(reader.startTimes[offset] as number)) as HrTime);
   }
   const n = series.length;
+  if (reader.native !== undefined) return collectNative(entry, reader.native, endTime);
   if (reader.kind === 'histogram') {
     const { bucketCounts, sums, stride } = reader;
     const points: DataPoint<Histogram>[] = [];
@@ -289,6 +292,48 @@ function collectFamily(entry: FamilyEntry, endTime: HrTime): MetricData {
     descriptor,
     aggregationTemporality: AggregationTemporality.CUMULATIVE,
     dataPointType: DataPointType.GAUGE,
+    dataPoints: points,
+  };
+}
+
+// A histogram with native resolution: OTel's base-2 exponential histogram, which is the same
+// bucketing. OTel's scale is the schema; its bucket index i holds (base^i, base^(i+1)], Prometheus'
+// key k holds (base^(k−1), base^k], so index = key − 1. The zero bucket holds the samples up to the
+// declared zero threshold (OTel's holds exact zeros only; 2^−128 by default makes that moot).
+function collectNative(entry: FamilyEntry, native: NativeBuckets, endTime: HrTime): MetricData {
+  const { reader, descriptor, attributes, startTimes } = entry;
+  const { series, bucketCounts, sums, stride } = reader;
+  const { window, counts, lows, schemas, zeroCounts } = native;
+  const points: DataPoint<ExponentialHistogram>[] = [];
+  for (let i = 0; i < series.length; i++) {
+    const offset = series[i] as number;
+    let count = 0;
+    for (let b = offset * stride; b < (offset + 1) * stride; b++) count += bucketCounts[b] as number;
+    // The populated range of the window, from its first to its last non-empty bucket.
+    const base = offset * window;
+    let first = 0;
+    let last = window - 1;
+    while (first <= last && counts[base + first] === 0) first++;
+    while (last >= first && counts[base + last] === 0) last--;
+    const positive = Array.from(counts.subarray(base + first, base + last + 1));
+    points.push({
+      startTime: startTimes[i] as HrTime,
+      endTime,
+      attributes: attributes[i] as Attributes,
+      value: {
+        count,
+        sum: sums[offset] as number,
+        scale: schemas[offset] as number,
+        zeroCount: zeroCounts[offset] as number,
+        positive: { offset: positive.length === 0 ? 0 : (lows[offset] as number) + first - 1, bucketCounts: positive },
+        negative: { offset: 0, bucketCounts: [] },
+      },
+    });
+  }
+  return {
+    descriptor,
+    aggregationTemporality: AggregationTemporality.CUMULATIVE,
+    dataPointType: DataPointType.EXPONENTIAL_HISTOGRAM,
     dataPoints: points,
   };
 }
