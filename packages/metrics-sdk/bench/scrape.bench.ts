@@ -1,6 +1,7 @@
 // scrape: one /metrics body for 10k and 100k series (half counters, half 12-bucket histograms),
 // rendered by our PrometheusWriter, prom-client's `register.metrics()` and the OTel Prometheus
-// exporter (collect + PrometheusSerializer, exactly what its request handler runs per scrape).
+// exporter (collect + PrometheusSerializer, exactly what its request handler runs per scrape), and
+// by our ProtobufWriter (the protobuf exposition of the same catalog, beside the text rows).
 // Reports the median time per scrape and the peak memory of a scrape.
 
 import { PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
@@ -10,8 +11,10 @@ import { exchange } from '../src/catalogs/domains.js';
 import { catalog } from '../src/define/catalog.js';
 import { closed, open } from '../src/define/labels.js';
 import { counter, histogram } from '../src/define/metric.js';
+import { ProtobufWriter } from '../src/exposition/prometheus-protobuf.js';
 import { PrometheusWriter } from '../src/exposition/prometheus-text.js';
 import { throwOnInvalidValue } from '../src/storage/invalid.js';
+import { decodeExposition, flatSamples } from '../test/fixtures/protobuf-exposition.js';
 import {
   finish,
   type Group,
@@ -61,9 +64,15 @@ function fixture(size: number): Fixture {
 interface Scraper {
   readonly scrape: () => unknown;
   readonly close: () => Promise<void>;
+  /** The body's samples, when it is not text (the protobuf body: decoded with protobufjs). */
+  readonly lines?: (body: unknown) => number;
 }
 
-function oursScraper(f: Fixture): { readonly freshWriter: () => PrometheusWriter; readonly scraper: Scraper } {
+function oursScraper(f: Fixture): {
+  readonly freshWriter: () => PrometheusWriter;
+  readonly scraper: Scraper;
+  readonly protobuf: Scraper;
+} {
   const labels = { exchange, symbol: open({ budget: f.symbolsPerExchangeType }), type: closed(...TYPES) };
   class ScrapeCatalog extends catalog({
     requests: counter('bench_scrape_total', 'Bench counter series.', labels),
@@ -78,8 +87,21 @@ function oursScraper(f: Fixture): { readonly freshWriter: () => PrometheusWriter
       h.observe(f.observations[i * OBSERVATIONS_PER_HISTOGRAM + k] as number);
   });
   let writer: PrometheusWriter | undefined;
+  let protobufWriter: ProtobufWriter | undefined;
   return {
     freshWriter: () => new PrometheusWriter([cat]),
+    // The same catalog in the protobuf exposition; its "sample lines" are the samples the text
+    // format would carry for the decoded families (+Inf buckets included).
+    protobuf: {
+      scrape: () => {
+        protobufWriter ??= new ProtobufWriter([cat]);
+        return protobufWriter.render();
+      },
+      close: async () => {
+        protobufWriter = undefined;
+      },
+      lines: (body) => flatSamples(decodeExposition(body as Buffer).families).length,
+    },
     scraper: {
       scrape: () => {
         writer ??= new PrometheusWriter([cat]);
@@ -166,7 +188,7 @@ function bodyBytes(body: unknown): number {
  */
 async function warmScrape(scraper: Scraper): Promise<{ readonly body: number; readonly lines: number }> {
   const warm = await scraper.scrape();
-  return { body: bodyBytes(warm), lines: sampleLines(warm) };
+  return { body: bodyBytes(warm), lines: (scraper.lines ?? sampleLines)(warm) };
 }
 
 interface MemoryResult {
@@ -217,6 +239,7 @@ for (const size of sizes) {
   const ours = oursScraper(f);
   const impls: Impl[] = [
     { id: 'ours', label: '**ours** `PrometheusWriter.render()`', scraper: ours.scraper, samples: [] },
+    { id: 'ours.pb', label: '**ours** `ProtobufWriter.render()` (protobuf)', scraper: ours.protobuf, samples: [] },
     { id: 'prom', label: 'prom-client 15 `register.metrics()`', scraper: promScraper(f), samples: [] },
     { id: 'otel', label: 'OTel exporter-prometheus (collect + serialize)', scraper: otelScraper(f), samples: [] },
   ];

@@ -91,7 +91,13 @@ export { counter, DEFAULT_NATIVE_HISTOGRAM, gauge, histogram } from './define/me
 export { OVERFLOW_ATTRIBUTE, OVERFLOW_LABEL } from './define/naming.js';
 export { MAX_SERIES_CAPACITY, validateDefinitions } from './define/validate.js';
 export { formatNumber } from './exposition/byte-writer.js';
-export { escapeHelp, escapeLabelValue } from './exposition/escape.js';
+export { escapeHelp, escapeLabelValue, escapeOpenMetricsHelp } from './exposition/escape.js';
+export type { OpenMetricsWriterOptions } from './exposition/openmetrics-text.js';
+export { OPENMETRICS_CONTENT_TYPE, OpenMetricsWriter } from './exposition/openmetrics-text.js';
+export type { ExpositionFormat, ExpositionWriter } from './exposition/formats.js';
+export { CONTENT_TYPES } from './exposition/formats.js';
+export type { ProtobufWriterOptions } from './exposition/prometheus-protobuf.js';
+export { PROTOBUF_CONTENT_TYPE, ProtobufWriter } from './exposition/prometheus-protobuf.js';
 export type { PrometheusWriterOptions } from './exposition/prometheus-text.js';
 export { PROMETHEUS_CONTENT_TYPE, PrometheusWriter } from './exposition/prometheus-text.js';
 export type { MetricSource } from './exposition/sources.js';

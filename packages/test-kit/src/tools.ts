@@ -524,6 +524,8 @@ export interface PrometheusOptions {
   readonly metricsPath?: string;
   /** How long to wait for `/-/ready`; default 30 s. */
   readonly readyTimeoutMs?: number;
+  /** Feature flags, passed as `--enable-feature=…` (e.g. `native-histograms`, `exemplar-storage`). */
+  readonly features?: readonly string[];
 }
 
 /**
@@ -561,6 +563,9 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Prome
         `--storage.tsdb.path=${join(dir, 'data')}`,
         `--web.listen-address=127.0.0.1:${port}`,
         '--web.enable-lifecycle',
+        ...(options.features === undefined || options.features.length === 0
+          ? []
+          : [`--enable-feature=${options.features.join(',')}`]),
       ];
     },
     { readyTimeoutMs: options.readyTimeoutMs },
