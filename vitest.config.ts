@@ -19,6 +19,7 @@ const integration = [
   // SDK: promtool, python's parser or openssl next to in-process tests.
   'packages/metrics-sdk/src/catalogs/venues.test.ts',
   'packages/metrics-sdk/src/exposition/escape.prop.test.ts',
+  'packages/metrics-sdk/src/exposition/openmetrics-text.prop.test.ts',
   'packages/metrics-sdk/src/prom-client/interop.test.ts',
   'packages/metrics-sdk/src/server/metrics-server.test.ts',
   'packages/metrics-sdk/src/server/tls.test.ts',

@@ -1,7 +1,8 @@
 // scrape: one /metrics body for 10k and 100k series (half counters, half 12-bucket histograms),
 // rendered by our PrometheusWriter, prom-client's `register.metrics()` and the OTel Prometheus
 // exporter (collect + PrometheusSerializer, exactly what its request handler runs per scrape), and
-// by our ProtobufWriter (the protobuf exposition of the same catalog, beside the text rows).
+// by our ProtobufWriter and OpenMetricsWriter (the protobuf and OpenMetrics 1.0.0 expositions of the
+// same catalog, beside the text rows).
 // Reports the median time per scrape and the peak memory of a scrape.
 
 import { PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
@@ -11,6 +12,7 @@ import { exchange } from '../src/catalogs/domains.js';
 import { catalog } from '../src/define/catalog.js';
 import { closed, open } from '../src/define/labels.js';
 import { counter, histogram } from '../src/define/metric.js';
+import { OpenMetricsWriter } from '../src/exposition/openmetrics-text.js';
 import { ProtobufWriter } from '../src/exposition/prometheus-protobuf.js';
 import { PrometheusWriter } from '../src/exposition/prometheus-text.js';
 import { throwOnInvalidValue } from '../src/storage/invalid.js';
@@ -72,6 +74,7 @@ function oursScraper(f: Fixture): {
   readonly freshWriter: () => PrometheusWriter;
   readonly scraper: Scraper;
   readonly protobuf: Scraper;
+  readonly openmetrics: Scraper;
 } {
   const labels = { exchange, symbol: open({ budget: f.symbolsPerExchangeType }), type: closed(...TYPES) };
   class ScrapeCatalog extends catalog({
@@ -88,6 +91,7 @@ function oursScraper(f: Fixture): {
   });
   let writer: PrometheusWriter | undefined;
   let protobufWriter: ProtobufWriter | undefined;
+  let openMetricsWriter: OpenMetricsWriter | undefined;
   return {
     freshWriter: () => new PrometheusWriter([cat]),
     // The same catalog in the protobuf exposition; its "sample lines" are the samples the text
@@ -101,6 +105,18 @@ function oursScraper(f: Fixture): {
         protobufWriter = undefined;
       },
       lines: (body) => flatSamples(decodeExposition(body as Buffer).families).length,
+    },
+    // The same catalog in OpenMetrics text; its `_created` samples (one per series, which the other
+    // formats do not carry) are left out of the sample lines so the counts stay comparable.
+    openmetrics: {
+      scrape: () => {
+        openMetricsWriter ??= new OpenMetricsWriter([cat]);
+        return openMetricsWriter.render();
+      },
+      close: async () => {
+        openMetricsWriter = undefined;
+      },
+      lines: (body) => sampleLines(body) - ((body as Buffer).toString('utf8').match(/^\w+_created[{ ]/gm)?.length ?? 0),
     },
     scraper: {
       scrape: () => {
@@ -239,6 +255,12 @@ for (const size of sizes) {
   const ours = oursScraper(f);
   const impls: Impl[] = [
     { id: 'ours', label: '**ours** `PrometheusWriter.render()`', scraper: ours.scraper, samples: [] },
+    {
+      id: 'ours.om',
+      label: '**ours** `OpenMetricsWriter.render()` (OpenMetrics)',
+      scraper: ours.openmetrics,
+      samples: [],
+    },
     { id: 'ours.pb', label: '**ours** `ProtobufWriter.render()` (protobuf)', scraper: ours.protobuf, samples: [] },
     { id: 'prom', label: 'prom-client 15 `register.metrics()`', scraper: promScraper(f), samples: [] },
     { id: 'otel', label: 'OTel exporter-prometheus (collect + serialize)', scraper: otelScraper(f), samples: [] },

@@ -24,3 +24,15 @@ export function escapeHelp(text: string): string {
 function escapeChar(ch: string): string {
   return ch === '\n' ? '\\n' : ch === '"' ? '\\"' : '\\\\';
 }
+
+/**
+ * Escapes OpenMetrics 1.0 HELP text: backslash, double quote and line feed. OpenMetrics writes HELP
+ * as an `escaped-string`, the same production as a label value (OpenMetrics 1.0, "ABNF" and
+ * "Escaping"), so unlike the text format 0.0.4 ({@link escapeHelp}) it escapes `"` too.
+ *
+ * @param text - the raw help text
+ * @returns the escaped text
+ */
+export function escapeOpenMetricsHelp(text: string): string {
+  return escapeLabelValue(text);
+}
