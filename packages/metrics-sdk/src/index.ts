@@ -92,10 +92,10 @@ export { OVERFLOW_ATTRIBUTE, OVERFLOW_LABEL } from './define/naming.js';
 export { MAX_SERIES_CAPACITY, validateDefinitions } from './define/validate.js';
 export { formatNumber } from './exposition/byte-writer.js';
 export { escapeHelp, escapeLabelValue, escapeOpenMetricsHelp } from './exposition/escape.js';
-export type { OpenMetricsWriterOptions } from './exposition/openmetrics-text.js';
-export { OPENMETRICS_CONTENT_TYPE, OpenMetricsWriter } from './exposition/openmetrics-text.js';
 export type { ExpositionFormat, ExpositionWriter } from './exposition/formats.js';
 export { CONTENT_TYPES } from './exposition/formats.js';
+export type { OpenMetricsWriterOptions } from './exposition/openmetrics-text.js';
+export { OPENMETRICS_CONTENT_TYPE, OpenMetricsWriter } from './exposition/openmetrics-text.js';
 export type { ProtobufWriterOptions } from './exposition/prometheus-protobuf.js';
 export { PROTOBUF_CONTENT_TYPE, ProtobufWriter } from './exposition/prometheus-protobuf.js';
 export type { PrometheusWriterOptions } from './exposition/prometheus-text.js';
@@ -116,6 +116,7 @@ export {
   DEFAULT_METRICS_PORT,
   defaultMetricsPort,
 } from './server/metrics-server.js';
+export { acceptsGzip, negotiateFormat } from './server/negotiate.js';
 export type { MetricsServerTimeouts } from './server/timeouts.js';
 export { DEFAULT_TIMEOUTS } from './server/timeouts.js';
 export type { MetricsServerTls } from './server/tls.js';

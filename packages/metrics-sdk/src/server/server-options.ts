@@ -1,17 +1,22 @@
 import { SERVICE_PORTS } from '../catalogs/service-ports.js';
 import {
+  expectArray,
   expectBoolean,
   expectFunction,
   expectKeys,
   expectNonEmptyString,
   expectObject,
+  expectOneOf,
   expectPort,
   expectPositiveInteger,
   expectSources,
+  optionProblem,
 } from '../define/option-checks.js';
+import type { ExpositionFormat } from '../exposition/formats.js';
 import type { MetricSource } from '../exposition/sources.js';
 import { checkAuth, type MetricsAuth } from './auth.js';
 import { serverOptionError } from './config-error.js';
+import { servableFormats } from './format-writers.js';
 import type { MetricsServerOptions } from './metrics-server.js';
 import { type ResolvedTimeouts, resolveTimeouts } from './timeouts.js';
 import { checkTls, type MetricsServerTls } from './tls.js';
@@ -42,6 +47,8 @@ export interface ResolvedServerOptions {
   readonly host: string;
   readonly runtimeMetrics: boolean;
   readonly selfMetrics: boolean;
+  /** The formats served, in the server's order of preference; never empty. */
+  readonly formats: readonly ExpositionFormat[];
   readonly auth: MetricsAuth | undefined;
   readonly tls: MetricsServerTls | undefined;
   readonly timeouts: ResolvedTimeouts;
@@ -59,6 +66,7 @@ const OPTION_KEYS = Object.keys({
   host: true,
   runtimeMetrics: true,
   selfMetrics: true,
+  formats: true,
   auth: true,
   tls: true,
   timeouts: true,
@@ -92,6 +100,7 @@ export function resolveServerOptions(options: unknown): ResolvedServerOptions {
     host: optional('host', (v, p) => expectNonEmptyString(v, p, serverOptionError), '127.0.0.1'),
     runtimeMetrics: optional('runtimeMetrics', boolean, true),
     selfMetrics: optional('selfMetrics', boolean, true),
+    formats: optional('formats', checkFormats, Object.freeze(servableFormats())),
     auth: optional<MetricsAuth | undefined>('auth', checkAuth, undefined),
     tls: optional<MetricsServerTls | undefined>('tls', checkTls, undefined),
     timeouts: resolveTimeouts(given['timeouts']),
@@ -103,6 +112,27 @@ export function resolveServerOptions(options: unknown): ResolvedServerOptions {
     now: optional('now', (v, p) => expectFunction<() => number>(v, p, serverOptionError), Date.now),
     onError: optional('onError', (v, p) => expectFunction<(error: unknown) => void>(v, p, serverOptionError), warn),
   });
+}
+
+/**
+ * Checks `formats`: a non-empty array of distinct formats the server can serve.
+ *
+ * @returns the formats in the server's order of preference (the order given does not matter:
+ *   q-values choose, and the preference only breaks ties)
+ */
+function checkFormats(value: unknown, path: string): readonly ExpositionFormat[] {
+  const servable = servableFormats();
+  const given = expectArray(value, path, serverOptionError);
+  if (given.length === 0)
+    throw serverOptionError(optionProblem(path, 'a non-empty array', value, 'expected at least one format'));
+  const chosen = new Set<ExpositionFormat>();
+  given.forEach((format, i) => {
+    const checked = expectOneOf(format, `${path}[${i}]`, servable, serverOptionError);
+    if (chosen.has(checked))
+      throw serverOptionError(optionProblem(`${path}[${i}]`, 'a format listed once', format, 'listed twice'));
+    chosen.add(checked);
+  });
+  return Object.freeze(servable.filter((format) => chosen.has(format)));
 }
 
 function warn(error: unknown): void {
