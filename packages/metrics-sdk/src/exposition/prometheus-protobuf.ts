@@ -3,6 +3,7 @@ import { OVERFLOW_LABEL } from '../define/naming.js';
 import { expectBoolean, expectKeys, expectObject, expectSources, type OptionProblem } from '../define/option-checks.js';
 import type { ReaderSource, SeriesReader } from '../storage/series-reader.js';
 import { CONTENT_TYPES, type ExpositionWriter } from './formats.js';
+import { nativeFieldsSize, writeNativeFields } from './protobuf-native.js';
 import {
   DOUBLE_FIELD_SIZE,
   encodeLenField,
@@ -15,7 +16,6 @@ import {
   WIRE_LEN,
   WIRE_VARINT,
 } from './protobuf-writer.js';
-import { nativeFieldsSize, writeNativeFields } from './protobuf-native.js';
 import { exposedSources, type MetricSource } from './sources.js';
 
 // Field numbers of io.prometheus.client, from prometheus/client_model io/prometheus/client/metrics.proto
