@@ -100,7 +100,7 @@ export type { ProtobufWriterOptions } from './exposition/prometheus-protobuf.js'
 export { PROTOBUF_CONTENT_TYPE, ProtobufWriter } from './exposition/prometheus-protobuf.js';
 export type { PrometheusWriterOptions } from './exposition/prometheus-text.js';
 export { PROMETHEUS_CONTENT_TYPE, PrometheusWriter } from './exposition/prometheus-text.js';
-export type { MetricSource } from './exposition/sources.js';
+export type { ExpositionWriterOptions, MetricSource } from './exposition/sources.js';
 export type { LintFinding, ReferenceCatalog, ReferenceOptions } from './reference/markdown.js';
 export { defaultReferenceCatalogs, lintFindings, renderMetricReference } from './reference/markdown.js';
 export { OMITTED_RUNTIME_METRICS } from './runtime/omitted.js';

@@ -1,11 +1,10 @@
-import { type DefinitionIssue, MetricDefinitionError, MetricsOptionError } from '../define/errors.js';
+import { type DefinitionIssue, MetricDefinitionError } from '../define/errors.js';
 import { OVERFLOW_LABEL } from '../define/naming.js';
-import { expectBoolean, expectKeys, expectObject, expectSources, type OptionProblem } from '../define/option-checks.js';
 import type { ReaderSource, SeriesReader } from '../storage/series-reader.js';
 import { ByteWriter, formatNumber } from './byte-writer.js';
 import { escapeLabelValue, escapeOpenMetricsHelp } from './escape.js';
 import { CONTENT_TYPES, type ExpositionWriter } from './formats.js';
-import { exposedSources, type MetricSource } from './sources.js';
+import { type ExpositionWriterOptions, type MetricSource, writerSources } from './sources.js';
 
 // OpenMetrics 1.0.0 text (https://prometheus.io/docs/specs/om/open_metrics_spec/), written the way
 // prometheus-text.ts writes 0.0.4: family metadata rendered once, each series' line prefixes
@@ -219,10 +218,6 @@ class FamilyBytes {
   }
 }
 
-function writerOptionError(problem: OptionProblem): MetricsOptionError {
-  return new MetricsOptionError(problem.option, problem.expected, `OpenMetricsWriter: ${problem.message}`);
-}
-
 function renderLabels(reader: SeriesReader, offset: number): string {
   const values = reader.labelValues(offset);
   if (values === null) return `${OVERFLOW_LABEL}="true"`;
@@ -263,13 +258,7 @@ function checkOpenMetricsNames(sources: readonly ReaderSource[]): void {
 }
 
 /** Options of an {@link OpenMetricsWriter}. */
-export interface OpenMetricsWriterOptions {
-  /**
-   * Append the SDK's self-metrics after the catalogs: `ttquant_metrics_overflow_records_total`
-   * and `ttquant_metrics_dropped_values_total`, per metric. Default `true`.
-   */
-  readonly selfMetrics?: boolean | undefined;
-}
+export type OpenMetricsWriterOptions = ExpositionWriterOptions;
 
 /**
  * Renders catalogs in OpenMetrics 1.0.0 text, synchronously, into one reused buffer: the format
@@ -304,12 +293,7 @@ export class OpenMetricsWriter implements ExpositionWriter {
    *   same OpenMetrics sample name (e.g. a gauge `x_created` beside a counter `x_total`)
    */
   constructor(sources: readonly MetricSource[], options: OpenMetricsWriterOptions = {}) {
-    expectSources(sources, 'sources', writerOptionError);
-    const given = expectObject(options, 'options', writerOptionError);
-    expectKeys(given, 'options', ['selfMetrics'], writerOptionError);
-    if (given['selfMetrics'] !== undefined)
-      expectBoolean(given['selfMetrics'], 'options.selfMetrics', writerOptionError);
-    this.#rendered = exposedSources(sources, options);
+    this.#rendered = writerSources('OpenMetricsWriter', sources, options);
     checkOpenMetricsNames(this.#rendered);
     this.#sources = sources;
   }

@@ -1,6 +1,4 @@
-import { MetricsOptionError } from '../define/errors.js';
 import { OVERFLOW_LABEL } from '../define/naming.js';
-import { expectBoolean, expectKeys, expectObject, expectSources, type OptionProblem } from '../define/option-checks.js';
 import type { ReaderSource, SeriesReader } from '../storage/series-reader.js';
 import { CONTENT_TYPES, type ExpositionWriter } from './formats.js';
 import { nativeFieldsSize, writeNativeFields } from './protobuf-native.js';
@@ -16,7 +14,7 @@ import {
   WIRE_LEN,
   WIRE_VARINT,
 } from './protobuf-writer.js';
-import { exposedSources, type MetricSource } from './sources.js';
+import { type ExpositionWriterOptions, type MetricSource, writerSources } from './sources.js';
 
 // Field numbers of io.prometheus.client, from prometheus/client_model io/prometheus/client/metrics.proto
 // (commit 10dc9dfb541a), and of google/protobuf/timestamp.proto. Every one is below 16, so every
@@ -210,18 +208,8 @@ class CreatedFields {
   }
 }
 
-function writerOptionError(problem: OptionProblem): MetricsOptionError {
-  return new MetricsOptionError(problem.option, problem.expected, `ProtobufWriter: ${problem.message}`);
-}
-
 /** Options of a {@link ProtobufWriter}. */
-export interface ProtobufWriterOptions {
-  /**
-   * Append the SDK's self-metrics after the catalogs: `ttquant_metrics_overflow_records_total`
-   * and `ttquant_metrics_dropped_values_total`, per metric. Default `true`.
-   */
-  readonly selfMetrics?: boolean | undefined;
-}
+export type ProtobufWriterOptions = ExpositionWriterOptions;
 
 /**
  * Renders catalogs in the Prometheus protobuf exposition: a sequence of `io.prometheus.client.MetricFamily`
@@ -276,12 +264,7 @@ export class ProtobufWriter implements ExpositionWriter {
    * @throws MetricDefinitionError when two sources expose the same metric name
    */
   constructor(sources: readonly MetricSource[], options: ProtobufWriterOptions = {}) {
-    expectSources(sources, 'sources', writerOptionError);
-    const given = expectObject(options, 'options', writerOptionError);
-    expectKeys(given, 'options', ['selfMetrics'], writerOptionError);
-    if (given['selfMetrics'] !== undefined)
-      expectBoolean(given['selfMetrics'], 'options.selfMetrics', writerOptionError);
-    this.#rendered = exposedSources(sources, options);
+    this.#rendered = writerSources('ProtobufWriter', sources, options);
     this.#sources = sources;
   }
 

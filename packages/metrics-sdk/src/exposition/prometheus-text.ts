@@ -1,11 +1,9 @@
-import { MetricsOptionError } from '../define/errors.js';
 import { OVERFLOW_LABEL } from '../define/naming.js';
-import { expectBoolean, expectKeys, expectObject, expectSources, type OptionProblem } from '../define/option-checks.js';
 import type { ReaderSource, SeriesReader } from '../storage/series-reader.js';
 import { ByteWriter, formatNumber } from './byte-writer.js';
 import { escapeHelp, escapeLabelValue } from './escape.js';
 import { CONTENT_TYPES, type ExpositionWriter } from './formats.js';
-import { exposedSources, type MetricSource } from './sources.js';
+import { type ExpositionWriterOptions, type MetricSource, writerSources } from './sources.js';
 
 /** Content-Type of the Prometheus text exposition format 0.0.4. */
 export const PROMETHEUS_CONTENT_TYPE = CONTENT_TYPES['prometheus-text'];
@@ -70,10 +68,6 @@ class FamilyBytes {
 
 const NEWLINE = 0x0a;
 
-function writerOptionError(problem: OptionProblem): MetricsOptionError {
-  return new MetricsOptionError(problem.option, problem.expected, `PrometheusWriter: ${problem.message}`);
-}
-
 function renderLabels(reader: SeriesReader, offset: number): string {
   const values = reader.labelValues(offset);
   if (values === null) return `${OVERFLOW_LABEL}="true"`;
@@ -81,13 +75,7 @@ function renderLabels(reader: SeriesReader, offset: number): string {
 }
 
 /** Options of a {@link PrometheusWriter}. */
-export interface PrometheusWriterOptions {
-  /**
-   * Append the SDK's self-metrics after the catalogs: `ttquant_metrics_overflow_records_total`
-   * and `ttquant_metrics_dropped_values_total`, per metric. Default `true`.
-   */
-  readonly selfMetrics?: boolean | undefined;
-}
+export type PrometheusWriterOptions = ExpositionWriterOptions;
 
 /**
  * Renders catalogs in the Prometheus text format 0.0.4, synchronously, into one reused buffer.
@@ -118,12 +106,7 @@ export class PrometheusWriter implements ExpositionWriter {
    * @throws MetricDefinitionError when two sources expose the same metric name
    */
   constructor(sources: readonly MetricSource[], options: PrometheusWriterOptions = {}) {
-    expectSources(sources, 'sources', writerOptionError);
-    const given = expectObject(options, 'options', writerOptionError);
-    expectKeys(given, 'options', ['selfMetrics'], writerOptionError);
-    if (given['selfMetrics'] !== undefined)
-      expectBoolean(given['selfMetrics'], 'options.selfMetrics', writerOptionError);
-    this.#rendered = exposedSources(sources, options);
+    this.#rendered = writerSources('PrometheusWriter', sources, options);
     this.#sources = sources;
   }
 

@@ -1,5 +1,6 @@
 import type { Catalog } from '../define/catalog.js';
-import { type DefinitionIssue, MetricDefinitionError } from '../define/errors.js';
+import { type DefinitionIssue, MetricDefinitionError, MetricsOptionError } from '../define/errors.js';
+import { expectBoolean, expectKeys, expectObject, expectSources, type OptionProblem } from '../define/option-checks.js';
 import { selfMetricsSource } from '../self-metrics/self-metrics.js';
 import type { ReaderSource } from '../storage/series-reader.js';
 
@@ -49,4 +50,39 @@ export function exposedSources(
   if (self === undefined) return sources;
   check([self]);
   return [...sources, self];
+}
+
+/** Options every exposition writer takes. */
+export interface ExpositionWriterOptions {
+  /**
+   * Append the SDK's self-metrics after the catalogs: `ttquant_metrics_overflow_records_total`
+   * and `ttquant_metrics_dropped_values_total`, per metric. Default `true`.
+   */
+  readonly selfMetrics?: boolean | undefined;
+}
+
+/**
+ * A writer's constructor arguments checked (from untyped JavaScript too), then what it renders: the
+ * sources with the self-metrics appended unless turned off.
+ *
+ * @param writer - the writer's class name, which starts every error message
+ * @param sources - the catalogs
+ * @param options - the writer's options
+ * @returns the sources to render
+ * @throws MetricsOptionError naming the argument at fault
+ * @throws MetricDefinitionError when two sources expose the same metric name
+ * @internal
+ */
+export function writerSources(
+  writer: string,
+  sources: readonly MetricSource[],
+  options: ExpositionWriterOptions,
+): readonly ReaderSource[] {
+  const toError = (problem: OptionProblem) =>
+    new MetricsOptionError(problem.option, problem.expected, `${writer}: ${problem.message}`);
+  expectSources(sources, 'sources', toError);
+  const given = expectObject(options, 'options', toError);
+  expectKeys(given, 'options', ['selfMetrics'], toError);
+  if (given['selfMetrics'] !== undefined) expectBoolean(given['selfMetrics'], 'options.selfMetrics', toError);
+  return exposedSources(sources, options);
 }
