@@ -75,6 +75,8 @@ export type {
 export { closed, open } from './define/labels.js';
 export type {
   CounterDef,
+  CounterOptions,
+  ExemplarOption,
   GaugeDef,
   GaugeOptions,
   HistogramDef,
@@ -87,7 +89,7 @@ export type {
   NativeHistogramSpec,
   NonFinitePolicy,
 } from './define/metric.js';
-export { counter, DEFAULT_NATIVE_HISTOGRAM, gauge, histogram } from './define/metric.js';
+export { counter, DEFAULT_EXEMPLAR_LABELS, DEFAULT_NATIVE_HISTOGRAM, gauge, histogram } from './define/metric.js';
 export { OVERFLOW_ATTRIBUTE, OVERFLOW_LABEL } from './define/naming.js';
 export { MAX_SERIES_CAPACITY, validateDefinitions } from './define/validate.js';
 export { formatNumber } from './exposition/byte-writer.js';
@@ -106,7 +108,11 @@ export { defaultReferenceCatalogs, lintFindings, renderMetricReference } from '.
 export { OMITTED_RUNTIME_METRICS } from './runtime/omitted.js';
 export type { RuntimeMetricsOptions } from './runtime/runtime-metrics.js';
 export { RuntimeMetrics, runtimeDefinitions } from './runtime/runtime-metrics.js';
-export { DROPPED_VALUES_METRIC, OVERFLOW_RECORDS_METRIC } from './self-metrics/self-metrics.js';
+export {
+  DROPPED_EXEMPLARS_METRIC,
+  DROPPED_VALUES_METRIC,
+  OVERFLOW_RECORDS_METRIC,
+} from './self-metrics/self-metrics.js';
 export type { MetricsAuth } from './server/auth.js';
 export { MetricsServerConfigError } from './server/config-error.js';
 export type { MetricsServer, MetricsServerAddress, MetricsServerOptions } from './server/metrics-server.js';
@@ -121,6 +127,7 @@ export type { MetricsServerTimeouts } from './server/timeouts.js';
 export { DEFAULT_TIMEOUTS } from './server/timeouts.js';
 export type { MetricsServerTls } from './server/tls.js';
 export type { BindEachArgs, HandlesByValue, InferClosedLabels } from './storage/bind-each.js';
+export type { ExemplarLabels } from './storage/exemplar-store.js';
 export type { BindArgs } from './storage/families.js';
 export { CounterFamily, GaugeFamily, HistogramFamily, MetricFamily } from './storage/families.js';
 export {

@@ -6,9 +6,17 @@
 
 import { type PyFamily, pythonWithPrometheusClient, run } from '@ttquant/test-kit';
 
-/** One family as the OpenMetrics parser read it: {@link PyFamily} plus its UNIT. */
+/** An exemplar as the OpenMetrics parser read it; value and timestamp as python's repr(). */
+export interface PyExemplar {
+  readonly labels: Readonly<Record<string, string>>;
+  readonly value: string;
+  readonly timestamp: string;
+}
+
+/** One family as the OpenMetrics parser read it: {@link PyFamily} plus its UNIT and exemplars. */
 export interface PyOpenMetricsFamily extends PyFamily {
   readonly unit: string;
+  readonly samples: (PyFamily['samples'][number] & { readonly exemplar: PyExemplar | null })[];
 }
 
 // Reads UTF-8 bytes (independent of the locale), writes ASCII-only JSON; repr() keeps every float
@@ -20,7 +28,11 @@ from prometheus_client.openmetrics.parser import text_string_to_metric_families
 text = sys.stdin.buffer.read().decode('utf-8')
 try:
     out = [{'name': f.name, 'type': f.type, 'unit': f.unit, 'help': f.documentation,
-            'samples': [{'name': s.name, 'labels': s.labels, 'value': repr(s.value)} for s in f.samples]}
+            'samples': [{'name': s.name, 'labels': s.labels, 'value': repr(s.value),
+                         'exemplar': None if s.exemplar is None else {
+                             'labels': s.exemplar.labels, 'value': repr(s.exemplar.value),
+                             'timestamp': repr(float(s.exemplar.timestamp))}}
+                        for s in f.samples]}
            for f in text_string_to_metric_families(text)]
     sys.stdout.write(json.dumps({'families': out}, ensure_ascii=True))
 except Exception:

@@ -24,6 +24,24 @@ export interface MetricOptions {
   readonly unit?: string;
 }
 
+/**
+ * Exemplars of a counter or histogram: the latest sample recorded with exemplar labels (a trace id,
+ * an order id) is kept per series, and per bucket of a histogram, and exposed in OpenMetrics and
+ * protobuf. `true` declares the labels OpenTelemetry uses, `trace_id` and `span_id`; a list declares
+ * others. Storage for them is allocated with the metric's series (per slot: a value, a time and one
+ * reference per label), so only metrics that declare exemplars pay for it.
+ */
+export type ExemplarOption = true | readonly string[];
+
+/** The exemplar labels `exemplars: true` declares: OpenTelemetry's trace and span id. */
+export const DEFAULT_EXEMPLAR_LABELS: readonly string[] = Object.freeze(['trace_id', 'span_id']);
+
+/** Counter options. */
+export interface CounterOptions extends MetricOptions {
+  /** Keep the latest exemplar per series; see {@link ExemplarOption}. */
+  readonly exemplars?: ExemplarOption;
+}
+
 /** Gauge options. */
 export interface GaugeOptions extends MetricOptions {
   /** See {@link NonFinitePolicy}; default `'drop'`. */
@@ -73,6 +91,8 @@ export interface HistogramOptions extends MetricOptions {
   readonly buckets: readonly number[];
   /** Native resolution besides (or instead of) the classic buckets; `true` takes the defaults. */
   readonly native?: NativeHistogramOptions | true;
+  /** Keep the latest exemplar per bucket of each series; see {@link ExemplarOption}. */
+  readonly exemplars?: ExemplarOption;
 }
 
 /**
@@ -96,6 +116,8 @@ export interface MetricDef<K extends MetricKind = MetricKind, S extends LabelSpe
   readonly buckets: readonly number[];
   /** A histogram's native resolution, when declared. */
   readonly native?: NativeHistogramSpec;
+  /** A counter's or histogram's exemplar label names, when it declares exemplars. */
+  readonly exemplars?: readonly string[];
   /** Gauge policy for non-finite values; `'drop'` for other kinds. */
   readonly nonFinite: NonFinitePolicy;
   /** @internal phantom type carrier */
@@ -118,7 +140,7 @@ export type InferLabels<M> = M extends MetricDef<MetricKind, infer S> ? InferLab
  * @param name - exact wire name (conventionally ending in `_total`; nothing is appended)
  * @param help - one sentence for HELP
  * @param labels - label name to {@link closed} or {@link open} domain
- * @param options - unit
+ * @param options - unit and exemplars
  * @returns the declaration
  * @throws MetricDefinitionError at the call for a wrong type or an unknown option, e.g. at `counter("x").labels`
  * @example
@@ -134,10 +156,19 @@ export function counter<const S extends LabelSpec>(
   name: string,
   help: string,
   labels: S,
-  options: MetricOptions = {},
+  options: CounterOptions = {},
 ): CounterDef<S> {
   checkDeclaration('counter', name, help, labels, options);
-  return { kind: 'counter', name, help, labels, unit: options.unit ?? '', buckets: [], nonFinite: 'drop' };
+  const def: CounterDef<S> = {
+    kind: 'counter',
+    name,
+    help,
+    labels,
+    unit: options.unit ?? '',
+    buckets: [],
+    nonFinite: 'drop',
+  };
+  return withExemplars(def, options.exemplars);
 }
 
 /**
@@ -196,15 +227,21 @@ export function histogram<const S extends LabelSpec>(
     buckets: options.buckets,
     nonFinite: 'drop',
   };
-  if (options.native === undefined) return def;
   const native = options.native === true ? {} : options.native;
-  return { ...def, native: Object.freeze({ ...DEFAULT_NATIVE_HISTOGRAM, ...native }) };
+  const withNative =
+    native === undefined ? def : { ...def, native: Object.freeze({ ...DEFAULT_NATIVE_HISTOGRAM, ...native }) };
+  return withExemplars(withNative, options.exemplars);
+}
+
+function withExemplars<D extends MetricDef>(def: D, option: ExemplarOption | undefined): D {
+  if (option === undefined) return def;
+  return { ...def, exemplars: option === true ? DEFAULT_EXEMPLAR_LABELS : Object.freeze([...option]) };
 }
 
 const OPTION_KEYS: { readonly [K in MetricKind]: readonly string[] } = {
-  counter: ['unit'],
+  counter: ['unit', 'exemplars'],
   gauge: ['unit', 'nonFinite'],
-  histogram: ['unit', 'buckets', 'native'],
+  histogram: ['unit', 'buckets', 'native', 'exemplars'],
 };
 
 // Types and option keys only, at the call, so a mistake is named where it is written. Values
@@ -226,6 +263,15 @@ function checkDeclaration(kind: MetricKind, name: unknown, help: unknown, labels
   if (given['unit'] !== undefined) expectString(given['unit'], `${at}.options.unit`, toDefinitionError);
   if (given['nonFinite'] !== undefined) {
     expectOneOf(given['nonFinite'], `${at}.options.nonFinite`, ['drop', 'emit'], toDefinitionError);
+  }
+  const exemplars = given['exemplars'];
+  if (exemplars !== undefined && exemplars !== true) {
+    const names = expectArray(exemplars, `${at}.options.exemplars`, toDefinitionError);
+    names.forEach((label, i) => {
+      if (typeof label !== 'string') {
+        throw toDefinitionError(optionProblem(`${at}.options.exemplars[${i}]`, 'a label name', label));
+      }
+    });
   }
   if (kind !== 'histogram') return;
   const native = given['native'];

@@ -31,3 +31,9 @@ export function labelNameProblem(name: string): string | undefined {
   if (RESERVED_LABELS.has(name)) return `label name "${name}" is reserved for the exposition`;
   return undefined;
 }
+
+/**
+ * Most characters (Unicode code points) the label names and values of one exemplar may have
+ * together: OpenMetrics 1.0, "Exemplars".
+ */
+export const EXEMPLAR_RUNE_LIMIT = 128;

@@ -1,6 +1,6 @@
 import type { DefinitionIssue } from './errors.js';
 import type { MetricDef } from './metric.js';
-import { HISTOGRAM_SUFFIXES, labelNameProblem, METRIC_NAME } from './naming.js';
+import { EXEMPLAR_RUNE_LIMIT, HISTOGRAM_SUFFIXES, labelNameProblem, METRIC_NAME } from './naming.js';
 
 /** Largest series capacity one metric may declare: a guard against a budget typo eating memory. */
 export const MAX_SERIES_CAPACITY = 1_000_000;
@@ -90,6 +90,11 @@ export function validateDefinitions(
         `declares ${capacity} series slots, over the limit of ${MAX_SERIES_CAPACITY}; lower a budget`,
       );
     }
+    if (def.exemplars !== undefined) {
+      if (def.kind === 'gauge')
+        add(`${key}.exemplars`, 'a gauge has no exemplars (OpenMetrics: counters and histograms)');
+      else checkExemplarLabels(key, def.exemplars, add);
+    }
     if (def.kind === 'histogram') {
       const b = def.buckets;
       const native = def.native;
@@ -115,4 +120,24 @@ export function validateDefinitions(
     if (!Object.hasOwn(defs, key)) add(`budgets.${key}`, 'budget override names no metric of this catalog');
   }
   return issues;
+}
+
+// Exemplar label names: valid, distinct, at least one, and short enough together that a value
+// of some length still fits under the OpenMetrics limit.
+function checkExemplarLabels(
+  key: string,
+  names: readonly string[],
+  add: (path: string, message: string) => void,
+): void {
+  const path = `${key}.exemplars`;
+  if (names.length === 0) add(path, 'declare at least one exemplar label, or leave exemplars out');
+  if (new Set(names).size !== names.length) add(path, 'exemplar label names must be distinct');
+  for (const name of names) {
+    const problem = labelNameProblem(name);
+    if (problem !== undefined) add(path, problem);
+  }
+  const length = names.reduce((sum, name) => sum + name.length, 0);
+  if (length >= EXEMPLAR_RUNE_LIMIT) {
+    add(path, `exemplar label names take ${length} of the ${EXEMPLAR_RUNE_LIMIT} characters an exemplar may have`);
+  }
 }

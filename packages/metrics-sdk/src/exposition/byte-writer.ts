@@ -75,6 +75,12 @@ export class ByteWriter {
     this.pos = pos;
   }
 
+  /** Appends any string as UTF-8 (label values that may hold any character). */
+  utf8(text: string): void {
+    this.ensure(text.length * 3);
+    this.pos += this.buf.write(text, this.pos, 'utf8');
+  }
+
   /** Appends a number as the exposition spells it: integers by an itoa fast path, else shortest round-trip. */
   number(value: number): void {
     if (Number.isSafeInteger(value) && value >= 0) {

@@ -4,6 +4,7 @@ import type { ReaderSource, SeriesReader } from '../storage/series-reader.js';
 import { ByteWriter, formatNumber } from './byte-writer.js';
 import { escapeLabelValue, escapeOpenMetricsHelp } from './escape.js';
 import { CONTENT_TYPES, type ExpositionWriter } from './formats.js';
+import { writeOpenMetricsExemplar } from './openmetrics-exemplar.js';
 import { type ExpositionWriterOptions, type MetricSource, writerSources } from './sources.js';
 
 // OpenMetrics 1.0.0 text (https://prometheus.io/docs/specs/om/open_metrics_spec/), written the way
@@ -263,8 +264,9 @@ export type OpenMetricsWriterOptions = ExpositionWriterOptions;
 /**
  * Renders catalogs in OpenMetrics 1.0.0 text, synchronously, into one reused buffer: the format
  * Prometheus asks for first (`application/openmetrics-text; version=1.0.0`). Counters and histograms
- * carry their `_created` sample (the series' start time), known units a `# UNIT` line, and the body
- * ends with `# EOF`. Like `PrometheusWriter`, series names and label sets are rendered to bytes
+ * carry their `_created` sample (the series' start time), known units a `# UNIT` line, metrics that
+ * declare exemplars the latest exemplar on each `_total` and `_bucket` sample, and the body ends
+ * with `# EOF`. Like `PrometheusWriter`, series names and label sets are rendered to bytes
  * once, when first seen; a render then copies bytes and formats numbers.
  *
  * @example
@@ -379,6 +381,7 @@ export class OpenMetricsWriter implements ExpositionWriter {
     const { prefixes } = bytes;
     const n = series.length;
     out.bytes(bytes.header);
+    const { exemplars } = reader;
     if (reader.kind !== 'histogram') {
       const { values } = reader;
       const created = bytes.hasCreated;
@@ -386,6 +389,7 @@ export class OpenMetricsWriter implements ExpositionWriter {
         const offset = series[i] as number;
         out.bytes(prefixes[i] as Buffer);
         this.#value(values[offset] as number);
+        if (exemplars !== undefined) writeOpenMetricsExemplar(out, exemplars, offset);
         out.byte(NEWLINE);
         if (created) out.bytes(bytes.createdLine(i, startTimes[offset] as number));
       }
@@ -403,6 +407,7 @@ export class OpenMetricsWriter implements ExpositionWriter {
         out.bytes(prefix);
         out.bytes(le[b] as Buffer);
         out.number(cumulative);
+        if (exemplars !== undefined) writeOpenMetricsExemplar(out, exemplars, base + b);
         out.byte(NEWLINE);
       }
       out.bytes(bytes.countOpen);

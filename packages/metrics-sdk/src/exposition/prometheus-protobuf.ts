@@ -1,6 +1,7 @@
 import { OVERFLOW_LABEL } from '../define/naming.js';
-import type { ReaderSource, SeriesReader } from '../storage/series-reader.js';
+import type { Exemplars, NativeBuckets, ReaderSource, SeriesReader } from '../storage/series-reader.js';
 import { CONTENT_TYPES, type ExpositionWriter } from './formats.js';
+import { exemplarSize, writeExemplar } from './protobuf-exemplar.js';
 import { nativeFieldsSize, writeNativeFields } from './protobuf-native.js';
 import {
   DOUBLE_FIELD_SIZE,
@@ -34,6 +35,7 @@ const LABEL_NAME = 1;
 const LABEL_VALUE = 2;
 /** Gauge.value and Counter.value. */
 const VALUE = 1;
+const COUNTER_EXEMPLAR = 2;
 const COUNTER_CREATED = 3;
 const HISTOGRAM_COUNT = 1;
 const HISTOGRAM_SUM = 2;
@@ -41,6 +43,7 @@ const HISTOGRAM_BUCKET = 3;
 const HISTOGRAM_CREATED = 15;
 const BUCKET_CUMULATIVE_COUNT = 1;
 const BUCKET_UPPER_BOUND = 2;
+const BUCKET_EXEMPLAR = 3;
 const TIMESTAMP_SECONDS = 1;
 const TIMESTAMP_NANOS = 2;
 
@@ -53,6 +56,15 @@ const BUCKET_KEY = fieldKey(HISTOGRAM_BUCKET, WIRE_LEN);
 const CUMULATIVE_KEY = fieldKey(BUCKET_CUMULATIVE_COUNT, WIRE_VARINT);
 const SECONDS_KEY = fieldKey(TIMESTAMP_SECONDS, WIRE_VARINT);
 const NANOS_KEY = fieldKey(TIMESTAMP_NANOS, WIRE_VARINT);
+const COUNTER_EXEMPLAR_KEY = fieldKey(COUNTER_EXEMPLAR, WIRE_LEN);
+const BUCKET_EXEMPLAR_KEY = fieldKey(BUCKET_EXEMPLAR, WIRE_LEN);
+/** Bucket.upper_bound = +Inf: written only for a `+Inf` bucket that carries an exemplar. */
+const INF_BOUND = (() => {
+  const field = Buffer.alloc(DOUBLE_FIELD_SIZE);
+  field[0] = fieldKey(BUCKET_UPPER_BOUND, WIRE_FIXED64);
+  field.writeDoubleLE(Number.POSITIVE_INFINITY, 1);
+  return field;
+})();
 
 /** Content-Type of the delimited protobuf exposition. */
 export const PROTOBUF_CONTENT_TYPE = CONTENT_TYPES['prometheus-protobuf'];
@@ -222,7 +234,10 @@ export type ProtobufWriterOptions = ExpositionWriterOptions;
  * Prometheus sorts them on ingestion either way). `MetricFamily.unit` is not written: the catalogs'
  * units are OTel's (`ms`, `1`, `usd`), not the name suffix OpenMetrics means by a unit. A
  * histogram declared with `native` also carries its native buckets (schema, zero bucket, one span
- * of positive buckets with count deltas), besides its classic buckets when it has any.
+ * of positive buckets with count deltas), besides its classic buckets when it has any. Metrics that
+ * declare exemplars carry the latest one on the counter, and on each bucket of a classic histogram
+ * (the `+Inf` bucket is then written when it holds one); a native histogram carries only its newest
+ * exemplar, on its bucket, because Prometheus stores only one per native histogram and scrape.
  *
  * Prometheus spells a bucket's bound from the double, as OpenMetrics does (`le="1.0"`), where the
  * text format writes `le="1"`; Prometheus 2.x therefore stores the buckets of the two formats as
@@ -336,9 +351,12 @@ export class ProtobufWriter implements ExpositionWriter {
       }
       return size;
     }
+    const { exemplars } = reader;
     if (reader.kind === 'counter') {
       for (let i = 0; i < n; i++) {
-        const value = DOUBLE_FIELD_SIZE + created.size(i, startTimes, series[i] as number);
+        const offset = series[i] as number;
+        let value = DOUBLE_FIELD_SIZE + created.size(i, startTimes, offset);
+        if (exemplars !== undefined) value += exemplarFieldSize(exemplars, offset);
         sizes[at + i] = value;
         size += lenFieldSize((labels[i] as Buffer).length + lenFieldSize(value));
       }
@@ -351,12 +369,16 @@ export class ProtobufWriter implements ExpositionWriter {
       const base = offset * stride;
       let value = DOUBLE_FIELD_SIZE + created.size(i, startTimes, offset);
       let cumulative = 0;
+      const only = exemplars === undefined ? -1 : exemplarSlots(exemplars, native, base, stride);
       for (let b = 0; b < finite; b++) {
         cumulative += bucketCounts[base + b] as number;
-        value += lenFieldSize(1 + varintSize(cumulative) + DOUBLE_FIELD_SIZE);
+        const exemplar = bucketExemplarSize(exemplars, only, base + b);
+        value += lenFieldSize(1 + varintSize(cumulative) + DOUBLE_FIELD_SIZE + exemplar);
       }
       cumulative += bucketCounts[base + finite] as number;
       value += 1 + varintSize(cumulative);
+      const infExemplar = bucketExemplarSize(exemplars, only, base + finite);
+      if (infExemplar > 0) value += lenFieldSize(1 + varintSize(cumulative) + DOUBLE_FIELD_SIZE + infExemplar);
       if (native !== undefined) value += nativeFieldsSize(native, offset);
       sizes[at + i] = value;
       size += lenFieldSize((labels[i] as Buffer).length + lenFieldSize(value));
@@ -373,6 +395,7 @@ export class ProtobufWriter implements ExpositionWriter {
     const n = series.length;
     out.varint(size);
     out.bytes(bytes.header);
+    const { exemplars } = reader;
     if (reader.kind !== 'histogram') {
       const { values } = reader;
       const counter = reader.kind === 'counter';
@@ -387,6 +410,7 @@ export class ProtobufWriter implements ExpositionWriter {
         out.varint(value);
         out.byte(VALUE_KEY);
         out.doubleAt(values, offset);
+        if (counter && exemplars !== undefined) writeExemplarField(out, COUNTER_EXEMPLAR_KEY, exemplars, offset);
         if (counter) created.write(out, i);
       }
       return;
@@ -413,18 +437,73 @@ export class ProtobufWriter implements ExpositionWriter {
       out.byte(SUM_KEY);
       out.doubleAt(sums, offset);
       let cumulative = 0;
+      const only = exemplars === undefined ? -1 : exemplarSlots(exemplars, native, base, stride);
       for (let b = 0; b < finite; b++) {
         cumulative += bucketCounts[base + b] as number;
+        const exemplar = bucketExemplarSize(exemplars, only, base + b);
         out.byte(BUCKET_KEY);
-        out.varint(1 + varintSize(cumulative) + DOUBLE_FIELD_SIZE);
+        out.varint(1 + varintSize(cumulative) + DOUBLE_FIELD_SIZE + exemplar);
         out.byte(CUMULATIVE_KEY);
         out.varint(cumulative);
         out.bytes(bounds[b] as Buffer);
+        if (exemplar > 0) writeExemplarField(out, BUCKET_EXEMPLAR_KEY, exemplars as Exemplars, base + b);
+      }
+      // client_golang's rule: the +Inf bucket, otherwise implied by sample_count, is written when it
+      // holds an exemplar, so a slow sample past the last bound still links to its trace.
+      const infExemplar = bucketExemplarSize(exemplars, only, base + finite);
+      if (infExemplar > 0) {
+        out.byte(BUCKET_KEY);
+        out.varint(1 + varintSize(count) + DOUBLE_FIELD_SIZE + infExemplar);
+        out.byte(CUMULATIVE_KEY);
+        out.varint(count);
+        out.bytes(INF_BOUND);
+        writeExemplarField(out, BUCKET_EXEMPLAR_KEY, exemplars as Exemplars, base + finite);
       }
       if (native !== undefined) writeNativeFields(out, native, threshold, offset);
       created.write(out, i);
     }
   }
+}
+
+/** {@link exemplarSlots}' answer when every bucket's exemplar is written. */
+const EVERY_SLOT = -2;
+
+/**
+ * Which bucket exemplars a histogram series writes: all of them ({@link EVERY_SLOT}) for a classic
+ * histogram; for a native one only the newest, as a slot (−1 when it has none). Prometheus 2.42
+ * ingesting a native histogram stores one exemplar per series and scrape, the first one it finds in
+ * the classic buckets, so with all of them written the lowest bucket's would win every scrape and a
+ * slow order's exemplar would never be stored; with the newest alone, each scrape stores the latest.
+ */
+function exemplarSlots(exemplars: Exemplars, native: NativeBuckets | undefined, base: number, stride: number): number {
+  if (native === undefined) return EVERY_SLOT;
+  const { times } = exemplars;
+  let newest = -1;
+  let newestTime = 0;
+  for (let slot = base; slot < base + stride; slot++) {
+    if ((times[slot] as number) > newestTime) {
+      newestTime = times[slot] as number;
+      newest = slot;
+    }
+  }
+  return newest;
+}
+
+/** Size of a bucket's exemplar field, 0 when it has none or it is not among the written ones. */
+function bucketExemplarSize(exemplars: Exemplars | undefined, only: number, slot: number): number {
+  if (exemplars === undefined || (only !== EVERY_SLOT && only !== slot)) return 0;
+  return exemplarFieldSize(exemplars, slot);
+}
+
+/** Size of a slot's exemplar as a field (key, length, message), 0 when it has none. */
+function exemplarFieldSize(exemplars: Exemplars, slot: number): number {
+  const size = exemplarSize(exemplars, slot);
+  return size === 0 ? 0 : lenFieldSize(size);
+}
+
+function writeExemplarField(out: ProtoWriter, key: number, exemplars: Exemplars, slot: number): void {
+  const size = exemplarSize(exemplars, slot);
+  if (size > 0) writeExemplar(out, key, exemplars, slot, size);
 }
 
 /** A copy of `array` with room for at least `length` numbers, doubling. */

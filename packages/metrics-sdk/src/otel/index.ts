@@ -7,7 +7,9 @@
  */
 // Re-exports only: importing this module has no side effects.
 
+export type { OtelExemplar, WithExemplars } from './exemplars.js';
 export type { CreateMeterProviderOptions, MetricReaderFactory } from './meter-provider.js';
 export { createMeterProvider } from './meter-provider.js';
 export type { CatalogMetricProducerOptions, UnitPolicy } from './producer.js';
 export { CatalogMetricProducer, SCOPE_NAME, SCOPE_VERSION } from './producer.js';
+export { spanExemplar } from './span-exemplar.js';

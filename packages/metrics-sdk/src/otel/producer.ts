@@ -28,6 +28,7 @@ import {
 import { exposedSources, type MetricSource } from '../exposition/sources.js';
 import type { NativeBuckets, ReaderSource, SeriesReader } from '../storage/series-reader.js';
 import { EMPTY_RESOURCE } from './empty-resource.js';
+import { type OtelExemplar, otelExemplars } from './exemplars.js';
 
 /** Instrumentation scope name of every metric the producer hands to OpenTelemetry. */
 export const SCOPE_NAME = '@ttquant/metrics';
@@ -117,6 +118,8 @@ interface SourceEntry {
  * counts, `count` and `sum` (no `min`/`max`: the storage keeps none), or, when declared with native
  * resolution, base-2 exponential histograms at the series' current schema (OTel's scale). A series' start time is when
  * it was first bound or recorded, from the catalog's clock. Families with no series are left out.
+ * Points of a metric that declares exemplars carry them as `exemplars` ({@link OtelExemplar}: the
+ * latest per series, per bucket of a histogram), which sdk-metrics 3.x's own types lack.
  *
  * `collect()` never rejects: a throwing collect hook or a failing family is appended to
  * `errors` and the rest is still returned. Readers replace the returned resource with their
@@ -260,6 +263,7 @@ function collectFamily(entry: FamilyEntry, endTime: HrTime): MetricData {
         endTime,
         attributes: attributes[i] as Attributes,
         value: { buckets: { boundaries: entry.boundaries, counts: perBucket }, sum: sums[offset], count },
+        ...exemplarsOf(reader, base, base + stride),
       });
     }
     return {
@@ -272,11 +276,13 @@ function collectFamily(entry: FamilyEntry, endTime: HrTime): MetricData {
   const { values } = reader;
   const points: DataPoint<number>[] = [];
   for (let i = 0; i < n; i++) {
+    const offset = series[i] as number;
     points.push({
       startTime: startTimes[i] as HrTime,
       endTime,
       attributes: attributes[i] as Attributes,
-      value: values[series[i] as number] as number,
+      value: values[offset] as number,
+      ...exemplarsOf(reader, offset, offset + 1),
     });
   }
   if (reader.kind === 'counter') {
@@ -328,6 +334,7 @@ function collectNative(entry: FamilyEntry, native: NativeBuckets, endTime: HrTim
         positive: { offset: positive.length === 0 ? 0 : (lows[offset] as number) + first - 1, bucketCounts: positive },
         negative: { offset: 0, bucketCounts: [] },
       },
+      ...exemplarsOf(reader, offset * stride, (offset + 1) * stride),
     });
   }
   return {
@@ -336,6 +343,17 @@ function collectNative(entry: FamilyEntry, native: NativeBuckets, endTime: HrTim
     dataPointType: DataPointType.EXPONENTIAL_HISTOGRAM,
     dataPoints: points,
   };
+}
+
+// Points of a family that declares exemplars carry an `exemplars` list (possibly empty); others
+// carry no such property, as before.
+function exemplarsOf(reader: SeriesReader, from: number, to: number): { exemplars?: OtelExemplar[] } {
+  const { exemplars } = reader;
+  return exemplars === undefined ? {} : { exemplars: otelExemplars(exemplars, from, to, frozenHrTime) };
+}
+
+function frozenHrTime(ms: number): HrTime {
+  return Object.freeze(msToHrTime(ms)) as HrTime;
 }
 
 function decodeAttributes(reader: SeriesReader, offset: number): Attributes {

@@ -5,7 +5,11 @@ import type { MetricDef, MetricKind } from '../define/metric.js';
 import { OVERFLOW_LABEL } from '../define/naming.js';
 import { OMITTED_RUNTIME_METRICS } from '../runtime/omitted.js';
 import { runtimeDefinitions } from '../runtime/runtime-metrics.js';
-import { DROPPED_VALUES_METRIC, OVERFLOW_RECORDS_METRIC } from '../self-metrics/self-metrics.js';
+import {
+  DROPPED_EXEMPLARS_METRIC,
+  DROPPED_VALUES_METRIC,
+  OVERFLOW_RECORDS_METRIC,
+} from '../self-metrics/self-metrics.js';
 
 // docs/metrics.md is rendered from the catalogs by a pure function, so the committed file can be
 // compared with a fresh render in a test (test/reference/metrics-md.test.ts).
@@ -245,7 +249,7 @@ function renderSelfMetrics(out: string[]): void {
   out.push('## Self-metrics', '');
   out.push(
     'Every exposition path (`PrometheusWriter`, `createMetricsServer()`, `CatalogMetricProducer`, ' +
-      '`registerCatalogs()`) appends two counters after the catalogs, so no record is lost without a ' +
+      '`registerCatalogs()`) appends these counters after the catalogs, so no record is lost without a ' +
       'count; each series exists at 0 from the first scrape. Turn them off with `selfMetrics: false`.',
     '',
     '| Metric | Kind | Labels | Counts |',
@@ -254,6 +258,8 @@ function renderSelfMetrics(out: string[]): void {
       `records folded into that metric's \`${OVERFLOW_LABEL}="true"\` series (\`family.overflowed\`) |`,
     `| \`${DROPPED_VALUES_METRIC}\` | counter | \`metric\`: every metric | ` +
       'values dropped as invalid (`family.dropped`) |',
+    `| \`${DROPPED_EXEMPLARS_METRIC}\` | counter | \`metric\`: each metric that declares exemplars | ` +
+      'exemplars dropped: labels not declared or not strings, or over 128 characters (`family.exemplarsDropped`) |',
     '',
   );
 }

@@ -6,6 +6,9 @@ export const OVERFLOW_RECORDS_METRIC = 'ttquant_metrics_overflow_records_total';
 /** Values dropped as invalid, per metric (from `family.dropped`). */
 export const DROPPED_VALUES_METRIC = 'ttquant_metrics_dropped_values_total';
 
+/** Exemplars dropped, per metric that declares exemplars (from `family.exemplarsDropped`). */
+export const DROPPED_EXEMPLARS_METRIC = 'ttquant_metrics_exemplars_dropped_total';
+
 const EMPTY = new Float64Array(0);
 const LABEL_NAMES: readonly string[] = Object.freeze(['metric']);
 
@@ -27,7 +30,7 @@ class StatCounter implements SeriesReader {
   readonly bucketCounts = EMPTY;
   readonly bounds = EMPTY;
   readonly stride = 1;
-  readonly stats: Readonly<FamilyStats> = Object.freeze({ dropped: 0, overflowed: 0 });
+  readonly stats: Readonly<FamilyStats> = Object.freeze({ dropped: 0, overflowed: 0, exemplarsDropped: 0 });
   readonly #metrics: readonly string[];
   readonly #counted: readonly Readonly<FamilyStats>[];
   readonly #read: (stats: Readonly<FamilyStats>) => number;
@@ -66,7 +69,8 @@ class StatCounter implements SeriesReader {
 
 /**
  * The SDK's own self-metrics, exposed beside the catalogs so nothing is lost silently: how many
- * records each metric folded into its overflow series, and how many values it dropped as invalid.
+ * records each metric folded into its overflow series, how many values it dropped as invalid, and
+ * how many exemplars it dropped (metrics that declare exemplars only).
  * Every counted metric has its series (at 0) from the first scrape, so an alert on
  * `increase(...) > 0` sees the first fold. Built from the families' readers, below the writers
  * that expose it.
@@ -79,6 +83,7 @@ export function selfMetricsSource(sources: readonly ReaderSource[]): ReaderSourc
   const readers = sources.flatMap((source) => source['~families'].map((family) => family['~reader']));
   if (readers.length === 0) return undefined;
   const overflowing = readers.filter((reader) => reader.overflowable);
+  const withExemplars = readers.filter((reader) => reader.exemplars !== undefined);
   // Start time of every self-metrics series, as binding them would have given.
   const now = Date.now();
   const counters = [
@@ -97,6 +102,17 @@ export function selfMetricsSource(sources: readonly ReaderSource[]): ReaderSourc
         'Records folded into the metric\'s otel_metric_overflow="true" series because a label budget was full',
         overflowing,
         (stats) => stats.overflowed,
+        now,
+      ),
+    );
+  }
+  if (withExemplars.length > 0) {
+    counters.push(
+      new StatCounter(
+        DROPPED_EXEMPLARS_METRIC,
+        'Exemplars dropped (labels not declared or not strings, or over 128 characters); their samples were recorded',
+        withExemplars,
+        (stats) => stats.exemplarsDropped,
         now,
       ),
     );

@@ -2,6 +2,7 @@ import type { NoLabels } from '../define/labels.js';
 import type { MetricDef, MetricKind } from '../define/metric.js';
 import { type BindEachArgs, bindEachValue, type HandlesByValue, type InferClosedLabels } from './bind-each.js';
 import { DropSink } from './drop-sink.js';
+import { type ExemplarSink, ExemplarStore, UndeclaredExemplars } from './exemplar-store.js';
 import {
   bucketIndex,
   CounterHandle,
@@ -16,7 +17,7 @@ import { computeLayout, decodeOffset, type SeriesLayout } from './layout.js';
 import { NativeStore } from './native-store.js';
 import type { OverflowHook } from './overflow.js';
 import { compileResolver, type Resolver } from './resolver.js';
-import type { FamilyStats, NativeBuckets, SeriesReader } from './series-reader.js';
+import type { Exemplars, FamilyStats, NativeBuckets, SeriesReader } from './series-reader.js';
 
 /** Storage options a catalog passes to each family. @internal */
 export interface FamilyOptions {
@@ -60,6 +61,8 @@ export interface SeriesStore {
   readonly stats: FamilyStats;
   /** Histogram declared with native resolution only. */
   readonly native: NativeStore | undefined;
+  /** Counter or histogram declared with exemplars only: one slot per series (per bucket of one). */
+  readonly exemplars: ExemplarStore | undefined;
 }
 
 /** Arguments of `bind()`: the label object, optional when the metric has no labels. */
@@ -85,6 +88,7 @@ class FamilyReader implements SeriesReader {
   readonly stride: number;
   readonly stats: Readonly<FamilyStats>;
   readonly native: NativeBuckets | undefined;
+  readonly exemplars: Exemplars | undefined;
   readonly #store: SeriesStore;
 
   constructor(store: SeriesStore, labelNames: readonly string[]) {
@@ -104,6 +108,7 @@ class FamilyReader implements SeriesReader {
     this.stride = store.stride;
     this.stats = store.stats;
     this.native = store.native;
+    this.exemplars = store.exemplars;
     this.#store = store;
   }
 
@@ -136,6 +141,8 @@ export abstract class MetricFamily<L> {
   declare readonly '~types'?: { readonly labels: L };
   /** @internal where this family's handles and unbound calls send a value they drop */
   readonly '~drops': DropSink;
+  /** @internal where this family's handles send an exemplar */
+  readonly '~exemplars': ExemplarSink;
   readonly #resolve: Resolver;
   readonly #now: () => number;
   readonly #onOverflow: OverflowHook;
@@ -156,6 +163,10 @@ export abstract class MetricFamily<L> {
     this.#resolve = compileResolver(layout);
     this.#now = options.now;
     this.#onOverflow = options.onOverflow;
+    const stats: FamilyStats = { dropped: 0, overflowed: 0, exemplarsDropped: 0 };
+    const stride = bounds.length + 1;
+    const exemplars =
+      def.exemplars === undefined ? undefined : new ExemplarStore(def.exemplars, layout.capacity * stride, stats);
     this['~store'] = {
       def,
       kind: def.kind,
@@ -167,12 +178,14 @@ export abstract class MetricFamily<L> {
       values,
       counts,
       bounds,
-      stride: bounds.length + 1,
-      stats: { dropped: 0, overflowed: 0 },
+      stride,
+      stats,
       native,
+      exemplars,
     };
     this['~reader'] = new FamilyReader(this['~store'], this.labelNames);
-    this['~drops'] = new DropSink(def.name, this['~store'].stats, options.onInvalidValue);
+    this['~drops'] = new DropSink(def.name, stats, options.onInvalidValue);
+    this['~exemplars'] = exemplars ?? new UndeclaredExemplars(def.name);
   }
 
   /** Values dropped as invalid (negative or non-finite), since start. */
@@ -186,6 +199,15 @@ export abstract class MetricFamily<L> {
    */
   get overflowed(): number {
     return this['~store'].stats.overflowed;
+  }
+
+  /**
+   * Exemplars dropped since start: labels not declared or not strings, no label given, or names
+   * and values over OpenMetrics' 128 characters. The sample they came with is always recorded.
+   * Exported as `ttquant_metrics_exemplars_dropped_total`.
+   */
+  get exemplarsDropped(): number {
+    return this['~store'].stats.exemplarsDropped;
   }
 
   /** Number of series that exist (bound or recorded). */
@@ -240,6 +262,7 @@ export abstract class MetricFamily<L> {
     store.values[offset] = 0;
     if (store.kind === 'histogram') store.counts.fill(0, offset * store.stride, (offset + 1) * store.stride);
     store.native?.clear(offset);
+    store.exemplars?.clear(offset * store.stride, (offset + 1) * store.stride);
   }
 
   /**
@@ -356,7 +379,7 @@ export class CounterFamily<L> extends MetricFamily<L> {
    * ```
    */
   bind(...args: BindArgs<L>): CounterHandle {
-    return new CounterHandle(this.#values, this.offsetOf((args[0] ?? {}) as L), this['~drops']);
+    return new CounterHandle(this.#values, this.offsetOf((args[0] ?? {}) as L), this['~drops'], this['~exemplars']);
   }
 
   /**
@@ -526,9 +549,20 @@ export class HistogramFamily<L> extends MetricFamily<L> {
   bind(...args: BindArgs<L>): HistogramHandle {
     const offset = this.offsetOf((args[0] ?? {}) as L);
     const native = this.#native;
+    const drops = this['~drops'];
+    const exemplars = this['~exemplars'];
     return native === undefined
-      ? new HistogramHandle(this.#counts, this.#sums, offset, this.#stride, this.#bounds, this['~drops'])
-      : new NativeHistogramHandle(this.#counts, this.#sums, offset, this.#stride, this.#bounds, this['~drops'], native);
+      ? new HistogramHandle(this.#counts, this.#sums, offset, this.#stride, this.#bounds, drops, exemplars)
+      : new NativeHistogramHandle(
+          this.#counts,
+          this.#sums,
+          offset,
+          this.#stride,
+          this.#bounds,
+          drops,
+          exemplars,
+          native,
+        );
   }
 
   /**

@@ -1,8 +1,10 @@
 import type { DropSink } from './drop-sink.js';
+import type { ExemplarLabels, ExemplarSink } from './exemplar-store.js';
 import type { NativeStore } from './native-store.js';
 
-// The bound hot path. Each handle holds only its storage, an offset and its family's drop sink
-// (read on the slow path only), assigned in the constructor in a fixed order so every instance of a
+// The bound hot path. Each handle holds only its storage, an offset, its family's drop sink (read on
+// the slow path only) and, for counters and histograms, its family's exemplar sink (read only by the
+// `…WithExemplar` methods), assigned in the constructor in a fixed order so every instance of a
 // class shares one hidden class (monomorphic call sites). No method allocates, builds a string, or
 // reads a clock (except observeSince, by request).
 
@@ -13,12 +15,14 @@ export class CounterHandle {
   readonly #values: Float64Array;
   readonly #offset: number;
   readonly #drops: DropSink;
+  readonly #exemplars: ExemplarSink;
 
   /** @internal use `family.bind(labels)` */
-  constructor(values: Float64Array, offset: number, drops: DropSink) {
+  constructor(values: Float64Array, offset: number, drops: DropSink, exemplars: ExemplarSink) {
     this.#values = values;
     this.#offset = offset;
     this.#drops = drops;
+    this.#exemplars = exemplars;
   }
 
   /** Adds 1. */
@@ -36,6 +40,35 @@ export class CounterHandle {
     // One compare pair rejects negatives, NaN and ±Infinity.
     if (value >= 0 && value < Number.POSITIVE_INFINITY) this.#values[this.#offset] += value;
     else this.#drops.drop(value);
+  }
+
+  /**
+   * Adds 1 and keeps `exemplar` as the series' latest exemplar (value 1). Reads the clock once.
+   *
+   * @param exemplar - declared exemplar labels to strings, e.g. `{ trace_id, span_id }`; `undefined`
+   *   records without one. Labels not declared, not strings, or over 128 characters together drop
+   *   the exemplar (counted in `exemplarsDropped`), never the increment.
+   * @throws MetricDefinitionError when the counter declares no `exemplars`
+   */
+  incWithExemplar(exemplar: ExemplarLabels | undefined): void {
+    this.#values[this.#offset] += 1;
+    if (exemplar !== undefined) this.#exemplars.record(this.#offset, 1, exemplar);
+  }
+
+  /**
+   * Adds `value` and keeps `exemplar` as the series' latest exemplar; see {@link incWithExemplar}.
+   * An invalid `value` is dropped and counted, with its exemplar.
+   *
+   * @param value - a finite number ≥ 0
+   * @param exemplar - declared exemplar labels to strings, or `undefined`
+   */
+  addWithExemplar(value: number, exemplar: ExemplarLabels | undefined): void {
+    if (value >= 0 && value < Number.POSITIVE_INFINITY) {
+      this.#values[this.#offset] += value;
+      if (exemplar !== undefined) this.#exemplars.record(this.#offset, value, exemplar);
+    } else {
+      this.#drops.drop(value);
+    }
   }
 
   /** The current value. */
@@ -155,6 +188,7 @@ export class HistogramHandle {
   readonly #base: number;
   readonly #bounds: Float64Array;
   readonly #drops: DropSink;
+  readonly #exemplars: ExemplarSink;
 
   /** @internal use `family.bind(labels)` */
   constructor(
@@ -164,6 +198,7 @@ export class HistogramHandle {
     stride: number,
     bounds: Float64Array,
     drops: DropSink,
+    exemplars: ExemplarSink,
   ) {
     this.#counts = counts;
     this.#sums = sums;
@@ -171,6 +206,7 @@ export class HistogramHandle {
     this.#base = offset * stride;
     this.#bounds = bounds;
     this.#drops = drops;
+    this.#exemplars = exemplars;
   }
 
   /**
@@ -195,6 +231,28 @@ export class HistogramHandle {
    */
   observeSince(start: number): void {
     this.observe(performance.now() - start);
+  }
+
+  /**
+   * Records one sample, as {@link observe}, and keeps `exemplar` as the latest exemplar of the
+   * bucket the sample falls in: Grafana then links that bucket of a latency panel to the trace.
+   * Reads the clock once.
+   *
+   * @param value - a finite number ≥ 0, in the metric's unit
+   * @param exemplar - declared exemplar labels to strings, e.g. `{ trace_id, span_id }`; `undefined`
+   *   records without one. Labels not declared, not strings, or over 128 characters together drop
+   *   the exemplar (counted in `exemplarsDropped`), never the sample.
+   * @throws MetricDefinitionError when the histogram declares no `exemplars`
+   */
+  observeWithExemplar(value: number, exemplar: ExemplarLabels | undefined): void {
+    if (value >= 0 && value < Number.POSITIVE_INFINITY) {
+      const slot = this.#base + bucketIndex(this.#bounds, value);
+      this.#counts[slot] += 1;
+      this.#sums[this.#offset] += value;
+      if (exemplar !== undefined) this.#exemplars.record(slot, value, exemplar);
+    } else {
+      this.#drops.drop(value);
+    }
   }
 
   /** Number of samples recorded. */
@@ -222,6 +280,7 @@ export class NativeHistogramHandle extends HistogramHandle {
   readonly #base: number;
   readonly #bounds: Float64Array;
   readonly #drops: DropSink;
+  readonly #exemplars: ExemplarSink;
   readonly #native: NativeStore;
 
   /** @internal use `family.bind(labels)` */
@@ -232,9 +291,10 @@ export class NativeHistogramHandle extends HistogramHandle {
     stride: number,
     bounds: Float64Array,
     drops: DropSink,
+    exemplars: ExemplarSink,
     native: NativeStore,
   ) {
-    super(counts, sums, offset, stride, bounds, drops);
+    super(counts, sums, offset, stride, bounds, drops, exemplars);
     // Its own copies of the classic storage, so `observe` is one straight path, not a super call.
     this.#counts = counts;
     this.#sums = sums;
@@ -242,6 +302,7 @@ export class NativeHistogramHandle extends HistogramHandle {
     this.#base = offset * stride;
     this.#bounds = bounds;
     this.#drops = drops;
+    this.#exemplars = exemplars;
     this.#native = native;
   }
 
@@ -256,6 +317,25 @@ export class NativeHistogramHandle extends HistogramHandle {
       this.#counts[this.#base + bucketIndex(this.#bounds, value)] += 1;
       this.#sums[this.#offset] += value;
       this.#native.record(this.#offset, value);
+    } else {
+      this.#drops.drop(value);
+    }
+  }
+
+  /**
+   * Records one sample in the classic buckets (if any) and in its native bucket, and keeps
+   * `exemplar` as the latest exemplar of its classic bucket; see {@link HistogramHandle.observeWithExemplar}.
+   *
+   * @param value - a finite number ≥ 0, in the metric's unit
+   * @param exemplar - declared exemplar labels to strings, or `undefined`
+   */
+  override observeWithExemplar(value: number, exemplar: ExemplarLabels | undefined): void {
+    if (value >= 0 && value < Number.POSITIVE_INFINITY) {
+      const slot = this.#base + bucketIndex(this.#bounds, value);
+      this.#counts[slot] += 1;
+      this.#sums[this.#offset] += value;
+      this.#native.record(this.#offset, value);
+      if (exemplar !== undefined) this.#exemplars.record(slot, value, exemplar);
     } else {
       this.#drops.drop(value);
     }

@@ -6,6 +6,8 @@ export interface FamilyStats {
   dropped: number;
   /** Records (and binds) that resolved to the overflow slot of an open label. */
   overflowed: number;
+  /** Exemplars dropped: labels not declared or not strings, or over the 128-character limit. */
+  exemplarsDropped: number;
 }
 
 /**
@@ -62,6 +64,23 @@ export interface SeriesReader {
   readonly stats: Readonly<FamilyStats>;
   /** Histogram declared with native resolution only: its sparse exponential buckets, live. */
   readonly native?: NativeBuckets;
+  /** Counter or histogram declared with exemplars only: the latest exemplar per slot, live. */
+  readonly exemplars?: Exemplars;
+}
+
+/**
+ * The latest exemplar of each slot of a family: slot `offset` of a counter series, slot
+ * `offset * stride + bucket` of a histogram series' classic bucket (the `+Inf` bucket last).
+ */
+export interface Exemplars {
+  /** Declared exemplar label names. */
+  readonly labelNames: readonly string[];
+  /** Per slot: when its latest exemplar was recorded, ms since the epoch; 0 when it has none. */
+  readonly times: Float64Array;
+  /** Per slot: the latest exemplar's value. */
+  readonly values: Float64Array;
+  /** Per slot, one value per declared label from `slot * labelNames.length`; `''` when not given. */
+  readonly labelValues: readonly string[];
 }
 
 /**
