@@ -113,6 +113,13 @@ const hotDefs = {
     { exchange, symbol: open({ budget: LABEL_SETS }), type: messageType },
     { unit: 'ms', buckets: networkLatencyMs, native: true },
   ),
+  // The same histogram keeping exemplars (trace_id, span_id) per bucket.
+  exemplarLatency: histogram(
+    'bench_exemplar_latency_ms',
+    'Bench histogram with exemplars.',
+    { exchange, symbol: open({ budget: LABEL_SETS }), type: messageType },
+    { unit: 'ms', buckets: networkLatencyMs, exemplars: true },
+  ),
 } as const;
 
 /** Catalog class used by the hot and alloc suites. */
@@ -130,10 +137,14 @@ export interface PromInstruments {
   readonly counter: prom.Counter<'exchange' | 'symbol' | 'type'>;
   readonly gauge: prom.Gauge<'exchange' | 'symbol' | 'type'>;
   readonly histogram: prom.Histogram<'exchange' | 'symbol' | 'type'>;
+  /** The histogram again, with exemplars on, in an OpenMetrics registry (prom-client's requirement). */
+  readonly exemplarHistogram: prom.Histogram<'exchange' | 'symbol' | 'type' | 'trace_id' | 'span_id'>;
 }
 
 export function promInstruments(): PromInstruments {
   const registry = new prom.Registry();
+  const openMetrics = new prom.Registry<typeof prom.Registry.OPENMETRICS_CONTENT_TYPE>();
+  openMetrics.setContentType(prom.Registry.OPENMETRICS_CONTENT_TYPE);
   const labelNames = ['exchange', 'symbol', 'type'] as const;
   return {
     registry,
@@ -150,6 +161,14 @@ export function promInstruments(): PromInstruments {
       labelNames,
       buckets: [...BUCKETS],
       registers: [registry],
+    }),
+    exemplarHistogram: new prom.Histogram({
+      name: 'bench_exemplar_latency_ms',
+      help: 'Bench histogram with exemplars.',
+      labelNames,
+      buckets: [...BUCKETS],
+      registers: [openMetrics],
+      enableExemplars: true,
     }),
   };
 }
@@ -303,10 +322,17 @@ export function recordCases(): Record<RecordKind, readonly RecordCase[]> {
   const gaugeHandles = OBJ.map((l) => price.bind(l));
   const histogramHandles = OBJ.map((l) => latency.bind(l));
   const nativeHandles = OBJ.map((l) => ours.nativeLatency.bind(l));
+  const exemplarHandles = OBJ.map((l) => ours.exemplarLatency.bind(l));
+  // One exemplar label object per series, built once, as a service holding its span's ids would.
+  const EXEMPLARS = OBJ.map((_, i) => ({
+    trace_id: (0x4bf92f3577b34000 + i).toString(16).padStart(32, '0'),
+    span_id: (0xf067aa0ba90000 + i).toString(16).padStart(16, '0'),
+  }));
   const prom = promInstruments();
   const promCounter = prom.counter;
   const promGauge = prom.gauge;
   const promHistogram = prom.histogram;
+  const promExemplar = prom.exemplarHistogram;
   const promCounterChildren = OBJ.map((l) => promCounter.labels(l.exchange, l.symbol, l.type));
   const promGaugeChildren = OBJ.map((l) => promGauge.labels(l.exchange, l.symbol, l.type));
   const promHistogramChildren = OBJ.map((l) => promHistogram.labels(l.exchange, l.symbol, l.type));
@@ -500,6 +526,13 @@ export function recordCases(): Record<RecordKind, readonly RecordCase[]> {
         },
       },
       {
+        id: 'ours.exemplar',
+        label: '**ours** bound, with an exemplar `HistogramHandle.observeWithExemplar(v, {trace_id, span_id})`',
+        run: () => {
+          for (let i = 0; i < N; i++) exemplarHandles[i].observeWithExemplar(V[i], EXEMPLARS[i]);
+        },
+      },
+      {
         id: 'ours.unbound',
         label: '**ours** unbound `latency.observe({exchange, symbol, type}, v)`',
         run: () => {
@@ -522,6 +555,15 @@ export function recordCases(): Record<RecordKind, readonly RecordCase[]> {
         label: 'prom-client bound `labels(…)` child `.observe(v)`',
         run: () => {
           for (let i = 0; i < N; i++) promHistogramChildren[i].observe(V[i]);
+        },
+      },
+      {
+        id: 'prom.exemplar',
+        label: 'prom-client with an exemplar `histogram.observe({labels, value, exemplarLabels})`',
+        run: () => {
+          for (let i = 0; i < N; i++) {
+            promExemplar.observe({ labels: OBJ[i], value: V[i], exemplarLabels: EXEMPLARS[i] });
+          }
         },
       },
       {

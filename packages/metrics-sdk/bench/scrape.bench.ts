@@ -5,6 +5,7 @@
 // same catalog, beside the text rows).
 // Reports the median time per scrape and the peak memory of a scrape.
 
+import { gzipSync } from 'node:zlib';
 import { PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import * as prom from 'prom-client';
@@ -15,6 +16,7 @@ import { counter, histogram } from '../src/define/metric.js';
 import { OpenMetricsWriter } from '../src/exposition/openmetrics-text.js';
 import { ProtobufWriter } from '../src/exposition/prometheus-protobuf.js';
 import { PrometheusWriter } from '../src/exposition/prometheus-text.js';
+import { GZIP_LEVEL } from '../src/server/metrics-server.js';
 import { throwOnInvalidValue } from '../src/storage/invalid.js';
 import { decodeExposition, flatSamples } from '../test/fixtures/protobuf-exposition.js';
 import {
@@ -243,6 +245,13 @@ interface Impl {
   memory?: MemoryResult;
 }
 
+/** The format of each of our scrapers' bodies, for the gzip rows. */
+const GZIP_FORMATS: Readonly<Record<string, string>> = {
+  ours: 'text 0.0.4',
+  'ours.om': 'OpenMetrics',
+  'ours.pb': 'protobuf',
+};
+
 // Timing runs in interleaved rounds (ours, prom-client, OTel, ours, …) with all three resident, so a
 // burst of load from other processes lands on every implementation instead of on one of them.
 const ROUNDS = args.quick ? 1 : 3;
@@ -279,6 +288,32 @@ for (const size of sizes) {
       const t = await time(() => impl.scraper.scrape(), { slow: true, quick: args.quick, samples: perRound });
       impl.samples.push(...t.raw);
     }
+  }
+  // gzip at the server's level (1) of each of our three bodies: what Accept-Encoding: gzip costs.
+  // The server runs it on libuv's thread pool (zlib.gzip), off the event loop; gzipSync here
+  // measures the same CPU on this thread.
+  const gzipRows: Row[] = [];
+  for (const impl of impls.filter((i) => i.id.startsWith('ours'))) {
+    progress(`scrape ${size}: gzip of ${impl.id}`);
+    const body = Buffer.from(impl.scraper.scrape() as Uint8Array | string);
+    const compressed = gzipSync(body, { level: GZIP_LEVEL });
+    const t = await time(() => gzipSync(body, { level: GZIP_LEVEL }), {
+      slow: true,
+      quick: args.quick,
+      samples: 3,
+    });
+    const ms = quantile(t.raw, 0.5) / 1e6;
+    gzipRows.push({
+      id: `${impl.id}.gzip`,
+      label: `**ours** ${GZIP_FORMATS[impl.id] ?? impl.id} body`,
+      value: ms,
+      extra: {
+        body: body.length / MB,
+        gzipped: compressed.length / MB,
+        ratio: body.length / compressed.length,
+        perMB: ms / (body.length / MB),
+      },
+    });
   }
   for (const impl of impls) await impl.scraper.close();
 
@@ -322,6 +357,18 @@ for (const size of sizes) {
         { key: 'samples', label: 'samples' },
       ],
       rows: timeRows,
+    },
+    {
+      title: `gzip (level ${GZIP_LEVEL}) of our bodies, ${label}: CPU on zlib's thread pool, off the event loop`,
+      unit: 'ms',
+      refs: [],
+      extras: [
+        { key: 'body', label: 'body MB' },
+        { key: 'gzipped', label: 'gzipped MB' },
+        { key: 'ratio', label: 'ratio' },
+        { key: 'perMB', label: 'ms per body MB' },
+      ],
+      rows: gzipRows,
     },
     {
       title: `peak memory of one scrape, ${label}`,

@@ -42,7 +42,7 @@ export interface MetricsServerOptions {
   readonly runtimeMetrics?: boolean;
   /**
    * Serve the SDK's self-metrics after the catalogs (`ttquant_metrics_overflow_records_total`,
-   * `ttquant_metrics_dropped_values_total`); default `true`.
+   * `ttquant_metrics_dropped_values_total`, `ttquant_metrics_exemplars_dropped_total`); default `true`.
    */
   readonly selfMetrics?: boolean;
   /**
@@ -153,7 +153,7 @@ export interface MetricsServerStats {
  * against 5.6 ms / 41 KB. Either size is nothing to a scraper on the LAN, and the CPU is the
  * trading host's.
  */
-const GZIP_LEVEL = 1;
+export const GZIP_LEVEL = 1;
 
 /** One served format: its writer and the coalescer that shares its renders. */
 interface FormatChannel {
