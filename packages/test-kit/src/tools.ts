@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'vitest';
 import { freePort } from './net.js';
+import { type PrometheusApi, prometheusApi } from './prometheus-api.js';
 import { hasOpenssl } from './tls.js';
 import { pollUntil } from './wait.js';
 
@@ -242,13 +243,56 @@ export interface PyFamily {
   readonly samples: PySample[];
 }
 
+/** An exemplar as the OpenMetrics parser read it; value and timestamp as python's `repr(float)`. */
+export interface PyExemplar {
+  readonly labels: Readonly<Record<string, string>>;
+  readonly value: string;
+  /** Seconds since the epoch; `null` when the exemplar has none (it is optional). */
+  readonly timestamp: string | null;
+}
+
+/** One family as the OpenMetrics parser read it: {@link PyFamily} plus its UNIT and exemplars. */
+export interface PyOpenMetricsFamily extends PyFamily {
+  readonly unit: string;
+  readonly samples: (PySample & { readonly exemplar: PyExemplar | null })[];
+}
+
+/**
+ * Which of python's parsers reads the bodies: `classic`, the 0.0.4 text parser
+ * (`prometheus_client.parser`), or `openmetrics`, the strict OpenMetrics 1.0 parser
+ * (`prometheus_client.openmetrics.parser`), which also reads UNIT and exemplars and requires `# EOF`.
+ */
+export type PyFormat = 'classic' | 'openmetrics';
+
 // Reads UTF-8 bytes (independent of the locale) and writes ASCII-only JSON; repr() keeps every
 // float exact and spells NaN/Inf, which JSON cannot carry as numbers. Serves many bodies per process:
 // each request is `<byte length>\n<body>`, each reply one JSON line. Importing prometheus_client costs
-// ~0.15 s of CPU, so a property test with many bodies pays it once.
+// ~0.15 s of CPU, so a property test with many bodies pays it once. argv[1] is the PyFormat; the
+// OpenMetrics fields are written for that parser only, so a classic family is exactly a PyFamily.
+// Both parsers are generators, read to the end here (`# EOF` included), so a body rejected anywhere
+// raises. An exemplar's timestamp is optional in OpenMetrics: null when it has none.
 const PY_PARSE = `
 import json, sys, traceback
-from prometheus_client.parser import text_string_to_metric_families
+openmetrics = sys.argv[1] == 'openmetrics'
+if openmetrics:
+    from prometheus_client.openmetrics.parser import text_string_to_metric_families
+else:
+    from prometheus_client.parser import text_string_to_metric_families
+def exemplar(e):
+    if e is None:
+        return None
+    timestamp = None if e.timestamp is None else repr(float(e.timestamp))
+    return {'labels': e.labels, 'value': repr(e.value), 'timestamp': timestamp}
+def sample(s):
+    out = {'name': s.name, 'labels': s.labels, 'value': repr(s.value)}
+    if openmetrics:
+        out['exemplar'] = exemplar(s.exemplar)
+    return out
+def family(f):
+    out = {'name': f.name, 'type': f.type, 'help': f.documentation, 'samples': [sample(s) for s in f.samples]}
+    if openmetrics:
+        out['unit'] = f.unit
+    return out
 stdin, stdout = sys.stdin.buffer, sys.stdout
 while True:
     header = stdin.readline()
@@ -256,17 +300,15 @@ while True:
         break
     text = stdin.read(int(header)).decode('utf-8')
     try:
-        out = [{'name': f.name, 'type': f.type, 'help': f.documentation,
-                'samples': [{'name': s.name, 'labels': s.labels, 'value': repr(s.value)} for s in f.samples]}
-               for f in text_string_to_metric_families(text)]
+        out = [family(f) for f in text_string_to_metric_families(text)]
         stdout.write(json.dumps({'families': out}, ensure_ascii=True) + '\\n')
     except Exception:
         stdout.write(json.dumps({'error': traceback.format_exc()}) + '\\n')
     stdout.flush()
 `;
 
-/** A python process running the classic parser, reused across bodies; see {@link openPythonParser}. */
-export interface PythonParser {
+/** A python process running one of python's parsers, reused across bodies; see {@link openPythonParser}. */
+export interface PythonParser<F extends PyFamily = PyFamily> {
   /**
    * Parses one body.
    *
@@ -275,16 +317,17 @@ export interface PythonParser {
    * @returns the families in body order
    * @throws Error with python's traceback when the parser rejects the body
    */
-  parse(body: string | Uint8Array, timeoutMs?: number): Promise<PyFamily[]>;
+  parse(body: string | Uint8Array, timeoutMs?: number): Promise<F[]>;
   /** Ends the process (closes its stdin; SIGKILL by PID if it has not exited after 5 s). */
   close(): Promise<void>;
 }
 
 /**
- * Starts Debian's python3-prometheus-client classic text parser
- * (`prometheus_client.parser.text_string_to_metric_families`) as one long-lived process. Parses run
- * one at a time, in call order. Close it in `afterAll`.
+ * Starts one of Debian's python3-prometheus-client parsers as one long-lived process: the classic
+ * text parser (`prometheus_client.parser.text_string_to_metric_families`) by default, or the strict
+ * OpenMetrics parser. Parses run one at a time, in call order. Close it in `afterAll`.
  *
+ * @param format - which parser; `openmetrics` also returns each family's UNIT and each sample's exemplar
  * @returns the parser
  * @example
  * ```ts
@@ -292,10 +335,12 @@ export interface PythonParser {
  * try { const families = await py.parse(body); } finally { await py.close(); }
  * ```
  */
-export function openPythonParser(): PythonParser {
+export function openPythonParser(format?: 'classic'): PythonParser;
+export function openPythonParser(format: 'openmetrics'): PythonParser<PyOpenMetricsFamily>;
+export function openPythonParser(format: PyFormat = 'classic'): PythonParser {
   const python = pythonWithPrometheusClient();
   if (python === null) throw new Error('no python3 with prometheus_client (apt-get install python3-prometheus-client)');
-  const child = spawn(python, ['-c', PY_PARSE], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(python, ['-c', PY_PARSE, format], { stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   let pending = '';
   let exited = false;
@@ -338,7 +383,8 @@ export function openPythonParser(): PythonParser {
             clearTimeout(timer);
             if (line instanceof Error) return reject(line);
             const reply = JSON.parse(line) as { families?: PyFamily[]; error?: string };
-            if (reply.families === undefined) reject(new Error(`python parser rejected the body:\n${reply.error}`));
+            if (reply.families === undefined)
+              reject(new Error(`python's ${format} parser rejected the body:\n${reply.error}`));
             else resolve(reply.families);
           });
           child.stdin.write(`${bytes.length}\n`);
@@ -375,6 +421,23 @@ export function openPythonParser(): PythonParser {
  */
 export async function parseWithPython(body: string | Uint8Array): Promise<PyFamily[]> {
   const parser = openPythonParser();
+  try {
+    return await parser.parse(body);
+  } finally {
+    await parser.close();
+  }
+}
+
+/**
+ * Parses one body with a short-lived python process running the strict OpenMetrics parser; see
+ * {@link openPythonParser} with `'openmetrics'` for many bodies.
+ *
+ * @param body - the OpenMetrics exposition, `# EOF` included
+ * @returns the families in body order, with their UNIT and their samples' exemplars
+ * @throws Error with python's traceback when the parser rejects the body
+ */
+export async function parseOpenMetricsWithPython(body: string | Uint8Array): Promise<PyOpenMetricsFamily[]> {
+  const parser = openPythonParser('openmetrics');
   try {
     return await parser.parse(body);
   } finally {
@@ -510,8 +573,8 @@ export async function startServer(
 
 /** A Prometheus server started by {@link startPrometheus}. */
 export interface PrometheusServer extends Server {
-  /** GETs an API path (e.g. `/api/v1/targets`) and returns its `data`; throws on a non-success reply. */
-  api<T>(path: string): Promise<T>;
+  /** GETs an API path (e.g. `/api/v1/targets`) and returns its `data`; see {@link PrometheusApi}. */
+  readonly api: PrometheusApi;
 }
 
 /** Options of {@link startPrometheus}. */
@@ -570,13 +633,7 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Prome
     },
     { readyTimeoutMs: options.readyTimeoutMs },
   );
-  const api = async <T>(path: string): Promise<T> => {
-    const response = await fetch(`${server.url}${path}`, { signal: AbortSignal.timeout(5_000) });
-    const json = (await response.json()) as { status: string; data: T; error?: string };
-    if (json.status !== 'success') throw new Error(`${path}: ${json.error ?? response.status}`);
-    return json.data;
-  };
-  return { ...server, api };
+  return { ...server, api: prometheusApi(server.url) };
 }
 
 /** Signals one process by its PID; a process that has already exited (ESRCH) is not an error. */

@@ -3,10 +3,9 @@
 // OpenMetrics parser (python3-prometheus-client, prometheus_client.openmetrics.parser). See
 // escape.prop.test.ts for the same properties of the 0.0.4 writer.
 
-import { describeWithTools, pyFloat } from '@ttquant/test-kit';
+import { describeWithTools, parseOpenMetricsWithPython, pyFloat } from '@ttquant/test-kit';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseOpenMetricsWithPython } from '../../test/python-openmetrics.js';
 import { catalog } from '../define/catalog.js';
 import { closed, open } from '../define/labels.js';
 import { counter, gauge } from '../define/metric.js';

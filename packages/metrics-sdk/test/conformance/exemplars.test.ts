@@ -3,7 +3,15 @@
 // exemplar storage ingests them from our server, over OpenMetrics on a classic scrape and over
 // protobuf with native histograms on, and answers /api/v1/query_exemplars with the trace ids.
 
-import { describeWithTools, type PrometheusServer, pollUntil, startPrometheus } from '@ttquant/test-kit';
+import {
+  describeWithTools,
+  type ExemplarSeries,
+  type PrometheusServer,
+  parseOpenMetricsWithPython,
+  pollExemplars,
+  pollUntil,
+  startPrometheus,
+} from '@ttquant/test-kit';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { catalog } from '../../src/define/catalog.js';
 import { closed } from '../../src/define/labels.js';
@@ -12,7 +20,6 @@ import { EXEMPLAR_RUNE_LIMIT } from '../../src/define/naming.js';
 import { OpenMetricsWriter } from '../../src/exposition/openmetrics-text.js';
 import { createMetricsServer, type MetricsServer } from '../../src/server/metrics-server.js';
 import { throwOnInvalidValue } from '../../src/storage/invalid.js';
-import { parseOpenMetricsWithPython } from '../python-openmetrics.js';
 
 class Desk extends catalog({
   orders: counter('ex_orders_total', 'Orders sent.', { venue: closed('a', 'b') }, { exemplars: true }),
@@ -65,11 +72,6 @@ describeWithTools('the strict OpenMetrics parser reads our exemplars', ['python-
   });
 });
 
-interface ExemplarSeries {
-  readonly seriesLabels: Record<string, string>;
-  readonly exemplars: readonly { readonly labels: Record<string, string>; readonly value: string }[];
-}
-
 for (const features of [['exemplar-storage'], ['exemplar-storage', 'native-histograms']]) {
   describeWithTools(`a real Prometheus 2.42 with ${features.join(',')} stores our exemplars`, ['prometheus'], () => {
     let server: MetricsServer | undefined;
@@ -98,17 +100,7 @@ for (const features of [['exemplar-storage'], ['exemplar-storage', 'native-histo
     });
 
     const exemplarsOf = (query: string): Promise<ExemplarSeries[]> =>
-      pollUntil(
-        async () => {
-          const prom = prometheus as PrometheusServer;
-          const end = Date.now() / 1000 + 60;
-          const path = `/api/v1/query_exemplars?query=${encodeURIComponent(query)}&start=${end - 3600}&end=${end}`;
-          const result = await prom.api<ExemplarSeries[]>(path);
-          return result.length > 0 ? result : undefined;
-        },
-        `exemplars of ${query}`,
-        20_000,
-      );
+      pollExemplars((prometheus as PrometheusServer).api, query, { timeoutMs: 20_000 });
 
     it('answers query_exemplars with the trace ids recorded on the histogram and the counter', async () => {
       const orders = await exemplarsOf('ex_orders_total');

@@ -7,9 +7,10 @@ import {
   describeWithTools,
   type PrometheusServer,
   parseWithPython,
-  pollUntil,
+  pollQuery,
   promtoolCheckMetrics,
   pyFloat,
+  scrapedTargets,
   startPrometheus,
 } from '@ttquant/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,7 +21,11 @@ import { StrategyMetrics } from '../../src/catalogs/strategy.js';
 import { PROMETHEUS_CONTENT_TYPE, PrometheusWriter } from '../../src/exposition/prometheus-text.js';
 import { OMITTED_RUNTIME_METRICS } from '../../src/runtime/omitted.js';
 import { runtimeDefinitions } from '../../src/runtime/runtime-metrics.js';
-import { DROPPED_VALUES_METRIC, OVERFLOW_RECORDS_METRIC } from '../../src/self-metrics/self-metrics.js';
+import {
+  DROPPED_EXEMPLARS_METRIC,
+  DROPPED_VALUES_METRIC,
+  OVERFLOW_RECORDS_METRIC,
+} from '../../src/self-metrics/self-metrics.js';
 import { createMetricsServer, type MetricsServer } from '../../src/server/metrics-server.js';
 import type { BindArgs, CounterFamily, GaugeFamily, HistogramFamily } from '../../src/storage/families.js';
 import { throwOnInvalidValue } from '../../src/storage/invalid.js';
@@ -260,16 +265,6 @@ describeWithTools('python3-prometheus-client parses the four-catalog body', ['py
   });
 });
 
-interface Target {
-  readonly health: string;
-  readonly lastError: string;
-  readonly scrapeUrl: string;
-}
-interface VectorResult {
-  readonly metric: Record<string, string>;
-  readonly value: [number, string];
-}
-
 describeWithTools(
   'a real Prometheus 2.42 scrapes createMetricsServer serving the four catalogs',
   ['prometheus', 'promtool'],
@@ -303,38 +298,23 @@ describeWithTools(
       // Nothing unnamed besides the SDK's self-metrics and every runtime metric
       // (docs/metrics.md, "Self-metrics" and "Runtime metrics").
       const runtimeNames = Object.values(runtimeDefinitions).map((d) => d.name);
-      expect(others.sort()).toEqual([DROPPED_VALUES_METRIC, OVERFLOW_RECORDS_METRIC, ...runtimeNames].sort());
+      expect(others.sort()).toEqual(
+        [DROPPED_EXEMPLARS_METRIC, DROPPED_VALUES_METRIC, OVERFLOW_RECORDS_METRIC, ...runtimeNames].sort(),
+      );
       expect(others.filter((n) => (OMITTED_RUNTIME_METRICS as readonly string[]).includes(n))).toEqual([]);
       expect(DECLARED.filter(([n]) => !names.has(n))).toEqual([]);
     });
 
     it('finds the target up with no scrape error, and stores its values', async () => {
       const prom = prometheus!;
-      const target = await pollUntil(
-        async () => {
-          const { activeTargets } = await prom.api<{ activeTargets: Target[] }>('/api/v1/targets');
-          const t = activeTargets[0];
-          return t !== undefined && t.health !== 'unknown' ? t : undefined;
-        },
-        'the first scrape',
-        15_000,
-      );
+      const [target] = await scrapedTargets(prom.api, { timeoutMs: 15_000 });
       expect(target.scrapeUrl).toBe(scrapeUrl);
       expect(target.lastError).toBe('');
       expect(target.health).toBe('up');
 
-      const query = (q: string): Promise<VectorResult[]> =>
-        pollUntil(
-          async () => {
-            const data = await prom.api<{ result: VectorResult[] }>(`/api/v1/query?query=${encodeURIComponent(q)}`);
-            return data.result.length > 0 ? data.result : undefined;
-          },
-          q,
-          5_000,
-        );
-      const active = await query('engine_active_strategies');
+      const active = await pollQuery(prom.api, 'engine_active_strategies', { timeoutMs: 5_000 });
       expect(active.map((r) => r.value[1])).toEqual(['2']);
-      const hostile = await query('market_last_price{exchange="okx"}');
+      const hostile = await pollQuery(prom.api, 'market_last_price{exchange="okx"}', { timeoutMs: 5_000 });
       const bySymbol = Object.fromEntries(hostile.map((r) => [r.metric['symbol'], r.value[1]]));
       expect(bySymbol).toEqual({ ETHUSDT: '3456.78', [HOSTILE_SYMBOL]: '0.000123' });
     });

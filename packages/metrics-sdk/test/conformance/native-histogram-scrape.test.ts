@@ -5,7 +5,7 @@
 
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { describeWithTools, type PrometheusServer, pollUntil, startPrometheus } from '@ttquant/test-kit';
+import { describeWithTools, instantQuery, type PrometheusServer, pollValue, startPrometheus } from '@ttquant/test-kit';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { catalog } from '../../src/define/catalog.js';
 import { closed } from '../../src/define/labels.js';
@@ -36,11 +36,6 @@ function samples(): number[] {
   return Array.from({ length: 2_000 }, () => Math.exp(Math.log(5) + (next() + next() + next() - 1.5) * 2));
 }
 
-interface VectorResult {
-  readonly metric: Record<string, string>;
-  readonly value: [number, string];
-}
-
 describeWithTools('Prometheus ingests the native histograms of the protobuf exposition', ['prometheus'], () => {
   let server: Server | undefined;
   let prometheus: PrometheusServer | undefined;
@@ -68,16 +63,7 @@ describeWithTools('Prometheus ingests the native histograms of the protobuf expo
   });
 
   const query = (q: string): Promise<number> =>
-    pollUntil(
-      async () => {
-        const prom = prometheus as PrometheusServer;
-        const data = await prom.api<{ result: VectorResult[] }>(`/api/v1/query?query=${encodeURIComponent(q)}`);
-        const value = data.result[0]?.value[1];
-        return value === undefined ? undefined : Number(value);
-      },
-      q,
-      20_000,
-    );
+    pollValue((prometheus as PrometheusServer).api, q, { timeoutMs: 20_000 });
 
   it('asks for protobuf first, and stores the histogram as one native series with its count and sum', async () => {
     expect(await query('histogram_count(nh_latency_ms{exchange="binance"})')).toBe(values.length);
@@ -87,11 +73,7 @@ describeWithTools('Prometheus ingests the native histograms of the protobuf expo
     );
     expect(accepts[0]).toMatch(/^application\/vnd\.google\.protobuf;proto=io\.prometheus\.client\.MetricFamily/);
     // With native histograms on, a histogram with both forms is ingested in its native form only.
-    const prom = prometheus as PrometheusServer;
-    const classic = await prom.api<{ result: VectorResult[] }>(
-      `/api/v1/query?query=${encodeURIComponent('nh_latency_ms_bucket')}`,
-    );
-    expect(classic.result).toEqual([]);
+    expect(await instantQuery((prometheus as PrometheusServer).api, 'nh_latency_ms_bucket')).toEqual([]);
   });
 
   it('answers histogram_quantile from the native buckets, within the bucket of the exact quantile', async () => {

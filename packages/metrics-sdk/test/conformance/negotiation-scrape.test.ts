@@ -8,7 +8,17 @@ import { writeFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { describeWithTools, pollUntil, startServer, type Server as ToolServer } from '@ttquant/test-kit';
+import {
+  type ActiveTarget,
+  describeWithTools,
+  instantQuery,
+  type PrometheusApi,
+  pollQuery,
+  prometheusApi,
+  scrapedTargets,
+  startServer,
+  type Server as ToolServer,
+} from '@ttquant/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MarketDataMetrics } from '../../src/catalogs/market-data.js';
 import type { ExpositionFormat } from '../../src/exposition/formats.js';
@@ -21,24 +31,13 @@ const PROMETHEUS_ACCEPT =
 const PROMETHEUS_ACCEPT_PROTOBUF =
   'application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited,application/openmetrics-text;version=1.0.0;q=0.8,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1';
 
-interface Target {
-  readonly scrapeUrl: string;
-  readonly health: string;
-  readonly lastError: string;
-}
-
-interface VectorResult {
-  readonly metric: Record<string, string>;
-  readonly value: [number, string];
-}
-
 interface Scenario {
   readonly server: MetricsServer;
   readonly recorder: Server;
   /** The headers of every request the recorder got. */
   readonly seen: IncomingHttpHeaders[];
   readonly prometheus: ToolServer;
-  api<T>(path: string): Promise<T>;
+  readonly api: PrometheusApi;
 }
 
 async function listen(server: Server): Promise<number> {
@@ -80,13 +79,7 @@ async function scenario(flags: readonly string[]): Promise<Scenario> {
       ...flags,
     ];
   });
-  const api = async <T>(path: string): Promise<T> => {
-    const response = await fetch(`${prometheus.url}${path}`, { signal: AbortSignal.timeout(5_000) });
-    const json = (await response.json()) as { status: string; data: T; error?: string };
-    if (json.status !== 'success') throw new Error(`${path}: ${json.error ?? response.status}`);
-    return json.data;
-  };
-  return { server, recorder, seen, prometheus, api };
+  return { server, recorder, seen, prometheus, api: prometheusApi(prometheus.url) };
 }
 
 async function stop(s: Scenario | undefined): Promise<void> {
@@ -97,29 +90,18 @@ async function stop(s: Scenario | undefined): Promise<void> {
 }
 
 /** Waits until both targets were scraped, and returns ours. */
-async function ourTarget(s: Scenario): Promise<Target> {
-  return pollUntil(
-    async () => {
-      const { activeTargets } = await s.api<{ activeTargets: Target[] }>('/api/v1/targets');
-      const scraped = activeTargets.filter((t) => t.health !== 'unknown');
-      if (scraped.length < 2 || s.seen.length === 0) return undefined;
-      return scraped.find((t) => !t.scrapeUrl.includes(`:${(s.recorder.address() as AddressInfo).port}/`));
-    },
-    'the first scrape of both targets',
-    20_000,
-  );
+async function ourTarget(s: Scenario): Promise<ActiveTarget> {
+  const scraped = await scrapedTargets(s.api, { count: 2, timeoutMs: 20_000 });
+  const recorderPort = (s.recorder.address() as AddressInfo).port;
+  const ours = scraped.find((t) => !t.scrapeUrl.includes(`:${recorderPort}/`));
+  if (ours === undefined) throw new Error(`only the recorder among ${scraped.map((t) => t.scrapeUrl).join(', ')}`);
+  return ours;
 }
 
+/** The value of each series, by metric name, once the query matches. */
 async function query(s: Scenario, q: string): Promise<Record<string, string>> {
-  return pollUntil(
-    async () => {
-      const data = await s.api<{ result: VectorResult[] }>(`/api/v1/query?query=${encodeURIComponent(q)}`);
-      if (data.result.length === 0) return undefined;
-      return Object.fromEntries(data.result.map((r) => [r.metric['__name__'] ?? '', r.value[1]]));
-    },
-    q,
-    5_000,
-  );
+  const vector = await pollQuery(s.api, q, { timeoutMs: 5_000 });
+  return Object.fromEntries(vector.map((r) => [r.metric['__name__'] ?? '', r.value[1]]));
 }
 
 const cases: readonly (readonly [string, readonly string[], string, ExpositionFormat])[] = [
@@ -147,6 +129,8 @@ describeWithTools('a real Prometheus 2.42 negotiates format and gzip with create
       const target = await ourTarget(sc);
       expect(target.lastError).toBe('');
       expect(target.health).toBe('up');
+      // The recorder answered its scrape, so it holds the headers Prometheus sent.
+      expect(sc.seen.length).toBeGreaterThan(0);
       const headers = sc.seen[0] as IncomingHttpHeaders;
       expect(headers.accept).toBe(accept);
       expect(headers['accept-encoding']).toBe('gzip');
@@ -159,24 +143,29 @@ describeWithTools('a real Prometheus 2.42 negotiates format and gzip with create
       expect(await query(sc, 'market_data_received_total{exchange="binance",symbol="BTCUSDT"}')).toEqual({
         market_data_received_total: '3',
       });
-      expect(await query(sc, 'market_data_latency_ms_count{exchange="binance",type="trade"}')).toEqual({
-        market_data_latency_ms_count: '3',
-      });
-      expect(await query(sc, 'market_data_latency_ms_sum{exchange="binance",type="trade"}')).toEqual({
-        market_data_latency_ms_sum: '707.5',
-      });
+      // The catalog's latency histogram has classic buckets and native resolution. With native
+      // histograms on, 2.42 stores only the native form: no _count, _sum or _bucket series, the
+      // count and sum read through histogram_count and histogram_sum.
+      const native = format === 'prometheus-protobuf';
+      const series = 'market_data_latency_ms{exchange="binance",type="trade"}';
+      const count = native ? `histogram_count(${series})` : series.replace('{', '_count{');
+      const sum = native ? `histogram_sum(${series})` : series.replace('{', '_sum{');
+      expect(Object.values(await query(sc, count))).toEqual(['3']);
+      expect(Object.values(await query(sc, sum))).toEqual(['707.5']);
+      const classic = await instantQuery(sc.api, '{__name__=~"market_data_latency_ms_(count|sum|bucket)"}');
+      expect(classic.length > 0).toBe(!native);
       // The Node.js runtime metrics come through the same negotiated format.
       expect(Object.keys(await query(sc, 'process_cpu_seconds_total'))).toEqual(['process_cpu_seconds_total']);
       // What the format changes in what 2.42 stores: OpenMetrics' `_created` samples become series of
       // their own, and a bucket bound is spelled as a float (`le="1.0"`) by both OpenMetrics and
       // protobuf, where text 0.0.4 writes `le="1"` (Prometheus 3 normalizes `le`; 2.x does not).
-      const created = await sc.api<{ result: VectorResult[] }>(
-        `/api/v1/query?query=${encodeURIComponent('market_data_received_created')}`,
-      );
-      expect(created.result.length).toBe(format === 'openmetrics-text' ? 1 : 0);
-      expect(await query(sc, 'market_data_latency_ms_bucket{exchange="binance",type="trade",le="1.0"}')).toEqual({
-        market_data_latency_ms_bucket: '1',
-      });
+      const created = await instantQuery(sc.api, 'market_data_received_created');
+      expect(created.length).toBe(format === 'openmetrics-text' ? 1 : 0);
+      if (!native) {
+        expect(await query(sc, 'market_data_latency_ms_bucket{exchange="binance",type="trade",le="1.0"}')).toEqual({
+          market_data_latency_ms_bucket: '1',
+        });
+      }
     });
   });
 });

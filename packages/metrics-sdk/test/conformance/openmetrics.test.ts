@@ -10,10 +10,13 @@ import type { AddressInfo } from 'node:net';
 import {
   describeWithTools,
   type PrometheusServer,
+  parseOpenMetricsWithPython,
   parseWithPython,
-  pollUntil,
+  pollQuery,
   pyFloat,
+  scrapedTargets,
   startPrometheus,
+  type VectorSample,
 } from '@ttquant/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EngineMetrics } from '../../src/catalogs/engine.js';
@@ -27,7 +30,6 @@ import { PrometheusWriter } from '../../src/exposition/prometheus-text.js';
 import type { CounterFamily, GaugeFamily, HistogramFamily } from '../../src/storage/families.js';
 import { throwOnInvalidValue } from '../../src/storage/invalid.js';
 import { CONTRACT_METRICS } from '../contract.js';
-import { parseOpenMetricsWithPython } from '../python-openmetrics.js';
 
 // Every character OpenMetrics escapes, plus multi-byte UTF-8.
 const HOSTILE_SYMBOL = 'BTC"USD\\T\n€✓ 💹';
@@ -197,15 +199,6 @@ describeWithTools(
   },
 );
 
-interface Target {
-  readonly health: string;
-  readonly lastError: string;
-}
-interface VectorResult {
-  readonly metric: Record<string, string>;
-  readonly value: [number, string];
-}
-
 describeWithTools('a real Prometheus 2.42 scrapes the four-catalog OpenMetrics body', ['prometheus'], () => {
   let server: Server | undefined;
   let prometheus: PrometheusServer | undefined;
@@ -230,27 +223,11 @@ describeWithTools('a real Prometheus 2.42 scrapes the four-catalog OpenMetrics b
 
   it('is up with no scrape error, and stores the values, le and hostile labels as written', async () => {
     const prom = prometheus as PrometheusServer;
-    const target = await pollUntil(
-      async () => {
-        const { activeTargets } = await prom.api<{ activeTargets: Target[] }>('/api/v1/targets');
-        const t = activeTargets[0];
-        return t !== undefined && t.health !== 'unknown' ? t : undefined;
-      },
-      'the first scrape',
-      15_000,
-    );
+    const [target] = await scrapedTargets(prom.api, { timeoutMs: 15_000 });
     expect(target.lastError).toBe('');
     expect(target.health).toBe('up');
     expect(accepts[0]).toMatch(/^application\/openmetrics-text/);
-    const query = (q: string): Promise<VectorResult[]> =>
-      pollUntil(
-        async () => {
-          const data = await prom.api<{ result: VectorResult[] }>(`/api/v1/query?query=${encodeURIComponent(q)}`);
-          return data.result.length > 0 ? data.result : undefined;
-        },
-        q,
-        5_000,
-      );
+    const query = (q: string): Promise<VectorSample[]> => pollQuery(prom.api, q, { timeoutMs: 5_000 });
     const values = async (q: string, label: string): Promise<Record<string, string>> =>
       Object.fromEntries((await query(q)).map((r) => [r.metric[label], r.value[1]]));
     const want = (name: string, labels: Labels): string => String(expectedSamples.get(sampleKey(name, labels)));

@@ -4,7 +4,13 @@
 
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { describeWithTools, type PrometheusServer, pollUntil, startPrometheus } from '@ttquant/test-kit';
+import {
+  describeWithTools,
+  type PrometheusServer,
+  pollQuery,
+  scrapedTargets,
+  startPrometheus,
+} from '@ttquant/test-kit';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { catalog } from '../../src/define/catalog.js';
 import { closed, open } from '../../src/define/labels.js';
@@ -20,16 +26,6 @@ class Scraped extends catalog({
   latency: histogram('pb_latency_ms', 'Latency.', { exchange: closed('binance', 'okx') }, { buckets: [1, 10] }),
   idle: counter('pb_idle_total', 'Never recorded.', {}),
 }) {}
-
-interface VectorResult {
-  readonly metric: Record<string, string>;
-  readonly value: [number, string];
-}
-
-interface Target {
-  readonly health: string;
-  readonly lastError: string;
-}
 
 describeWithTools('Prometheus scrapes the protobuf exposition', ['prometheus'], () => {
   let server: Server | undefined;
@@ -60,32 +56,17 @@ describeWithTools('Prometheus scrapes the protobuf exposition', ['prometheus'], 
 
   it('finds the target up and stores every value, labels unescaped', async () => {
     const prom = prometheus as PrometheusServer;
-    const target = await pollUntil(
-      async () => {
-        const { activeTargets } = await prom.api<{ activeTargets: Target[] }>('/api/v1/targets');
-        const t = activeTargets[0];
-        return t !== undefined && t.health !== 'unknown' ? t : undefined;
-      },
-      'the first scrape',
-      15_000,
-    );
+    const [target] = await scrapedTargets(prom.api, { timeoutMs: 15_000 });
     expect(target.lastError).toBe('');
     expect(target.health).toBe('up');
 
-    const query = (q: string): Promise<Record<string, string>> =>
-      pollUntil(
-        async () => {
-          const data = await prom.api<{ result: VectorResult[] }>(`/api/v1/query?query=${encodeURIComponent(q)}`);
-          if (data.result.length === 0) return undefined;
-          return Object.fromEntries(
-            data.result.map((r) => {
-              const { __name__: name, job: _job, instance: _instance, ...labels } = r.metric;
-              return [`${name}${JSON.stringify(Object.entries(labels).sort())}`, r.value[1]];
-            }),
-          );
-        },
-        q,
-        5_000,
+    // Each series keyed by its name and its labels other than job and instance, sorted.
+    const query = async (q: string): Promise<Record<string, string>> =>
+      Object.fromEntries(
+        (await pollQuery(prom.api, q, { timeoutMs: 5_000 })).map((r) => {
+          const { __name__: name, job: _job, instance: _instance, ...labels } = r.metric;
+          return [`${name}${JSON.stringify(Object.entries(labels).sort())}`, r.value[1]];
+        }),
       );
     expect(await query('pb_fills_total')).toEqual({
       [`pb_fills_total${JSON.stringify([

@@ -8,10 +8,14 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   describeWithTools,
+  instantQuery,
   makeTestPki,
-  pollUntil,
+  type PrometheusApi,
+  pollQuery,
+  prometheusApi,
   run,
   type Server,
+  scrapedTargets,
   startServer,
   type TestPki,
 } from '@ttquant/test-kit';
@@ -28,13 +32,6 @@ class Secret extends catalog({
 const TOKEN = 'live-bearer-token-0123456789';
 const USER = 'prometheus';
 const PASSWORD = 'live p@ss:word';
-
-interface Target {
-  scrapePool: string;
-  scrapeUrl: string;
-  health: 'up' | 'down' | 'unknown';
-  lastError: string;
-}
 
 /** Expected outcome per job: up, or down with a lastError matching the pattern. */
 const JOBS: Record<string, 'up' | RegExp> = {
@@ -59,12 +56,8 @@ describeWithTools(
     let prometheus: Server | undefined;
     let configFile = '';
 
-    const api = async <T>(path: string): Promise<T> => {
-      const response = await fetch(`${prometheus?.url}${path}`, { signal: AbortSignal.timeout(5_000) });
-      const json = (await response.json()) as { status: string; data: T; error?: string };
-      if (json.status !== 'success') throw new Error(`${path}: ${json.error ?? response.status}`);
-      return json.data;
-    };
+    // Prometheus starts in beforeAll, so the API function is made there.
+    let api: PrometheusApi = () => Promise.reject(new Error('Prometheus did not start'));
 
     beforeAll(async () => {
       pki = makeTestPki();
@@ -152,6 +145,7 @@ describeWithTools(
           `--web.listen-address=127.0.0.1:${port}`,
         ];
       });
+      api = prometheusApi(prometheus.url);
     });
 
     afterAll(async () => {
@@ -170,16 +164,11 @@ describeWithTools(
     });
 
     it('reports up for the right credentials, and 401 (or a TLS failure) for every wrong one', async () => {
-      const targets = await pollUntil(
-        async () => {
-          const data = await api<{ activeTargets: Target[] }>('/api/v1/targets?state=active');
-          const seen = data.activeTargets.filter((t) => t.health !== 'unknown');
-          return seen.length === Object.keys(JOBS).length ? seen : undefined;
-        },
-        'every target scraped once',
-        60_000,
-        250,
-      );
+      const targets = await scrapedTargets(api, {
+        count: Object.keys(JOBS).length,
+        timeoutMs: 60_000,
+        intervalMs: 250,
+      });
       const outcome = Object.fromEntries(
         targets.map((t) => [t.scrapePool, { health: t.health, lastError: t.lastError }]),
       );
@@ -198,22 +187,13 @@ describeWithTools(
     });
 
     it('stores up==1 and the metric only for the jobs with the right credentials', async () => {
-      type Vector = { metric: Record<string, string>; value: [number, string] }[];
-      const up = await pollUntil(
-        async () => {
-          const data = await api<{ result: Vector }>('/api/v1/query?query=up');
-          return data.result.length === Object.keys(JOBS).length ? data.result : undefined;
-        },
-        'up for every job',
-        30_000,
-        250,
-      );
+      const up = await pollQuery(api, 'up', { count: Object.keys(JOBS).length, timeoutMs: 30_000, intervalMs: 250 });
       const upByJob = Object.fromEntries(up.map((s) => [s.metric['job'], s.value[1]]));
       expect(upByJob).toEqual(
         Object.fromEntries(Object.entries(JOBS).map(([job, e]) => [job, e === 'up' ? '1' : '0'])),
       );
-      const fills = await api<{ result: Vector }>('/api/v1/query?query=secret_fills_total');
-      expect(fills.result.map((s) => [s.metric['job'], s.metric['venue'], s.value[1]]).sort()).toEqual([
+      const fills = await instantQuery(api, 'secret_fills_total');
+      expect(fills.map((s) => [s.metric['job'], s.metric['venue'], s.value[1]]).sort()).toEqual([
         ['basic-mtls-ok', 'binance', '1'],
         ['bearer-ok', 'binance', '1'],
       ]);
