@@ -9,6 +9,7 @@ import * as zmq from 'zeromq';
 import { type FakeExchange, startFakeExchange } from '../fixtures/fake-exchange.js';
 import { createLogger } from '../shared/logger.js';
 import type { EngineOrder, FillEvent, GatewayOrderResult, StrategyFill, Tick } from '../shared/protocol.js';
+import { newTrace, traceparent } from '../shared/trace-context.js';
 import { readGatewayConfig } from './config.js';
 import { type GatewayHandle, startGateway } from './service.js';
 
@@ -167,6 +168,37 @@ describe('order submission', () => {
     expect(await metricsBody(gw)).toContain(
       'orders_total{exchange="binance",symbol="BTCUSDT",side="buy",type="market"} 1\n',
     );
+  });
+
+  it('continues the order trace from traceparent into its latency exemplar; an invalid header starts a new trace, counted', async () => {
+    const gw = await start();
+    const parent = newTrace();
+    const traced = order();
+    const withHeader = (header: string, o: EngineOrder) =>
+      fetch(`${gw.orderUrl}/orders`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', traceparent: header },
+        body: JSON.stringify(o),
+      }).then((r) => r.json());
+    expect(await withHeader(traceparent(parent), traced)).toMatchObject({ status: 'accepted' });
+    const openMetrics = async () =>
+      (
+        await fetch(`${gw.metricsUrl}/metrics`, { headers: { accept: 'application/openmetrics-text; version=1.0.0' } })
+      ).text();
+    const exemplar = (await openMetrics())
+      .split('\n')
+      .find(
+        (line) =>
+          line.startsWith('order_processing_latency_ms_bucket{exchange="binance",operation="new"') &&
+          line.includes(' # '),
+      );
+    expect(exemplar).toContain(`trace_id="${parent.traceId}"`);
+    // The gateway's own span in that trace, not the engine's.
+    expect(exemplar).toMatch(/span_id="[0-9a-f]{16}"/);
+    expect(exemplar).not.toContain(parent.spanId);
+    expect(gw.stats.invalidTraceparents).toBe(0);
+    expect(await withHeader('00-not-a-trace-01', order({ side: 'sell' }))).toMatchObject({ status: 'accepted' });
+    expect(gw.stats.invalidTraceparents).toBe(1);
   });
 
   it('429 then success: one retry, the same clientOrderId, exactly one order at the exchange', async () => {

@@ -23,6 +23,7 @@ import type {
   StrategyFill,
   Venue,
 } from '../shared/protocol.js';
+import { newSpanId, newTrace, parseTraceparent } from '../shared/trace-context.js';
 import type { GatewayConfig } from './config.js';
 import { ExchangeClient, type ExchangeOutcome, type RetryCause } from './exchange-client.js';
 import { ExecutionStream } from './executions.js';
@@ -63,10 +64,15 @@ export interface GatewayDeps {
   readonly now?: () => number;
 }
 
+/** The labels of an order latency exemplar: the order's trace and the gateway's span in it. */
+type OrderExemplar = { readonly trace_id: string; readonly span_id: string };
+
 /** Counters of things that have no metric of their own but must not go unnoticed. */
 export interface GatewayStats {
   /** Order-entry requests refused with 400 or 413. */
   badRequests: number;
+  /** Orders whose traceparent header was invalid: each started a new trace, as the spec says. */
+  invalidTraceparents: number;
   /** Order-entry requests answered 503 because the gateway was closing. */
   refusedWhileClosing: number;
   /** Executions frames that did not parse as an ExecutionEvent. */
@@ -164,6 +170,8 @@ interface OrderRecord {
   counted: boolean;
   ttl: NodeJS.Timeout | undefined;
   fillKeys: Set<string> | undefined;
+  /** The order's trace (from the engine's traceparent) and this gateway's span: its latency exemplar. */
+  readonly exemplar: OrderExemplar;
 }
 
 const MAX_REMEMBERED = 10_000;
@@ -198,6 +206,7 @@ class Gateway implements GatewayHandle {
   readonly metrics: GatewayMetrics;
   readonly stats: GatewayStats = {
     badRequests: 0,
+    invalidTraceparents: 0,
     refusedWhileClosing: 0,
     malformedExecutions: 0,
     unknownExecutions: 0,
@@ -424,12 +433,23 @@ class Gateway implements GatewayHandle {
       send(response, 503, { error: 'shutting_down' }, true);
       return;
     }
-    const result = await this.#submit(order, received);
+    const result = await this.#submit(order, received, this.#exemplar(request.headers.traceparent));
     send(response, 200, result);
   }
 
+  /** Continues the engine's trace (or starts one) with a span of this gateway's own. */
+  #exemplar(header: string | string[] | undefined): OrderExemplar {
+    const parent = parseTraceparent(header);
+    if (parent === 'invalid') {
+      this.stats.invalidTraceparents++;
+      this.#log.debug({ traceparent: header }, 'invalid traceparent: the order starts a new trace');
+    }
+    const traceId = parent === undefined || parent === 'invalid' ? newTrace().traceId : parent.traceId;
+    return { trace_id: traceId, span_id: newSpanId() };
+  }
+
   /** Runs one order through risk and the exchange; a repeated clientOrderId gets the first result. */
-  #submit(order: EngineOrder, received: number): Promise<GatewayOrderResult> {
+  #submit(order: EngineOrder, received: number, exemplar: OrderExemplar): Promise<GatewayOrderResult> {
     const existing = this.#orders.get(order.clientOrderId);
     if (existing !== undefined) return existing.result;
     const venue = this.#venue(order.exchange);
@@ -443,13 +463,13 @@ class Gateway implements GatewayHandle {
       // debug: a flood of orders would otherwise flood the log too (the counter tells the story).
       this.#log.debug({ clientOrderId: order.clientOrderId, rule, refPrice }, 'order risk-rejected');
       const result: GatewayOrderResult = { clientOrderId: order.clientOrderId, status: 'risk_rejected', reason: rule };
-      this.#remember(order, venue, series, Promise.resolve(result), 'done');
+      this.#remember(order, venue, series, Promise.resolve(result), 'done', exemplar);
       return Promise.resolve(result);
     }
 
     let resolveResult!: (result: GatewayOrderResult) => void;
     const result = new Promise<GatewayOrderResult>((resolve) => (resolveResult = resolve));
-    const record = this.#remember(order, venue, series, result, 'pending');
+    const record = this.#remember(order, venue, series, result, 'pending', exemplar);
     record.reserved = order.quantity;
     const request: NewOrderRequest = {
       clientOrderId: order.clientOrderId,
@@ -478,7 +498,8 @@ class Gateway implements GatewayHandle {
     switch (outcome.kind) {
       case 'ack': {
         series.success[order.side].inc();
-        venue.latency.new.observe(performance.now() - received);
+        // The exemplar links this latency to the order's trace (its id is in the engine's and this log).
+        venue.latency.new.observeWithExemplar(performance.now() - received, record.exemplar);
         record.ackStatus = outcome.ack.status;
         if (record.state !== 'done') {
           if (outcome.ack.status === 'cancelled') {
@@ -493,7 +514,12 @@ class Gateway implements GatewayHandle {
           }
         }
         this.#log.debug(
-          { clientOrderId: id, status: outcome.ack.status, retries: outcome.retries },
+          {
+            clientOrderId: id,
+            status: outcome.ack.status,
+            retries: outcome.retries,
+            traceId: record.exemplar.trace_id,
+          },
           'order acknowledged',
         );
         return { clientOrderId: id, status: 'accepted' };
@@ -529,6 +555,7 @@ class Gateway implements GatewayHandle {
     series: SymbolSeries,
     result: Promise<GatewayOrderResult>,
     state: OrderRecord['state'],
+    exemplar: OrderExemplar,
   ): OrderRecord {
     const record: OrderRecord = {
       order,
@@ -543,6 +570,7 @@ class Gateway implements GatewayHandle {
       counted: false,
       ttl: undefined,
       fillKeys: undefined,
+      exemplar,
     };
     this.#orders.set(order.clientOrderId, record);
     if (state === 'done') this.#markDone(order.clientOrderId);
@@ -609,7 +637,7 @@ class Gateway implements GatewayHandle {
     const started = performance.now();
     const outcome = await this.#client.cancel(order.exchange, order.clientOrderId, this.#abort.signal);
     if (outcome.kind === 'ack') {
-      venue.latency.cancel.observe(performance.now() - started);
+      venue.latency.cancel.observeWithExemplar(performance.now() - started, record.exemplar);
       this.#log.info({ clientOrderId: order.clientOrderId, status: outcome.ack.status }, 'order cancelled after TTL');
       // The executions stream reports it too, before or after this answer; #finish runs once.
       if (outcome.ack.status === 'cancelled' && record.state !== 'done') record.cancelEventDue = true;

@@ -3,6 +3,7 @@ import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EngineOrder } from '../shared/protocol.js';
+import { newTrace, parseTraceparent } from '../shared/trace-context.js';
 import { createGatewayClient, parseResult } from './gateway-client.js';
 
 // Every way the gateway can answer badly comes back as one `failed` result, never a rejection.
@@ -19,6 +20,7 @@ const order: EngineOrder = {
 
 let reply: (res: ServerResponse, body: string) => void = () => {};
 const bodies: string[] = [];
+const traceparents: (string | string[] | undefined)[] = [];
 const held: ServerResponse[] = [];
 const server = createServer((req, res) => {
   let body = '';
@@ -27,6 +29,7 @@ const server = createServer((req, res) => {
   });
   req.on('end', () => {
     bodies.push(`${req.method} ${req.url} ${req.headers['content-type']} ${body}`);
+    traceparents.push(req.headers.traceparent);
     reply(res, body);
   });
 });
@@ -59,6 +62,12 @@ describe('createGatewayClient', () => {
       });
       expect(bodies.at(-1)).toBe(`POST /orders application/json ${JSON.stringify(order)}`);
       expect(client.inFlight).toBe(0);
+      // Each order a new trace, or the one given, as a traceparent header the gateway continues.
+      const fresh = parseTraceparent(traceparents.at(-1));
+      expect(fresh).toMatchObject({ traceId: expect.stringMatching(/^[0-9a-f]{32}$/) });
+      const given = newTrace();
+      await client.send(order, given);
+      expect(parseTraceparent(traceparents.at(-1))).toEqual(given);
     } finally {
       client.close();
     }

@@ -1,5 +1,6 @@
 import { Agent, type ClientRequest, request } from 'node:http';
 import type { EngineOrder, GatewayOrderResult } from '../shared/protocol.js';
+import { newTrace, type TraceContext, traceparent } from '../shared/trace-context.js';
 
 // The engine's side of the gateway's order entry: POST {GATEWAY_URL}/orders with an EngineOrder, one
 // GatewayOrderResult back. Every way an order can go wrong (refused connection, timeout, a non-200
@@ -20,12 +21,14 @@ export interface GatewayClientOptions {
 /** An order-entry client; see {@link createGatewayClient}. */
 export interface GatewayClient {
   /**
-   * Sends one order. The request is written before this returns; the promise never rejects.
+   * Sends one order, as a new trace whose `traceparent` header the gateway continues. The request is
+   * written before this returns; the promise never rejects.
    *
    * @param order - the order
+   * @param trace - the order's trace; a new one by default
    * @returns the gateway's result, or a `failed` result naming a {@link ClientFailure}
    */
-  send(order: EngineOrder): Promise<GatewayOrderResult>;
+  send(order: EngineOrder, trace?: TraceContext): Promise<GatewayOrderResult>;
   /** Requests still waiting for an answer. */
   readonly inFlight: number;
   /** Aborts requests still waiting (they resolve as `failed`/`closed`) and closes idle connections. */
@@ -53,7 +56,7 @@ export function createGatewayClient(options: GatewayClientOptions): GatewayClien
   const pending = new Set<ClientRequest>();
   let closed = false;
 
-  function send(order: EngineOrder): Promise<GatewayOrderResult> {
+  function send(order: EngineOrder, trace: TraceContext = newTrace()): Promise<GatewayOrderResult> {
     const failed = (reason: ClientFailure | string): GatewayOrderResult => ({
       clientOrderId: order.clientOrderId,
       status: 'failed',
@@ -72,7 +75,11 @@ export function createGatewayClient(options: GatewayClientOptions): GatewayClien
       const req = request(target, {
         method: 'POST',
         agent,
-        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+        headers: {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
+          traceparent: traceparent(trace),
+        },
         timeout: options.timeoutMs,
       });
       pending.add(req);

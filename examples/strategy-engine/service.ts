@@ -11,6 +11,7 @@ import * as zmq from 'zeromq';
 import { ConfigError } from '../shared/config.js';
 import { createLogger, type Logger } from '../shared/logger.js';
 import { type EngineOrder, type GatewayOrderResult, type Tick, VENUES, type Venue } from '../shared/protocol.js';
+import { newTrace } from '../shared/trace-context.js';
 import type { EngineConfig, StrategySpec } from './config.js';
 import { createGatewayClient, type GatewayClient } from './gateway-client.js';
 import { type Decision, StrategyRunner } from './runner.js';
@@ -178,7 +179,13 @@ export async function startStrategyEngine(config: EngineConfig, deps: EngineDeps
         fillTimeoutMs: config.fillTimeoutMs,
       },
       {
-        send: (order) => gateway.send(order),
+        send: (order) => {
+          // Each order is a trace of its own: the gateway continues it, and its latency exemplar
+          // carries this id, so the id from a slow exemplar finds the order in both logs.
+          const trace = newTrace();
+          log.debug({ order, traceId: trace.traceId }, 'order sent');
+          return gateway.send(order, trace);
+        },
         now,
         // Unique across restarts too (the start time is in it): the exchange is idempotent on this id,
         // so a reused id would get an old order's ack.
@@ -186,7 +193,6 @@ export async function startStrategyEngine(config: EngineConfig, deps: EngineDeps
         onSent: (order) => {
           sent[order.side].inc();
           orderCounts.sent++;
-          log.debug({ order }, 'order sent');
         },
         onResult: (order, result) => onOrderResult(order, result),
         onFillTimeout: (order, remaining) =>

@@ -151,6 +151,12 @@ export const monitoringConfig = {
    * (recording-rules.yml) and drawn on the dashboard's latency panels.
    */
   latencyQuantiles: { p50: 0.5, p95: 0.95, p99: 0.99 },
+  /**
+   * Quantiles of the dashboard's "Latency (native histograms)" row, by the name they go by. Native
+   * histograms keep a bounded relative error at any quantile, so the row reaches into the tail
+   * (p99.9), where the classic buckets' linear interpolation says little.
+   */
+  nativeLatencyQuantiles: { p50: 0.5, p99: 0.99, 'p99.9': 0.999 },
   /** Alert thresholds. Units: ms, ratios 0–1, USD, percent, connections, seconds. */
   thresholds: {
     marketDataLatencyMs: { warning: 1000, critical: 5000 }, // original

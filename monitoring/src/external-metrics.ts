@@ -1,4 +1,4 @@
-import { DROPPED_VALUES_METRIC, OVERFLOW_RECORDS_METRIC } from '@ttquant/metrics';
+import { DROPPED_EXEMPLARS_METRIC, DROPPED_VALUES_METRIC, OVERFLOW_RECORDS_METRIC } from '@ttquant/metrics';
 import type { JobKey } from './config.js';
 
 // Metrics the rules read that are not in our catalogs: the ones Prometheus adds to every target, the
@@ -50,6 +50,11 @@ export const externalMetrics = {
   overflowRecords: metric(OVERFLOW_RECORDS_METRIC, '@ttquant/metrics', 'counter', ['metric']),
   /** Values dropped as invalid (negative or non-finite), per metric. Exists at 0 for every metric. */
   droppedValues: metric(DROPPED_VALUES_METRIC, '@ttquant/metrics', 'counter', ['metric']),
+  /**
+   * Exemplars dropped (labels not declared or not strings, or over 128 characters), per metric.
+   * Exists at 0 for every metric that declares exemplars.
+   */
+  exemplarsDropped: metric(DROPPED_EXEMPLARS_METRIC, '@ttquant/metrics', 'counter', ['metric']),
 } as const;
 
 /**

@@ -1,15 +1,23 @@
 import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describeRequiring, freePort } from '@ttquant/test-kit';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { prometheusConfig, renderPrometheusConfig } from '../src/prometheus-config.js';
-import { type CliIo, COMMANDS, runCli } from './cli.js';
-import { DEFAULT_PORTS, MONITORING_DIR, PORT_SETTINGS, type PortName, REPO_ROOT, resolvePorts } from './layout.js';
-import { nativePrometheusConfig } from './native.js';
+import { type CliIo, COMMANDS, helpText, runCli } from './cli.js';
+import {
+  DEFAULT_PORTS,
+  MONITORING_DIR,
+  PORT_SETTINGS,
+  type PortName,
+  REPO_ROOT,
+  resolvePorts,
+  stackLayout,
+} from './layout.js';
+import { NATIVE_HISTOGRAM_FLAG, nativePrometheusConfig, writeNativeConfig } from './native.js';
 import { installHint, missingTools } from './tools.js';
 import { validateConfigs } from './validate.js';
 
@@ -126,6 +134,27 @@ describe('monitoring CLI: ports and the configuration it runs', () => {
       ['node', '1s', [`127.0.0.1:${ports.nodeExporter}`]],
       ['prometheus', '1s', [`127.0.0.1:${ports.prometheus}`]],
     ]);
+  });
+
+  it('offers the native-histogram scrape: --native-histograms turns the features on, and a twin Prometheus config', () => {
+    expect(NATIVE_HISTOGRAM_FLAG).toBe('--enable-feature=native-histograms,exemplar-storage');
+    const help = helpText();
+    expect(help).toContain('--native-histograms, --no-native-histograms');
+    expect(help).toContain(NATIVE_HISTOGRAM_FLAG);
+    // The twin scrapes the same jobs with the same rules, but neither alerts nor writes remotely.
+    const layout = stackLayout(tempDir());
+    const ports = Object.fromEntries(Object.keys(DEFAULT_PORTS).map((k, i) => [k, 21_000 + i])) as Record<
+      PortName,
+      number
+    >;
+    const paths = writeNativeConfig({ layout, ports, receiverPort: 22_000, nativeHistogramsTwinPort: 22_001 });
+    const main = parse(readFileSync(paths.prometheus, 'utf8'));
+    const twin = parse(readFileSync(paths.nativeHistogramsTwin, 'utf8'));
+    expect(main).toHaveProperty('alerting');
+    expect(main).toHaveProperty('remote_write');
+    const { alerting: _alerting, remote_write: _remoteWrite, ...rest } = main;
+    expect(twin).toEqual(rest);
+    expect(dirname(paths.nativeHistogramsTwin)).toBe(dirname(paths.prometheus));
   });
 
   it('renders remote_write only when endpoints are configured (off in the committed files)', () => {

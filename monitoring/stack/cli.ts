@@ -19,7 +19,13 @@ import {
   type StackPorts,
   stackLayout,
 } from './layout.js';
-import { NATIVE_COMPONENTS, startNativeStack, stopNativeStack, writeNativeConfig } from './native.js';
+import {
+  NATIVE_COMPONENTS,
+  NATIVE_HISTOGRAM_FLAG,
+  startNativeStack,
+  stopNativeStack,
+  writeNativeConfig,
+} from './native.js';
 import { delay, logFile } from './processes.js';
 import { validateConfigs } from './validate.js';
 
@@ -56,6 +62,7 @@ const OPTIONS = {
   dir: { type: 'string' },
   'webhook-url': { type: 'string' },
   'admin-api': { type: 'boolean' },
+  'native-histograms': { type: 'boolean' },
   lines: { type: 'string' },
   follow: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
@@ -85,6 +92,10 @@ export function helpText(): string {
     `  --dir DIR                     MONITORING_DIR, the native project folder (default ${relativeDir(DEFAULT_STACK_DIR)})`,
     '  --webhook-url URL             where the native Alertmanager posts notifications',
     '  --admin-api, --no-admin-api   Prometheus with --web.enable-admin-api, so backup takes a TSDB snapshot',
+    '  --native-histograms, --no-native-histograms',
+    `                                native stack: Prometheus with ${NATIVE_HISTOGRAM_FLAG};`,
+    '                                the latency histograms are then stored in native form only (no',
+    '                                _bucket/_count/_sum); rules and dashboard answer either way',
     '  --lines N, --follow           for logs',
     ports,
     '',
@@ -145,6 +156,8 @@ async function start(ctx: Context): Promise<number> {
   const previous = readState(ctx.layout);
   const webhookUrl = (ctx.values['webhook-url'] as string | undefined) ?? previous?.webhookUrl;
   const adminApi = (ctx.values['admin-api'] as boolean | undefined) ?? previous?.adminApi ?? false;
+  const nativeHistograms =
+    (ctx.values['native-histograms'] as boolean | undefined) ?? previous?.nativeHistograms ?? false;
   const databaseUrl = ctx.io.env['DATABASE_URL'];
   const stack = await startNativeStack({
     layout: ctx.layout,
@@ -152,6 +165,7 @@ async function start(ctx: Context): Promise<number> {
     ...(databaseUrl === undefined || databaseUrl === '' ? {} : { databaseUrl }),
     ...(webhookUrl === undefined ? {} : { webhookUrl }),
     ...(adminApi ? { adminApi: true } : {}),
+    ...(nativeHistograms ? { nativeHistograms: true } : {}),
     log: ctx.io.out,
   });
   ctx.io.out(`native stack running: Prometheus ${stack.prometheusUrl}, Alertmanager ${stack.alertmanagerUrl}`);

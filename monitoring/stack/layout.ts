@@ -147,6 +147,8 @@ export interface StackState {
   readonly webhookUrl?: string;
   /** Whether Prometheus runs with the admin API (TSDB snapshots). */
   readonly adminApi?: boolean;
+  /** Whether Prometheus scrapes native histograms (`--native-histograms`). */
+  readonly nativeHistograms?: boolean;
   readonly startedAt: string;
 }
 

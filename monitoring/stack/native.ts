@@ -35,8 +35,19 @@ export const NATIVE_COMPONENTS = [
   'node-exporter',
   'alertmanager',
   'prometheus-receiver',
+  'prometheus-native-histograms',
   'prometheus',
 ] as const;
+
+/**
+ * Prometheus features the native-histogram scrape turns on: native histograms (Prometheus then asks
+ * for protobuf and stores the native form of a histogram that has one, without its classic series)
+ * and exemplar storage (the trace ids the services attach to observations).
+ */
+export const NATIVE_HISTOGRAM_FEATURES = ['native-histograms', 'exemplar-storage'] as const;
+
+/** `--enable-feature=native-histograms,exemplar-storage`, as Prometheus 2.42 takes it. */
+export const NATIVE_HISTOGRAM_FLAG = `--enable-feature=${NATIVE_HISTOGRAM_FEATURES.join(',')}`;
 
 /** A native component. */
 export type NativeComponent = (typeof NATIVE_COMPONENTS)[number];
@@ -67,6 +78,13 @@ export interface NativeStackOptions {
   readonly webhookUrl?: string;
   /** Start Prometheus with `--web.enable-admin-api`, so `backup` can take a TSDB snapshot. */
   readonly adminApi?: boolean;
+  /** Start Prometheus with {@link NATIVE_HISTOGRAM_FLAG}: it scrapes native histograms. */
+  readonly nativeHistograms?: boolean;
+  /**
+   * Also start a twin Prometheus on this port with {@link NATIVE_HISTOGRAM_FLAG}: the same targets and
+   * rules, but no Alertmanager and no remote_write, so one stack shows both scrapes side by side.
+   */
+  readonly nativeHistogramsTwinPort?: number;
   /** Progress lines; default silent. */
   readonly log?: (line: string) => void;
   /** How long each component may take to become ready; default 30 s. */
@@ -82,6 +100,8 @@ export interface NativeStack {
   readonly alertmanagerUrl: string;
   /** The second Prometheus, when `receiverPort` was given. */
   readonly receiverUrl?: string;
+  /** The twin Prometheus scraping native histograms, when `nativeHistogramsTwinPort` was given. */
+  readonly nativeHistogramsTwinUrl?: string;
 }
 
 /**
@@ -178,6 +198,7 @@ export function writeNativeConfig(options: NativeStackOptions): {
   prometheus: string;
   alertmanager: string;
   receiver: string;
+  nativeHistogramsTwin: string;
 } {
   const { layout, ports } = options;
   ensureLayout(layout);
@@ -191,9 +212,16 @@ export function writeNativeConfig(options: NativeStackOptions): {
     prometheus: join(layout.config, 'prometheus.yml'),
     alertmanager: join(layout.config, 'alertmanager.yml'),
     receiver: join(layout.config, 'prometheus-receiver.yml'),
+    nativeHistogramsTwin: join(layout.config, 'prometheus-native-histograms.yml'),
   };
   const config = nativePrometheusConfig(ports, { ...options, remoteWrite });
   writeFileSync(paths.prometheus, HEADER + stringify(config, { lineWidth: 0 }));
+  if (options.nativeHistogramsTwinPort !== undefined) {
+    // Same scrape jobs and rule files (next to it, so the relative rule_files resolve); it neither
+    // alerts (Alertmanager would get every alert twice) nor writes to the long-term store.
+    const { alerting: _alerting, remote_write: _remoteWrite, ...twin } = config;
+    writeFileSync(paths.nativeHistogramsTwin, HEADER + stringify(twin, { lineWidth: 0 }));
+  }
   copyFileSync(join(MONITORING_DIR, RULES_PATHS.recording), join(layout.config, 'recording-rules.yml'));
   if (options.alertRules === undefined) {
     copyFileSync(join(MONITORING_DIR, RULES_PATHS.alerts), join(layout.config, 'alerts.yml'));
@@ -359,16 +387,33 @@ export async function startNativeStack(options: NativeStackOptions): Promise<Nat
               '--web.enable-remote-write-receiver',
             ],
           }).then(track);
+    const twinPort = options.nativeHistogramsTwinPort;
+    const twin =
+      twinPort === undefined
+        ? Promise.resolve(undefined)
+        : startProcess(layout, {
+            name: 'prometheus-native-histograms',
+            command: 'prometheus',
+            args: [
+              ...prometheusArgs(
+                twinPort,
+                paths.nativeHistogramsTwin,
+                join(layout.data, 'prometheus-native-histograms'),
+              ),
+              NATIVE_HISTOGRAM_FLAG,
+            ],
+          }).then(track);
     const prometheus = startProcess(layout, {
       name: 'prometheus',
       command: 'prometheus',
       args: [
         ...prometheusArgs(ports.prometheus, paths.prometheus, join(layout.data, 'prometheus')),
         ...(options.adminApi === true ? ['--web.enable-admin-api'] : []),
+        ...(options.nativeHistograms === true ? [NATIVE_HISTOGRAM_FLAG] : []),
       ],
     }).then(track);
     // Wait for every start, then for readiness, so one failure still lets the others be tracked.
-    const results = await Promise.allSettled([database, nodeExporter, alertmanager, receiver, prometheus]);
+    const results = await Promise.allSettled([database, nodeExporter, alertmanager, receiver, twin, prometheus]);
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed !== undefined) throw failed.reason;
     const exporter = await startProcess(layout, {
@@ -386,6 +431,9 @@ export async function startNativeStack(options: NativeStackOptions): Promise<Nat
       ...(options.receiverPort === undefined
         ? []
         : [waitReady(options, 'prometheus-receiver', () => httpOk(url(options.receiverPort as number, '/-/ready')))]),
+      ...(twinPort === undefined
+        ? []
+        : [waitReady(options, 'prometheus-native-histograms', () => httpOk(url(twinPort, '/-/ready')))]),
     ]);
     const state: StackState = {
       mode: 'native',
@@ -394,6 +442,7 @@ export async function startNativeStack(options: NativeStackOptions): Promise<Nat
       databaseUrl: withoutPassword(databaseUrl),
       ...(options.webhookUrl === undefined ? {} : { webhookUrl: options.webhookUrl }),
       ...(options.adminApi === true ? { adminApi: true } : {}),
+      ...(options.nativeHistograms === true ? { nativeHistograms: true } : {}),
       startedAt: new Date().toISOString(),
     };
     writeState(layout, state);
@@ -403,6 +452,7 @@ export async function startNativeStack(options: NativeStackOptions): Promise<Nat
       prometheusUrl: url(ports.prometheus, ''),
       alertmanagerUrl: url(ports.alertmanager, ''),
       ...(options.receiverPort === undefined ? {} : { receiverUrl: url(options.receiverPort, '') }),
+      ...(twinPort === undefined ? {} : { nativeHistogramsTwinUrl: url(twinPort, '') }),
     };
   } catch (error) {
     // Processes whose start resolved after the failure are tracked too: stop every known component.

@@ -1,14 +1,18 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { parser } from '@prometheus-io/lezer-promql';
 import {
+  closed,
+  DROPPED_EXEMPLARS_METRIC,
   DROPPED_VALUES_METRIC,
   EngineMetrics,
   GatewayMetrics,
+  histogram,
   MarketDataMetrics,
   OVERFLOW_RECORDS_METRIC,
   PrometheusWriter,
   StrategyMetrics,
   TRADING_CATALOGS,
+  type TradingCatalogInfo,
 } from '@ttquant/metrics';
 import { readExposition } from '@ttquant/test-kit';
 import { describe, expect, it } from 'vitest';
@@ -19,6 +23,8 @@ import { checkExpression, checkRules } from '../src/promql-check/check.js';
 import { catalogVocabulary } from '../src/promql-check/vocabulary.js';
 import { alertGroups, recordingGroups } from '../src/rules/index.js';
 import { monitoringPath } from './helpers/paths.js';
+
+const exchange = closed('binance', 'okx');
 
 // Every PromQL expression in the generated rules, parsed with Prometheus' lezer grammar, may only
 // name catalog series (histograms through _bucket/_sum/_count), the allowed external metrics (of
@@ -60,7 +66,10 @@ describe('PromQL in the generated rules', () => {
     const catalogSeries = new Set(
       TRADING_CATALOGS.flatMap(({ definitions: defs }) =>
         Object.values(defs).flatMap((def) =>
-          def.kind === 'histogram' ? [`${def.name}_bucket`, `${def.name}_sum`, `${def.name}_count`] : [def.name],
+          // A histogram's classic series, and the bare name of its native form.
+          def.kind === 'histogram'
+            ? [`${def.name}_bucket`, `${def.name}_sum`, `${def.name}_count`, def.name]
+            : [def.name],
         ),
       ),
     );
@@ -80,7 +89,11 @@ describe('the checker fails on what it must catch', () => {
   it.each([
     ['a metric no catalog has', 'market_data_recieved_total', 'unknown metric "market_data_recieved_total"'],
     ['an unknown external metric', 'node_load1', 'unknown metric "node_load1"'],
-    ['a histogram without a suffix', 'rate(market_data_latency_ms[1m])', '"market_data_latency_ms" is a histogram'],
+    [
+      'a native histogram read as a float',
+      'rate(market_data_latency_ms[1m])',
+      'the result cannot take the native histogram market_data_latency_ms',
+    ],
     [
       'a label the metric lacks',
       'orders_failed_total{rule="max_position"}',
@@ -152,6 +165,112 @@ describe('the checker fails on what it must catch', () => {
     ]) {
       expect(messages(expr), expr).toEqual([]);
     }
+  });
+});
+
+// Native histograms: the bare name of a histogram the catalog declares native is its native form,
+// readable only through rate()/increase() feeding the histogram functions; a classic-only
+// histogram still has no bare name.
+describe('the checker and native histograms', () => {
+  const classicOnly = histogram(
+    'classic_latency_ms',
+    'A latency without native resolution.',
+    { exchange },
+    {
+      unit: 'ms',
+      buckets: [1, 10, 100],
+    },
+  );
+  const nativeLatency = histogram(
+    'native_latency_ms',
+    'A latency with native resolution.',
+    { exchange },
+    {
+      unit: 'ms',
+      buckets: [1, 10, 100],
+      native: true,
+    },
+  );
+  const info = TRADING_CATALOGS[0] as TradingCatalogInfo;
+  const vocabulary = catalogVocabulary(Object.values(externalMetrics), [
+    ...TRADING_CATALOGS,
+    { ...info, className: 'TestMetrics', definitions: { classicOnly, nativeLatency } },
+  ]);
+  const messages = (expr: string) => checkExpression(expr, vocabulary).issues.map((issue) => issue.message);
+
+  it('knows the bare name of every histogram the catalogs declare native, and of no other', () => {
+    const histograms = [
+      ...TRADING_CATALOGS.flatMap((c) => Object.values(c.definitions)),
+      classicOnly,
+      nativeLatency,
+    ].filter((def) => def.kind === 'histogram');
+    const bare = histograms.filter((def) => vocabulary.series.get(def.name)?.kind === 'histogram_native');
+    expect(bare.map((def) => def.name)).toEqual(
+      histograms.filter((def) => def.native !== undefined).map((d) => d.name),
+    );
+    expect(bare.length).toBeGreaterThan(0);
+    expect(bare.map((def) => def.name)).not.toContain(classicOnly.name);
+  });
+
+  it.each([
+    'histogram_quantile(0.99, sum(rate(native_latency_ms[1m])))',
+    'histogram_quantile(0.99, sum by (job, exchange) (rate(native_latency_ms{job="gateway"}[1m])))',
+    'histogram_quantile(0.5, avg by (exchange) (increase(native_latency_ms[5m])))',
+    'sum by (exchange) (histogram_count(rate(native_latency_ms[5m])))',
+    'histogram_sum(rate(native_latency_ms[5m])) / histogram_count(rate(native_latency_ms[5m]))',
+    'histogram_fraction(0, 10, sum(rate(native_latency_ms[5m])))',
+    'histogram_quantile(0.5, sum by (exchange, le) (rate(native_latency_ms_bucket[1m]))) or histogram_quantile(0.5, sum by (exchange) (rate(native_latency_ms[1m])))',
+  ])('accepts the native form of a native histogram where PromQL reads it: %s', (expr) => {
+    expect(messages(expr)).toEqual([]);
+  });
+
+  it('keeps the result labels of the native form as those of the classic form, so `or` pairs them', () => {
+    const labels = (expr: string) => [...(checkExpression(expr, vocabulary).labels ?? [])].sort();
+    expect(labels('histogram_quantile(0.5, sum by (job, exchange) (rate(native_latency_ms[1m])))')).toEqual(
+      labels('histogram_quantile(0.5, sum by (job, exchange, le) (rate(native_latency_ms_bucket[1m])))'),
+    );
+  });
+
+  it.each([
+    [
+      'a classic-only histogram by its bare name',
+      'rate(classic_latency_ms[1m])',
+      '"classic_latency_ms" is a histogram',
+    ],
+    [
+      'a classic-only histogram in a quantile of the native form',
+      'histogram_quantile(0.99, sum(rate(classic_latency_ms[1m])))',
+      '"classic_latency_ms" is a histogram: select classic_latency_ms_bucket',
+    ],
+    [
+      'the native form selected as it is',
+      'native_latency_ms',
+      'the result cannot take the native histogram native_latency_ms: wrap it in rate(',
+    ],
+    [
+      'the native form without rate()',
+      'histogram_count(native_latency_ms)',
+      'histogram_count() cannot take the native histogram native_latency_ms: wrap it in rate(',
+    ],
+    ['irate() of the native form', 'irate(native_latency_ms[1m])', 'irate() cannot take the native histogram'],
+    [
+      'a rate of native histograms compared as a float',
+      'sum(rate(native_latency_ms[1m])) > 0',
+      'the operator > cannot take the native histogram native_latency_ms',
+    ],
+    ['max of native histograms', 'max(rate(native_latency_ms[1m]))', 'max cannot take the native histogram'],
+    [
+      'histogram_count() of a classic series',
+      'histogram_count(rate(native_latency_ms_count[1m]))',
+      'histogram_count() needs native histograms',
+    ],
+    [
+      'a label the native form lacks',
+      'histogram_quantile(0.5, sum by (le) (rate(native_latency_ms[1m])))',
+      'sum by: label "le" does not exist here',
+    ],
+  ])('rejects %s', (_, expr, expected) => {
+    expect(messages(expr).join('\n')).toContain(expected);
   });
 });
 
@@ -270,7 +389,9 @@ describe('the SDK self-metrics metrics', () => {
 
   it('are what the SDK exposes beside the catalogs, with their kind and labels', () => {
     const sdk = Object.values(externalMetrics).filter((metric) => metric.source === '@ttquant/metrics');
-    expect(sdk.map((metric) => metric.name).sort()).toEqual([DROPPED_VALUES_METRIC, OVERFLOW_RECORDS_METRIC].sort());
+    expect(sdk.map((metric) => metric.name).sort()).toEqual(
+      [DROPPED_EXEMPLARS_METRIC, DROPPED_VALUES_METRIC, OVERFLOW_RECORDS_METRIC].sort(),
+    );
     expect(typed.filter(({ name }) => !catalogNames.has(name)).sort((a, b) => a.name.localeCompare(b.name))).toEqual(
       sdk.map((metric) => ({ name: metric.name, kind: metric.kind })).sort((a, b) => a.name.localeCompare(b.name)),
     );
@@ -281,11 +402,13 @@ describe('the SDK self-metrics metrics', () => {
     }
   });
 
-  it('exist at 0 from the first scrape: drops for every metric, folds for every metric with an open label', () => {
+  it('exist at 0 from the first scrape: drops for every metric, folds for every metric with an open label, exemplar drops for every metric with exemplars', () => {
     const series = (name: string) => exposed.select(name).map(({ labels, value }) => [labels['metric'], value]);
     const defs = TRADING_CATALOGS.flatMap((c) => Object.values(c.definitions));
     const open = defs.filter((def) => Object.values(def.labels).some((domain) => domain.kind === 'open'));
     expect(series(DROPPED_VALUES_METRIC).sort()).toEqual(defs.map((def) => [def.name, 0]).sort());
     expect(series(OVERFLOW_RECORDS_METRIC).sort()).toEqual(open.map((def) => [def.name, 0]).sort());
+    const withExemplars = defs.filter((def) => def.exemplars !== undefined);
+    expect(series(DROPPED_EXEMPLARS_METRIC).sort()).toEqual(withExemplars.map((def) => [def.name, 0]).sort());
   });
 });

@@ -4,13 +4,14 @@ import { gatewayDefinitions, marketDataDefinitions, TRADING_CATALOGS } from '@tt
 import { describe, expect, it } from 'vitest';
 import { monitoringConfig } from '../src/config.js';
 import { type DashboardConfig, defaultDashboardConfig } from '../src/dashboards/config.js';
-import { dashboardQueries, queriesOf } from '../src/dashboards/extract-queries.js';
+import { dashboardQueries, needsNativeHistograms, queriesOf } from '../src/dashboards/extract-queries.js';
 import {
   GENERATED_DASHBOARD_PATH,
   REGENERATE_DASHBOARD_COMMAND,
   renderDashboardJson,
 } from '../src/dashboards/generate-dashboard.js';
-import { buildTtquantDashboard } from '../src/dashboards/ttquant.js';
+import { panelId } from '../src/dashboards/panel-ids.js';
+import { buildTtquantDashboard, NATIVE_LATENCY_ROW } from '../src/dashboards/ttquant.js';
 import { substituteVariables, variablesIn } from '../src/dashboards/variables.js';
 import { checkDashboardExpression } from '../src/promql-check/grafana.js';
 
@@ -26,6 +27,7 @@ interface Target {
   readonly datasource?: unknown;
   readonly expr?: string;
   readonly refId?: string;
+  readonly exemplar?: boolean;
 }
 const targetsOf = (p: dashboard.Panel): Target[] => (p.targets ?? []) as unknown as Target[];
 const issuesOf = (expr: string): string[] => checkDashboardExpression(expr).issues.map((issue) => issue.message);
@@ -53,8 +55,9 @@ describe('TTQuant dashboard', () => {
       'Trading',
       'Strategy Performance',
     ]);
-    // Only the row of metrics without a designed panel may follow.
-    expect(rows.slice(4).map((r) => r.title)).toEqual(rows.length > 4 ? ['Other metrics'] : []);
+    // Then latency from native histograms; only the row of metrics without a designed panel may follow.
+    expect(rows[4]?.title).toBe(NATIVE_LATENCY_ROW.title);
+    expect(rows.slice(5).map((r) => r.title)).toEqual(rows.length > 5 ? ['Other metrics'] : []);
     expect(panels.length).toBeGreaterThanOrEqual(34);
     expect(all[0]?.type).toBe('row');
   });
@@ -106,6 +109,44 @@ describe('TTQuant dashboard', () => {
     }
   });
 
+  it('answers latency quantiles either way: classic buckets `or` the native form of histograms declared native', () => {
+    const histograms = TRADING_CATALOGS.flatMap((c) => Object.values(c.definitions)).filter(
+      (d) => d.kind === 'histogram',
+    );
+    const either = dashboardQueries().filter((q) => !needsNativeHistograms(q));
+    for (const def of histograms) {
+      const exprs = either.map((q) => q.expr).filter((e) => e.includes(`${def.name}_bucket{`));
+      expect(exprs.length, def.name).toBeGreaterThan(0);
+      for (const expr of exprs) {
+        const [classic, native, ...rest] = expr.split(' or ');
+        expect(rest, expr).toEqual([]);
+        expect(classic, expr).toContain(`${def.name}_bucket{`);
+        if (def.native === undefined) expect(native, expr).toBeUndefined();
+        else expect(native, expr).toMatch(new RegExp(`^histogram_quantile\\([\\d.]+, .*rate\\(${def.name}\\{`));
+      }
+    }
+  });
+
+  it('has a native-histogram latency row: each histogram declared native at the native quantiles, native form only', () => {
+    const native = TRADING_CATALOGS.flatMap((c) => Object.values(c.definitions)).filter(
+      (d) => d.kind === 'histogram' && d.native !== undefined,
+    );
+    expect(native.length).toBeGreaterThan(0);
+    const rowQueries = dashboardQueries().filter(needsNativeHistograms);
+    expect(new Set(rowQueries.map((q) => q.rowTitle))).toEqual(new Set([NATIVE_LATENCY_ROW.title]));
+    const quantiles = Object.values(monitoringConfig.nativeLatencyQuantiles).map(String);
+    for (const def of native) {
+      const exprs = rowQueries.map((q) => q.expr).filter((e) => e.includes(`rate(${def.name}{`));
+      expect(
+        exprs.map((e) => /^histogram_quantile\(([\d.]+), /.exec(e)?.[1]),
+        def.name,
+      ).toEqual(quantiles);
+      for (const expr of exprs) expect(expr, def.name).not.toMatch(/_bucket|_count|_sum| or /);
+      const ids = new Set(rowQueries.filter((q) => q.expr.includes(`rate(${def.name}{`)).map((q) => q.panelId));
+      expect([...ids], def.name).toEqual([panelId(`native:${def.name}`)]);
+    }
+  });
+
   it('colours the order success rate and the win rate where their alerts fire, from the monitoring config', () => {
     const t = monitoringConfig.thresholds;
     const stepsOf = (title: string) =>
@@ -126,6 +167,26 @@ describe('TTQuant dashboard', () => {
       ['orange', -t.strategyLossUsd.critical],
       ['green', -t.strategyLossUsd.warning],
     ]);
+  });
+
+  it('asks for exemplars on the quantile queries of every histogram that declares them, and nowhere else', () => {
+    const withExemplars = TRADING_CATALOGS.flatMap((c) => Object.values(c.definitions))
+      .filter((def) => def.kind === 'histogram' && def.exemplars !== undefined)
+      .map((def) => def.name);
+    expect(withExemplars).toContain(gatewayDefinitions.orderLatency.name);
+    const reads = (t: Target, name: string): boolean => new RegExp(`\\b${name}(_bucket)?\\{`).test(t.expr ?? '');
+    const targets = panels.flatMap(targetsOf);
+    for (const name of withExemplars) {
+      const quantiles = targets.filter((t) => reads(t, name) && t.expr?.startsWith('histogram_quantile'));
+      expect(quantiles.length, name).toBeGreaterThan(0);
+      for (const t of quantiles) expect(t.exemplar, t.expr).toBe(true);
+    }
+    for (const t of targets.filter((target) => target.exemplar === true)) {
+      expect(
+        withExemplars.some((name) => reads(t, name)),
+        t.expr,
+      ).toBe(true);
+    }
   });
 
   it('names the Prometheus datasource uid on every row, panel, target and variable', () => {

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { marketDataDefinitions, TRADING_CATALOGS } from '@ttquant/metrics';
+import { gatewayDefinitions, type HistogramDef, marketDataDefinitions, TRADING_CATALOGS } from '@ttquant/metrics';
 import {
   describeRequiring,
   freePort,
@@ -20,21 +20,27 @@ import {
 } from '../../examples/pipeline/process-tree.js';
 import { ALL_FAULTS, freePipelinePorts, pipelineSpecs } from '../../examples/pipeline/specs.js';
 import { jobList, monitoringConfig } from '../src/config.js';
-import { dashboardQueries, substituteVariables } from '../src/dashboards/index.js';
+import { dashboardQueries, needsNativeHistograms, substituteVariables } from '../src/dashboards/index.js';
 import { externalMetrics, SDK_JOBS } from '../src/external-metrics.js';
-import { alertGroups, instrumentationAlerts } from '../src/rules/index.js';
+import { histogramCountRate, isNativeHistogram } from '../src/histogram-queries.js';
+import { judgedOperands } from '../src/promql-check/judged.js';
+import { alertGroups, instrumentationAlerts, recordingGroups } from '../src/rules/index.js';
 import { type StackLayout, type StackPorts, stackLayout } from '../stack/layout.js';
 import { type NativeStack, nativeProcesses, nativeTools, startNativeStack, stopNativeStack } from '../stack/native.js';
 import { isAlive } from '../stack/processes.js';
 import { installHint, missingTools } from '../stack/tools.js';
 
 // The live proof of monitoring/: the example pipeline (four processes) and the native stack
-// (Debian's Prometheus, Alertmanager, node and postgres exporters, a private PostgreSQL, and a second
-// Prometheus as remote-write receiver), all on free 127.0.0.1 ports. Every target is up, each catalog
-// metric, the SDK's self-metrics (which instrumentation_alerts read) and every dashboard
-// panel query returns data, a stopped gateway fires GatewayDown
-// through Alertmanager to this test's webhook and resolves after the restart, and remote_write
-// delivers series to the second Prometheus. Everything is stopped by PID in afterAll.
+// (Debian's Prometheus, Alertmanager, node and postgres exporters, a private PostgreSQL, a second
+// Prometheus as remote-write receiver, and a twin Prometheus that scrapes the same targets with
+// `--enable-feature=native-histograms,exemplar-storage`), all on free 127.0.0.1 ports. On both
+// scrapes (classic and native histograms) every target is up, each catalog metric, every recording
+// rule, every series an alert judges and every dashboard panel query returns data (the native
+// latency row only where native histograms are scraped, and explicitly none on the classic one);
+// the twin answers latency quantiles from native histograms, with no classic series of them. The
+// SDK's self-metrics (which instrumentation_alerts read) are scraped, a stopped gateway fires
+// GatewayDown through Alertmanager to this test's webhook and resolves after the restart, and
+// remote_write delivers series to the second Prometheus. Everything is stopped by PID in afterAll.
 
 const missing = missingTools(nativeTools(true));
 // A missing Debian tool fails on CI (a skipped proof must not read as green) and skips locally.
@@ -91,6 +97,34 @@ async function resultCount(base: string, expr: string): Promise<number> {
   return (await query(base, expr)).length;
 }
 
+/** The values of an instant query, one per series. */
+async function values(base: string, expr: string): Promise<number[]> {
+  const data = await api<{ result: { value: [number, string] }[] }>(
+    base,
+    `/api/v1/query?query=${encodeURIComponent(expr)}`,
+  );
+  return data.result.map((r) => Number(r.value[1]));
+}
+
+/**
+ * The two scrapes of the same pipeline the rules and the dashboard must answer either way: the
+ * stack's Prometheus (classic: `_bucket`, `_count`, `_sum` series) and its twin with native
+ * histograms on (the native form only, for histograms declared native).
+ */
+const SCRAPES = [
+  { scrape: 'classic scrape', nativeHistograms: false, url: (): string => stack?.prometheusUrl ?? '' },
+  {
+    scrape: 'native-histogram scrape',
+    nativeHistograms: true,
+    url: (): string => stack?.nativeHistogramsTwinUrl ?? '',
+  },
+] as const;
+
+/** The catalog histograms declared with native resolution (from the catalogs, not listed here). */
+const nativeHistograms = TRADING_CATALOGS.flatMap((c) => Object.values(c.definitions)).filter(
+  (def): def is HistogramDef => def.kind === 'histogram' && isNativeHistogram(def as HistogramDef),
+);
+
 /** Pause between tries of a probe that queries Prometheus: each try runs up to one query per metric. */
 const RETRY_MS = 500;
 
@@ -141,12 +175,15 @@ describeRequiring('live: the pipeline scraped by the native stack', { missing, i
 
     // The stack through the runner's library (not the CLI), scraping every second.
     layout = stackLayout(mkdtempSync(join(tmpdir(), 'ttquant-live-')));
+    // Taken just before the start: the running pipeline's own connections use ephemeral ports too.
+    const nativeHistogramsTwinPort = await freePort();
     stack = await startNativeStack({
       layout,
       ports,
       scrapeInterval: '1s',
       evaluationInterval: '1s',
       receiverPort,
+      nativeHistogramsTwinPort,
       alertRules: testAlertRules,
       webhookUrl: webhook.url,
     });
@@ -171,54 +208,84 @@ describeRequiring('live: the pipeline scraped by the native stack', { missing, i
     if (errors.length > 0) throw new AggregateError(errors, 'cleanup failed');
   }, 60_000);
 
-  it('has every target up: the pipeline, node-exporter, postgres-exporter and Prometheus itself', async () => {
-    const want = jobList().map((job) => job.name);
-    const failing = await settle(
-      async () => {
-        const data = await api<{
-          activeTargets: { labels: Record<string, string>; health: string; lastError: string }[];
-        }>(stack?.prometheusUrl ?? '', '/api/v1/targets?state=active');
-        const byJob = new Map(data.activeTargets.map((t) => [t.labels['job'] ?? '', t]));
-        return want.flatMap((job) => {
-          const t = byJob.get(job);
-          if (t === undefined) return [`${job}: no target`];
-          return t.health === 'up' ? [] : [`${job}: ${t.health} ${t.lastError}`];
-        });
-      },
-      20_000,
-      RETRY_MS,
-    );
-    expect(failing, context()).toEqual([]);
-  }, 30_000);
+  it.each(SCRAPES)(
+    '$scrape: has every target up: the pipeline, node-exporter, postgres-exporter and Prometheus',
+    async ({ url }) => {
+      const want = jobList().map((job) => job.name);
+      const failing = await settle(
+        async () => {
+          const data = await api<{
+            activeTargets: { labels: Record<string, string>; health: string; lastError: string }[];
+          }>(url(), '/api/v1/targets?state=active');
+          const byJob = new Map(data.activeTargets.map((t) => [t.labels['job'] ?? '', t]));
+          return want.flatMap((job) => {
+            const t = byJob.get(job);
+            if (t === undefined) return [`${job}: no target`];
+            return t.health === 'up' ? [] : [`${job}: ${t.health} ${t.lastError}`];
+          });
+        },
+        20_000,
+        RETRY_MS,
+      );
+      expect(failing, context()).toEqual([]);
+    },
+    30_000,
+  );
 
-  it('answers a query for each catalog metric', async () => {
-    const defs = TRADING_CATALOGS.flatMap((c) => Object.values(c.definitions));
-    const failing = await settle(
-      async () => {
-        const out: string[] = [];
-        for (const def of defs) {
-          const expr = def.kind === 'histogram' ? `${def.name}_count` : def.name;
-          if ((await resultCount(stack?.prometheusUrl ?? '', expr)) === 0) out.push(expr);
-        }
-        return out;
-      },
-      45_000,
-      RETRY_MS,
-    );
-    expect(failing, `metrics with no series:\n${failing.join('\n')}\n${context()}`).toEqual([]);
-  }, 60_000);
+  it.each(SCRAPES)(
+    '$scrape: answers a query for each catalog metric',
+    async ({ url }) => {
+      const defs = TRADING_CATALOGS.flatMap((c) => Object.values(c.definitions));
+      // A histogram through its observation rate, which reads whichever form Prometheus stores.
+      const exprOf = (def: (typeof defs)[number]): string =>
+        def.kind === 'histogram'
+          ? histogramCountRate({ def: def as HistogramDef, select: (series) => series, window: '1m', by: [] })
+          : def.name;
+      const failing = await settle(
+        async () => {
+          const out: string[] = [];
+          for (const def of defs) {
+            const expr = exprOf(def);
+            if ((await resultCount(url(), expr)) === 0) out.push(expr);
+          }
+          return out;
+        },
+        45_000,
+        RETRY_MS,
+      );
+      expect(failing, `metrics with no series:\n${failing.join('\n')}\n${context()}`).toEqual([]);
+    },
+    60_000,
+  );
 
   it('scrapes the SDK self-metrics from every process that runs the SDK, and the instrumentation alerts read it', async () => {
     const sdkJobs = SDK_JOBS.map((key) => monitoringConfig.jobs[key].name).sort();
     const catalogNames = TRADING_CATALOGS.flatMap((c) => Object.values(c.definitions)).map((def) => def.name);
     const labelValues = (series: readonly Record<string, string>[], label: string): string[] =>
       [...new Set(series.map((m) => m[label] ?? ''))].sort();
+    // The exemplar drop counter exists only where a catalog declares exemplars (each catalog's
+    // service is its job); the other two everywhere the SDK runs.
+    const exemplarJobs = [
+      ...new Set(
+        TRADING_CATALOGS.filter((c) => Object.values(c.definitions).some((def) => def.exemplars !== undefined)).map(
+          (c) => c.service as string,
+        ),
+      ),
+    ].sort();
+    expect(exemplarJobs.length).toBeGreaterThan(0);
+    for (const job of exemplarJobs) expect(sdkJobs).toContain(job);
+    const jobsCounting = (metric: string): string[] =>
+      metric === externalMetrics.exemplarsDropped.name ? exemplarJobs : sdkJobs;
     const failing = await settle(
       async () => {
         const out: string[] = [];
-        for (const metric of [externalMetrics.overflowRecords, externalMetrics.droppedValues]) {
+        for (const metric of [
+          externalMetrics.overflowRecords,
+          externalMetrics.droppedValues,
+          externalMetrics.exemplarsDropped,
+        ]) {
           const jobs = labelValues(await query(stack?.prometheusUrl ?? '', metric.name), 'job');
-          if (jobs.join() !== sdkJobs.join()) out.push(`${metric.name}: jobs ${jobs.join()}`);
+          if (jobs.join() !== jobsCounting(metric.name).join()) out.push(`${metric.name}: jobs ${jobs.join()}`);
         }
         // Every catalog metric has its drop counter, at 0 or above.
         const dropped = labelValues(
@@ -233,7 +300,10 @@ describeRequiring('live: the pipeline scraped by the native stack', { missing, i
           const increase = rule.expr.replace(/ > 0$/, '');
           expect(increase, rule.alert).not.toBe(rule.expr);
           const series = await query(stack?.prometheusUrl ?? '', increase);
-          if (labelValues(series, 'job').join() !== sdkJobs.join()) out.push(`${rule.alert}: no series for every job`);
+          const counted = rule.expr.includes(externalMetrics.exemplarsDropped.name)
+            ? jobsCounting(externalMetrics.exemplarsDropped.name)
+            : sdkJobs;
+          if (labelValues(series, 'job').join() !== counted.join()) out.push(`${rule.alert}: no series for every job`);
           if (series.some((m) => Object.keys(m).sort().join() !== 'instance,job,metric')) {
             out.push(`${rule.alert}: labels ${JSON.stringify(series[0])}`);
           }
@@ -246,25 +316,132 @@ describeRequiring('live: the pipeline scraped by the native stack', { missing, i
     expect(failing, context()).toEqual([]);
   }, 45_000);
 
-  it('returns data for every dashboard panel query (variables substituted)', async () => {
-    const queries = dashboardQueries();
-    expect(queries.length).toBeGreaterThanOrEqual(34);
-    const failing = await settle(
-      async () => {
-        const out: string[] = [];
-        for (const q of queries) {
-          const expr = substituteVariables(q.expr);
-          if ((await resultCount(stack?.prometheusUrl ?? '', expr)) === 0) {
-            out.push(`#${q.panelId} ${q.panelTitle} (${q.refId}): ${expr}`);
+  it.each(SCRAPES)(
+    '$scrape: returns data for every dashboard panel query (variables substituted)',
+    async ({ url, nativeHistograms: native }) => {
+      const queries = dashboardQueries();
+      expect(queries.length).toBeGreaterThanOrEqual(34);
+      // The native latency row reads native histograms alone: data only on the native-histogram scrape.
+      const nativeOnly = queries.filter(needsNativeHistograms);
+      expect(nativeOnly.length).toBeGreaterThan(0);
+      const expected = native ? queries : queries.filter((q) => !needsNativeHistograms(q));
+      const failing = await settle(
+        async () => {
+          const out: string[] = [];
+          for (const q of expected) {
+            const expr = substituteVariables(q.expr);
+            if ((await resultCount(url(), expr)) === 0) {
+              out.push(`#${q.panelId} ${q.panelTitle} (${q.refId}): ${expr}`);
+            }
           }
+          return out;
+        },
+        30_000,
+        RETRY_MS,
+      );
+      expect(failing, `panel queries with no data:\n${failing.join('\n')}`).toEqual([]);
+      if (!native) {
+        const answered: string[] = [];
+        for (const q of nativeOnly) {
+          if ((await resultCount(url(), substituteVariables(q.expr))) > 0) answered.push(q.expr);
         }
-        return out;
+        expect(answered, 'native-histogram panels with data on the classic scrape').toEqual([]);
+      }
+    },
+    60_000,
+  );
+
+  it.each(SCRAPES)(
+    '$scrape: has a value for every recording rule and data for every series an alert judges',
+    async ({ url }) => {
+      const records = recordingGroups.flatMap((group) => group.rules.map((rule) => rule.record));
+      const judged = alertGroups.flatMap((group) =>
+        group.alerts.flatMap(({ rule }) => judgedOperands(rule.expr).map((expr) => ({ alert: rule.alert, expr }))),
+      );
+      expect(records.length * judged.length).toBeGreaterThan(0);
+      const failing = await settle(
+        async () => {
+          const out: string[] = [];
+          for (const record of records) if ((await resultCount(url(), record)) === 0) out.push(`record ${record}`);
+          for (const { alert, expr } of judged)
+            if ((await resultCount(url(), expr)) === 0) out.push(`${alert}: ${expr}`);
+          return out;
+        },
+        45_000,
+        RETRY_MS,
+      );
+      expect(failing, `rules with no data:\n${failing.join('\n')}\n${context()}`).toEqual([]);
+    },
+    60_000,
+  );
+
+  it('native-histogram scrape: answers the p99 order latency from native histograms, which have no classic series there', async () => {
+    const twin = stack?.nativeHistogramsTwinUrl ?? '';
+    const classic = stack?.prometheusUrl ?? '';
+    const p99 = `histogram_quantile(0.99, sum(rate(${gatewayDefinitions.orderLatency.name}[1m])))`;
+    const answer = await settle(
+      async () => {
+        const v = await values(twin, p99);
+        return v.length === 1 && Number.isFinite(v[0]) && (v[0] as number) > 0 ? [] : [`${p99}: ${v.join()}`];
       },
       30_000,
       RETRY_MS,
     );
-    expect(failing, `panel queries with no data:\n${failing.join('\n')}`).toEqual([]);
-  }, 45_000);
+    expect(answer, context()).toEqual([]);
+    expect(nativeHistograms.map((def) => def.name)).toContain(gatewayDefinitions.orderLatency.name);
+    for (const def of nativeHistograms) {
+      const classicSeries = `{__name__=~"${def.name}_(bucket|count|sum)"}`;
+      // The twin stores only the native form: the quantile above came from native samples.
+      expect(await resultCount(twin, classicSeries), `${def.name} classic series on the twin`).toBe(0);
+      expect(await resultCount(twin, def.name), `${def.name} native series on the twin`).toBeGreaterThan(0);
+      const observed = await values(twin, `sum(histogram_count(rate(${def.name}[1m])))`);
+      expect(observed.length, `histogram_count of ${def.name}`).toBe(1);
+      // And the stack's own Prometheus the other way round.
+      expect(await resultCount(classic, def.name), `${def.name} native series on the classic scrape`).toBe(0);
+      expect(
+        await resultCount(classic, `${def.name}_bucket`),
+        `${def.name}_bucket on the classic scrape`,
+      ).toBeGreaterThan(0);
+    }
+    // Exemplars (exemplar-storage is on in the twin): the gateway records each order's latency with
+    // the trace the engine started for it; the twin stores them from the protobuf scrape, and
+    // query_exemplars returns trace ids the gateway exposes.
+    const name = gatewayDefinitions.orderLatency.name;
+    const exposedTraces = async (): Promise<Set<string>> => {
+      const body = await (
+        await fetch(`http://127.0.0.1:${ports.gateway}/metrics`, {
+          headers: { accept: 'application/openmetrics-text; version=1.0.0' },
+        })
+      ).text();
+      return new Set(
+        [...body.matchAll(new RegExp(`^${name}_bucket\\{.* # \\{trace_id="([0-9a-f]{32})"`, 'gm'))].map(
+          (m) => m[1] as string,
+        ),
+      );
+    };
+    const seen = new Set<string>();
+    const stored: string[] = [];
+    const missing = await settle(
+      async () => {
+        for (const id of await exposedTraces()) seen.add(id);
+        const end = Date.now() / 1000 + 60;
+        const series = await api<{ exemplars: { labels: Record<string, string> }[] }[]>(
+          twin,
+          `/api/v1/query_exemplars?query=${encodeURIComponent(name)}&start=${end - 3600}&end=${end}`,
+        );
+        stored.length = 0;
+        for (const s of series) for (const e of s.exemplars) stored.push(e.labels['trace_id'] ?? '');
+        if (stored.length === 0) return [`no exemplars of ${name} stored yet`];
+        return stored.some((id) => seen.has(id))
+          ? []
+          : [`stored ${stored.join()} but the gateway exposed ${[...seen].join()}`];
+      },
+      30_000,
+      RETRY_MS,
+    );
+    expect(missing, context()).toEqual([]);
+    for (const id of stored) expect(id).toMatch(/^[0-9a-f]{32}$/);
+  }, 75_000);
 
   it('delivers series by remote_write to a second Prometheus (the long-term store stand-in)', async () => {
     const name = marketDataDefinitions.received.name;

@@ -241,6 +241,15 @@ const ADDED: readonly ContractAlert[] = [
     threshold: 0,
     reads: ['ttquant_metrics_dropped_values_total'],
   },
+  {
+    group: 'instrumentation_alerts',
+    alert: 'MetricsExemplarsDropped',
+    severity: 'warning',
+    for: '5m',
+    op: '>',
+    threshold: 0,
+    reads: ['ttquant_metrics_exemplars_dropped_total'],
+  },
 ];
 
 interface YamlAlert {

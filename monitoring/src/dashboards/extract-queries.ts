@@ -1,6 +1,6 @@
 import type * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import { type DashboardConfig, defaultDashboardConfig, type TemplateVariable } from './config.js';
-import { buildTtquantDashboard, variableSpecs } from './ttquant.js';
+import { buildTtquantDashboard, NATIVE_LATENCY_ROW, variableSpecs } from './ttquant.js';
 
 /** One PromQL query of one dashboard panel. */
 export interface PanelQuery {
@@ -74,6 +74,17 @@ export function queriesOf(model: dashboard.Dashboard): PanelQuery[] {
  */
 export function dashboardQueries(config: DashboardConfig = defaultDashboardConfig): PanelQuery[] {
   return queriesOf(buildTtquantDashboard(config));
+}
+
+/**
+ * Whether a panel query can only return data where Prometheus scrapes native histograms: it sits in
+ * the row drawn from native histograms alone. Every other query answers either way.
+ *
+ * @param query - a panel query from {@link dashboardQueries}
+ * @returns true for the native latency row's queries
+ */
+export function needsNativeHistograms(query: PanelQuery): boolean {
+  return query.rowTitle === NATIVE_LATENCY_ROW.title;
 }
 
 /**

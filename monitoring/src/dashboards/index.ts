@@ -4,7 +4,7 @@
 export type { DashboardConfig, TemplateVariable } from './config.js';
 export { defaultDashboardConfig, templateVariables } from './config.js';
 export type { PanelQuery, VariableQuery } from './extract-queries.js';
-export { dashboardQueries, queriesOf, variableQueries } from './extract-queries.js';
+export { dashboardQueries, needsNativeHistograms, queriesOf, variableQueries } from './extract-queries.js';
 export {
   GENERATED_DASHBOARD_PATH,
   REGENERATE_DASHBOARD_COMMAND,
@@ -12,6 +12,6 @@ export {
   writeDashboard,
 } from './generate-dashboard.js';
 export type { DashboardRow, VariableSpec } from './ttquant.js';
-export { buildTtquantDashboard, dashboardRows } from './ttquant.js';
+export { buildTtquantDashboard, dashboardRows, NATIVE_LATENCY_ROW, nativeLatencyRow } from './ttquant.js';
 export type { VariableValues } from './variables.js';
 export { defaultVariableValues, knownVariables, substituteVariables, variablesIn } from './variables.js';

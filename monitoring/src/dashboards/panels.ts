@@ -15,6 +15,11 @@ export interface QuerySpec {
   readonly expr: string;
   /** Series name template, e.g. `{{exchange}} {{symbol}}`. */
   readonly legend?: string;
+  /**
+   * Ask Prometheus for the exemplars of the histogram the query reads (its metric declares
+   * exemplars): Grafana draws them as points that link to their trace.
+   */
+  readonly exemplars?: boolean;
 }
 
 /** What every panel has. */
@@ -65,12 +70,13 @@ function refId(index: number): string {
 
 /** A PromQL target in code mode, before it is made a range or an instant query. */
 function queryTarget(ds: dashboard.DataSourceRef, query: QuerySpec, index: number): prometheus.DataqueryBuilder {
-  return new prometheus.DataqueryBuilder()
+  const target = new prometheus.DataqueryBuilder()
     .datasource(ds)
     .refId(refId(index))
     .editorMode(prometheus.QueryEditorMode.Code)
     .expr(query.expr)
     .legendFormat(query.legend ?? '__auto');
+  return query.exemplars === true ? target.exemplar(true) : target;
 }
 
 /** The setters every panel builder has, each returning the builder. */

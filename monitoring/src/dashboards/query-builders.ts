@@ -1,4 +1,5 @@
 import type { CounterDef, GaugeDef, HistogramDef, MetricDef } from '@ttquant/metrics';
+import { type HistogramQuery, histogramQuantile, nativeQuantile } from '../histogram-queries.js';
 import type { TemplateVariable } from './config.js';
 
 // Small typed PromQL builders. Metric names come from the catalog declarations and the label
@@ -107,14 +108,22 @@ export function gaugeBy<D extends GaugeDef>(
   return by === undefined ? sel : sumBy(by, sel);
 }
 
+const histogramQuery = <D extends HistogramDef>(
+  def: D,
+  base: string,
+  filters: readonly FilterOf<D>[],
+  by: readonly LabelOf<D>[],
+): HistogramQuery => ({ def, select: (series) => selectorText(series, base, filters), window: RATE_WINDOW, by });
+
 /**
- * A quantile of a histogram over the rate window, from its cumulative `_bucket` series.
+ * A quantile of a histogram over the rate window, from its classic `_bucket` series or its native
+ * form, whichever Prometheus holds (see {@link histogramQuantile}).
  *
  * @param q - the quantile, 0 to 1
  * @param def - the histogram declaration
  * @param base - the service selector
  * @param filters - template variables to filter by
- * @param by - labels to keep besides `le`
+ * @param by - labels to keep (besides `le` on the classic side)
  * @returns the expression
  */
 export function quantileBy<D extends HistogramDef>(
@@ -124,6 +133,27 @@ export function quantileBy<D extends HistogramDef>(
   filters: readonly FilterOf<D>[],
   by: readonly LabelOf<D>[],
 ): string {
-  const buckets = selectorText(`${def.name}_bucket`, base, filters);
-  return `histogram_quantile(${q}, ${sumBy(['le', ...by], `rate(${buckets}[${RATE_WINDOW}])`)})`;
+  return histogramQuantile(q, histogramQuery(def, base, filters, by));
+}
+
+/**
+ * A quantile of a histogram over the rate window from its native form only: no data unless
+ * Prometheus scrapes with native histograms on (see {@link nativeQuantile}).
+ *
+ * @param q - the quantile, 0 to 1
+ * @param def - the histogram declaration, declared native in its catalog
+ * @param base - the service selector
+ * @param filters - template variables to filter by
+ * @param by - labels to keep
+ * @returns the expression
+ * @throws Error when the catalog does not declare the histogram native
+ */
+export function nativeQuantileBy<D extends HistogramDef>(
+  q: number,
+  def: D,
+  base: string,
+  filters: readonly FilterOf<D>[],
+  by: readonly LabelOf<D>[],
+): string {
+  return nativeQuantile(q, histogramQuery(def, base, filters, by));
 }

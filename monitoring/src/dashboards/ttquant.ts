@@ -12,6 +12,7 @@ import {
   type TradingCatalogInfo,
 } from '@ttquant/metrics';
 import { monitoringConfig } from '../config.js';
+import { isNativeHistogram } from '../histogram-queries.js';
 import {
   type DashboardConfig,
   defaultDashboardConfig,
@@ -34,6 +35,7 @@ import {
   gaugeBy,
   increaseBy,
   type LabelOf,
+  nativeQuantileBy,
   quantileBy,
   RATE_WINDOW,
   rateBy,
@@ -171,6 +173,7 @@ function metricPanels(ds: dashboard.DataSourceRef, sel: string) {
             queries: QUANTILES.map(([name, q]) => ({
               expr: quantileBy(q, def, sel, filters, by),
               legend: `${name} ${legendOf(by)}`,
+              exemplars: def.exemplars !== undefined,
             })),
             unit: 'ms',
             span,
@@ -579,6 +582,54 @@ export function strategyRow(config: DashboardConfig): DashboardRow {
   };
 }
 
+/** Stable key and title of the row drawn from native histograms only. */
+export const NATIVE_LATENCY_ROW = {
+  key: 'row:latency-native-histograms',
+  title: 'Latency (native histograms)',
+} as const;
+
+const NATIVE_QUANTILES = Object.entries(monitoringConfig.nativeLatencyQuantiles);
+
+/**
+ * Latency from native histograms: for each histogram a catalog declares native, its quantiles from
+ * the monitoring config's `nativeLatencyQuantiles`, read from the native form alone. The panels have
+ * data only where Prometheus scrapes with `--enable-feature=native-histograms` (then the classic
+ * `_bucket` series of these histograms do not exist, and the other rows read the native form too).
+ *
+ * @param config - datasource and selectors
+ * @param catalogs - the catalogs whose native histograms are drawn; default the four trading catalogs
+ * @returns the row (no panels when no histogram is declared native)
+ */
+export function nativeLatencyRow(
+  config: DashboardConfig,
+  catalogs: readonly TradingCatalogInfo[] = TRADING_CATALOGS,
+): DashboardRow {
+  const ds = prometheusDatasource(config.datasourceUid);
+  const panels = catalogs.flatMap((info) =>
+    Object.values(info.definitions)
+      .filter((def): def is HistogramDef => def.kind === 'histogram' && isNativeHistogram(def as HistogramDef))
+      .map((def) => {
+        const sel = selectorOf(config, info.service);
+        const by = filtersOf(def) as never[];
+        return keyed(
+          `native:${def.name}`,
+          timeseriesPanel(ds, {
+            title: `${def.name} ${Object.keys(monitoringConfig.nativeLatencyQuantiles).join(' / ')} (native)`,
+            description: `${def.help} From the native histogram: no data unless Prometheus scrapes with native histograms on.`,
+            queries: NATIVE_QUANTILES.map(([name, q]) => ({
+              expr: nativeQuantileBy(q, def, sel, by, by),
+              legend: `${name} ${legendOf(by)}`,
+              exemplars: def.exemplars !== undefined,
+            })),
+            unit: grafanaUnit(def),
+            span: 8,
+          }),
+        );
+      }),
+  );
+  return { ...NATIVE_LATENCY_ROW, panels };
+}
+
 /** A template variable: its name, and the catalog series whose label values it lists. */
 export interface VariableSpec {
   readonly name: TemplateVariable;
@@ -619,13 +670,25 @@ function queryVariable(config: DashboardConfig, spec: VariableSpec): dashboard.Q
 }
 
 /**
- * The dashboard's designed rows in display order.
+ * The dashboard's designed rows in display order: the original system's four, then latency from
+ * native histograms (left out when no catalog histogram is declared native).
  *
  * @param config - datasource and selectors
- * @returns the four rows
+ * @param catalogs - the catalogs whose native histograms the native latency row draws
+ * @returns the rows
  */
-export function dashboardRows(config: DashboardConfig): readonly DashboardRow[] {
-  return [systemOverviewRow(config), marketDataRow(config), tradingRow(config), strategyRow(config)];
+export function dashboardRows(
+  config: DashboardConfig,
+  catalogs: readonly TradingCatalogInfo[] = TRADING_CATALOGS,
+): readonly DashboardRow[] {
+  const native = nativeLatencyRow(config, catalogs);
+  return [
+    systemOverviewRow(config),
+    marketDataRow(config),
+    tradingRow(config),
+    strategyRow(config),
+    ...(native.panels.length === 0 ? [] : [native]),
+  ];
 }
 
 /** Every metric name a PromQL expression mentions (a histogram's `_bucket` series as the histogram). */
@@ -733,7 +796,7 @@ export function buildTtquantDashboard(
     .refresh(config.refresh)
     .tooltip(dashboard.DashboardCursorSync.Crosshair)
     .variables(variableSpecs(config).map((v) => queryVariable(config, v)));
-  const designed = dashboardRows(config);
+  const designed = dashboardRows(config, catalogs);
   const other = unchartedRow(config, catalogs, designed);
   const rows = other === undefined ? designed : [...designed, other];
   // Explicit ids from each panel's key: Grafana would otherwise number panels on load, and a

@@ -6,7 +6,10 @@ import { type SeriesInfo, type Vocabulary, withRecorded } from './vocabulary.js'
 // matcher must name a label of that series (with a value from its domain when the label is closed),
 // and every `by`/`without`/`on`/`ignoring`/`group_*` label must exist in the labels flowing into it.
 // Labels are tracked through aggregations, functions and binary operators the way the engine
-// computes result labels, so `sum by (exchange) (strategy_pnl_total)` is caught.
+// computes result labels, so `sum by (exchange) (strategy_pnl_total)` is caught. The bare name of a
+// histogram declared native (its native form) is accepted only where PromQL reads native histograms:
+// inside rate() or increase(), optionally summed or averaged, feeding histogram_quantile(),
+// histogram_count(), histogram_sum() or histogram_fraction().
 
 type SyntaxNode = ReturnType<typeof parser.parse>['topNode'];
 
@@ -17,11 +20,27 @@ export interface PromqlIssue {
   readonly message: string;
 }
 
+/**
+ * Native histogram samples flowing through an expression: `raw` as selected (cumulative since the
+ * process started), `rate` after rate() or increase(), ready for the histogram functions.
+ */
+interface NativeFlow {
+  readonly stage: 'raw' | 'rate';
+  /** The histogram's name, for messages. */
+  readonly name: string;
+}
+
 /** What an expression evaluates to; `labels` is `null` when it cannot be known statically. */
 type Shape =
   | { readonly t: 'scalar' }
   | { readonly t: 'string'; readonly value: string }
-  | { readonly t: 'vector'; readonly labels: ReadonlySet<string> | null; readonly series?: SeriesInfo };
+  | {
+      readonly t: 'vector';
+      readonly labels: ReadonlySet<string> | null;
+      readonly series?: SeriesInfo;
+      /** Set when the values are native histograms, not floats. */
+      readonly native?: NativeFlow;
+    };
 
 /** Result of {@link checkExpression}. */
 export interface CheckResult {
@@ -32,7 +51,8 @@ export interface CheckResult {
   readonly labels: ReadonlySet<string> | null;
 }
 
-const EXPRESSIONS = new Set([
+/** Node names of the lezer grammar that are expressions (operands), not tokens or modifiers. */
+export const EXPRESSIONS: ReadonlySet<string> = new Set([
   'AggregateExpr',
   'AnchoredExpr',
   'BinaryExpr',
@@ -71,6 +91,17 @@ const BINARY_OPS = new Set([
 const COUNTER_FUNCTIONS = new Set(['rate', 'irate', 'increase', 'resets']);
 const SCALAR_FUNCTIONS = new Set(['scalar', 'time', 'pi']);
 const PARAM_AGGREGATIONS = new Set(['topk', 'bottomk', 'quantile', 'count_values', 'limitk', 'limit_ratio']);
+/** Functions that turn a native histogram into a rate of histograms. */
+const NATIVE_RATE_FUNCTIONS = new Set(['rate', 'increase']);
+/** Aggregations that add native histograms and keep them histograms (Prometheus 2.42). */
+const NATIVE_AGGREGATIONS = new Set(['sum', 'avg']);
+/** Functions that read a rate of native histograms as floats, and which argument holds it. */
+const NATIVE_READERS: ReadonlyMap<string, number> = new Map([
+  ['histogram_quantile', 1],
+  ['histogram_count', 0],
+  ['histogram_sum', 0],
+  ['histogram_fraction', 2],
+]);
 
 function children(node: SyntaxNode): SyntaxNode[] {
   const out: SyntaxNode[] = [];
@@ -119,6 +150,20 @@ class Checker {
         this.issue(at, `${context}: label "${label}" does not exist here (available: ${have})`);
       }
     }
+  }
+
+  /**
+   * Reports native histogram samples reaching a place that cannot read them: anything but rate() or
+   * increase() of the selected histogram, sum/avg of that, and the histogram functions.
+   */
+  nativeMisplaced(at: SyntaxNode, shape: Shape | undefined, where: string): void {
+    if (shape?.t !== 'vector' || shape.native === undefined) return;
+    const { name, stage } = shape.native;
+    const how =
+      stage === 'raw'
+        ? `wrap it in rate(${name}[...]) or increase(...) first`
+        : 'read it with histogram_quantile(), histogram_count(), histogram_sum() or histogram_fraction()';
+    this.issue(at, `${where} cannot take the native histogram ${name}: ${how}`);
   }
 
   walk(node: SyntaxNode): Shape {
@@ -211,7 +256,10 @@ class Checker {
         }
       }
     }
-    return { t: 'vector', labels: new Set(series.labels.keys()), series };
+    const labels = new Set(series.labels.keys());
+    return series.kind === 'histogram_native'
+      ? { t: 'vector', labels, series, native: { stage: 'raw', name } }
+      : { t: 'vector', labels, series };
   }
 
   private functionCall(node: SyntaxNode): Shape {
@@ -223,8 +271,39 @@ class Checker {
     const firstVector = args.find((arg) => arg.t === 'vector');
     const vectorLabels = firstVector?.t === 'vector' ? firstVector.labels : null;
 
+    const nativeArg = NATIVE_READERS.get(fn);
+    if (nativeArg !== undefined) {
+      const arg = args[nativeArg];
+      const at = argNodes[nativeArg] ?? node;
+      args.forEach((other, i) => {
+        if (i !== nativeArg) this.nativeMisplaced(argNodes[i] ?? node, other, `${fn}()`);
+      });
+      if (arg?.t === 'vector' && arg.native?.stage === 'rate') {
+        return { t: 'vector', labels: arg.labels };
+      }
+      if (arg?.t === 'vector' && arg.native?.stage === 'raw') {
+        this.nativeMisplaced(at, arg, `${fn}()`);
+        return { t: 'vector', labels: arg.labels };
+      }
+      if (fn !== 'histogram_quantile' && arg?.t === 'vector' && arg.labels !== null) {
+        this.issue(at, `${fn}() needs native histograms: rate() of the bare name of a histogram declared native`);
+      }
+    } else {
+      args.forEach((arg, i) => {
+        if (!(NATIVE_RATE_FUNCTIONS.has(fn) && i === 0 && arg.t === 'vector' && arg.native?.stage === 'raw')) {
+          this.nativeMisplaced(argNodes[i] ?? node, arg, `${fn}()`);
+        }
+      });
+    }
+
     if (COUNTER_FUNCTIONS.has(fn)) {
       const arg = args[0];
+      if (arg?.t === 'vector' && arg.native !== undefined) {
+        // irate() and resets() were reported above; only rate() and increase() yield native rates.
+        return NATIVE_RATE_FUNCTIONS.has(fn)
+          ? { t: 'vector', labels: vectorLabels, native: { stage: 'rate', name: arg.native.name } }
+          : { t: 'vector', labels: vectorLabels };
+      }
       if (arg?.t === 'vector' && arg.series !== undefined) {
         const kind = arg.series.kind;
         if (kind === 'gauge' || kind === 'recorded') {
@@ -269,6 +348,11 @@ class Checker {
     const argNodes = body === null ? [] : this.exprChildren(body);
     const args = argNodes.map((arg) => this.walk(arg));
     const input = args[args.length - 1] ?? { t: 'vector' as const, labels: null };
+    const inputNode = argNodes[args.length - 1] ?? node;
+    // sum/avg of a rate of native histograms stays one; every other use of their samples is a mistake.
+    const nativeRate = input.t === 'vector' && input.native?.stage === 'rate' && NATIVE_AGGREGATIONS.has(op);
+    if (!nativeRate) this.nativeMisplaced(inputNode, input, op);
+    const carried = nativeRate && input.t === 'vector' ? { native: input.native } : {};
     const modifier = node.getChild('AggregateModifier');
     const labels = this.groupingLabels(modifier?.getChild('GroupingLabels') ?? null);
     const isWithout = modifier?.getChild('Without') != null;
@@ -278,14 +362,15 @@ class Checker {
       // These keep the input series' labels.
       return input.t === 'vector' ? { t: 'vector', labels: input.labels } : input;
     }
-    if (modifier === null) return { t: 'vector', labels: new Set(extra) };
+    if (modifier === null) return { t: 'vector', labels: new Set(extra), ...carried };
     if (isWithout) {
       return {
         t: 'vector',
         labels: input.t === 'vector' && input.labels !== null ? without(input.labels, labels) : null,
+        ...carried,
       };
     }
-    return { t: 'vector', labels: new Set([...labels, ...extra]) };
+    return { t: 'vector', labels: new Set([...labels, ...extra]), ...carried };
   }
 
   private binary(node: SyntaxNode): Shape {
@@ -301,6 +386,8 @@ class Checker {
     const lhs = this.walk(lhsNode);
     const rhs = this.walk(rhsNode);
     const op = opNode.name;
+    this.nativeMisplaced(lhsNode, lhs, `the operator ${this.text(opNode)}`);
+    this.nativeMisplaced(rhsNode, rhs, `the operator ${this.text(opNode)}`);
     const clause = node.getChild('MatchingModifierClause');
     const on = clause?.getChild('On') != null;
     const ignoring = clause?.getChild('Ignoring') != null;
@@ -369,6 +456,7 @@ export function checkExpression(expr: string, vocabulary: Vocabulary): CheckResu
     },
   });
   const shape = checker.walk(tree.topNode);
+  checker.nativeMisplaced(tree.topNode, shape, 'the result');
   return {
     issues: checker.issues,
     selected: checker.selected,

@@ -2,11 +2,20 @@ import { formatNumber, type MetricDef, TRADING_CATALOGS, type TradingCatalogInfo
 import { type ExternalMetric, externalMetrics } from '../external-metrics.js';
 
 // What a PromQL expression may name: every series the catalogs expose (a histogram as its _bucket,
-// _sum and _count series), the external exporter metrics we allow, and recorded series. Each series
-// carries its labels, with the allowed values of closed labels.
+// _sum and _count series, and a histogram declared native also under its bare name, the series
+// Prometheus stores when it scrapes native histograms), the external exporter metrics we allow, and
+// recorded series. Each series carries its labels, with the allowed values of closed labels.
 
 /** What kind of series a name is. */
-export type SeriesKind = 'counter' | 'gauge' | 'histogram_bucket' | 'histogram_sum' | 'histogram_count' | 'recorded';
+export type SeriesKind =
+  | 'counter'
+  | 'gauge'
+  | 'histogram_bucket'
+  | 'histogram_sum'
+  | 'histogram_count'
+  /** The bare name of a histogram declared native: its native form, a series of histogram samples. */
+  | 'histogram_native'
+  | 'recorded';
 
 /** One selectable series name. */
 export interface SeriesInfo {
@@ -23,7 +32,10 @@ export interface SeriesInfo {
 /** Every name an expression may select, plus histogram base names (which are not series). */
 export interface Vocabulary {
   readonly series: ReadonlyMap<string, SeriesInfo>;
-  /** Histogram names without a suffix: selecting one is a mistake the checker explains. */
+  /**
+   * Histogram names without a suffix. Those declared native are also series (kind
+   * `histogram_native`); selecting a classic-only one is a mistake the checker explains.
+   */
   readonly histograms: ReadonlySet<string>;
 }
 
@@ -55,6 +67,10 @@ function catalogSeries(def: MetricDef, origin: string): SeriesInfo[] {
     },
     { name: `${metric}_sum`, metric, kind: 'histogram_sum', labels: withTargetLabels(own), origin },
     { name: `${metric}_count`, metric, kind: 'histogram_count', labels: withTargetLabels(own), origin },
+    // Only a histogram declared native has a native form for Prometheus to store.
+    ...(def.native === undefined
+      ? []
+      : [{ name: metric, metric, kind: 'histogram_native' as const, labels: withTargetLabels(own), origin }]),
   ];
 }
 

@@ -4,8 +4,8 @@ import { type ExternalMetric, externalMetrics, SDK_JOBS } from '../external-metr
 import { quote } from './selectors.js';
 import { type AlertGroup, alert } from './types.js';
 
-// Alerts on the SDK's own self-metrics: records it had to fold into an overflow series and values it
-// had to drop. The SDK has already kept the process safe; these say that the numbers on the
+// Alerts on the SDK's own self-metrics: records it had to fold into an overflow series, values it
+// had to drop, and exemplars it had to drop. The SDK has already kept the process safe; these say that the numbers on the
 // dashboards are now less precise than they look, and where.
 //
 // Window and `for`: every self-metrics series exists at 0 from the first scrape, so `increase > 0`
@@ -27,7 +27,7 @@ const sdkSelector = (metric: ExternalMetric): string =>
 const increased = (metric: ExternalMetric): string =>
   `sum by (${BY}) (increase(${sdkSelector(metric)}[${WINDOW_MINUTES}m])) > 0`;
 
-/** instrumentation_alerts: cardinality overflow and dropped values reported by the SDK. */
+/** instrumentation_alerts: cardinality overflow, dropped values and dropped exemplars reported by the SDK. */
 export const instrumentationAlerts: AlertGroup = {
   name: 'instrumentation_alerts',
   alerts: [
@@ -46,6 +46,14 @@ export const instrumentationAlerts: AlertGroup = {
       severity: 'warning',
       summary: 'Invalid values of {{ $labels.metric }} are being dropped on {{ $labels.instance }}.',
       description: `{{ $labels.instance }} ({{ $labels.job }}) dropped {{ printf "%.0f" $value }} negative or non-finite values of {{ $labels.metric }} over the last ${WINDOW_MINUTES} minutes; the code that records them has a bug.`,
+    }),
+    alert({
+      alert: 'MetricsExemplarsDropped',
+      expr: increased(externalMetrics.exemplarsDropped),
+      for: '5m',
+      severity: 'warning',
+      summary: 'Exemplars of {{ $labels.metric }} are being dropped on {{ $labels.instance }}.',
+      description: `{{ $labels.instance }} ({{ $labels.job }}) dropped {{ printf "%.0f" $value }} exemplars of {{ $labels.metric }} over the last ${WINDOW_MINUTES} minutes (labels not declared, not strings, or over 128 characters); the samples were recorded, but their links to traces are missing.`,
     }),
   ],
 };

@@ -1,5 +1,6 @@
-import { gatewayDefinitions, marketDataDefinitions } from '@ttquant/metrics';
+import { gatewayDefinitions, type HistogramDef, marketDataDefinitions } from '@ttquant/metrics';
 import { type JobKey, monitoringConfig } from '../config.js';
+import { histogramQuantile } from '../histogram-queries.js';
 import { select } from './selectors.js';
 import type { RecordingRule, RuleGroup } from './types.js';
 
@@ -45,11 +46,17 @@ export const records = {
 const byVenueRate = (name: string, job: JobKey, window: string): string =>
   `sum by (job, exchange) (rate(${select(name, job)}[${window}]))`;
 
-const quantileRules = (histogram: string, job: JobKey, names: Readonly<Record<QuantileKey, string>>) =>
+// Classic buckets or the native form, whichever Prometheus holds (see histogram-queries.ts).
+const quantileRules = (histogram: HistogramDef, job: JobKey, names: Readonly<Record<QuantileKey, string>>) =>
   Object.entries(monitoringConfig.latencyQuantiles).map(
     ([key, q]): RecordingRule => ({
       record: names[key as QuantileKey],
-      expr: `histogram_quantile(${q}, sum by (job, exchange, le) (rate(${select(`${histogram}_bucket`, job)}[1m])))`,
+      expr: histogramQuantile(q, {
+        def: histogram,
+        select: (series) => select(series, job),
+        window: '1m',
+        by: ['job', 'exchange'],
+      }),
     }),
   );
 
@@ -59,13 +66,13 @@ export const recordingGroups: readonly RuleGroup<RecordingRule>[] = [
     name: 'market_data_records',
     rules: [
       { record: records.marketDataRate, expr: byVenueRate(md.received.name, 'marketData', '1m') },
-      ...quantileRules(md.latency.name, 'marketData', records.marketDataLatency),
+      ...quantileRules(md.latency, 'marketData', records.marketDataLatency),
     ],
   },
   {
     name: 'gateway_records',
     rules: [
-      ...quantileRules(gw.orderLatency.name, 'gateway', records.orderLatency),
+      ...quantileRules(gw.orderLatency, 'gateway', records.orderLatency),
       {
         record: records.orderFailureRatio,
         expr: `${byVenueRate(gw.ordersFailed.name, 'gateway', '5m')} / ${byVenueRate(gw.orders.name, 'gateway', '5m')}`,

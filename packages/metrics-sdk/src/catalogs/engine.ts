@@ -30,7 +30,7 @@ export const engineDefinitions = {
     'engine_strategy_latency_ms',
     'Time from a tick entering the engine to the strategy decision, in milliseconds.',
     { strategy },
-    { unit: 'ms', buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 50, 100, 250] },
+    { unit: 'ms', buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 50, 100, 250], native: true },
   ),
   activeStrategies: gauge('engine_active_strategies', 'Strategies currently running in the engine.', {}, { unit: '1' }),
   uptime: gauge('engine_uptime_seconds', 'Seconds since the engine started.', {}, { unit: 's' }),

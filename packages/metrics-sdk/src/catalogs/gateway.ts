@@ -37,7 +37,7 @@ export const gatewayDefinitions = {
     'order_processing_latency_ms',
     'Time from receiving an order request to the exchange acknowledgement, in milliseconds.',
     { exchange, operation: closed('new', 'cancel') },
-    { unit: 'ms', buckets: networkLatencyMs },
+    { unit: 'ms', buckets: networkLatencyMs, native: true, exemplars: true },
   ),
   trades: counter('trades_total', 'Fills received from the exchange.', { exchange, symbol, side }, { unit: '1' }),
   tradeVolume: counter(

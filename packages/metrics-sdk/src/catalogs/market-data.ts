@@ -19,7 +19,7 @@ export const marketDataDefinitions = {
     'market_data_latency_ms',
     'Delay from the exchange timestamp of a message to its receipt, in milliseconds.',
     { exchange, type: messageType },
-    { unit: 'ms', buckets: networkLatencyMs },
+    { unit: 'ms', buckets: networkLatencyMs, native: true },
   ),
   connectionStatus: gauge(
     'ws_connection_status',

@@ -55,8 +55,9 @@ export function exposedSources(
 /** Options every exposition writer takes. */
 export interface ExpositionWriterOptions {
   /**
-   * Append the SDK's self-metrics after the catalogs: `ttquant_metrics_overflow_records_total`
-   * and `ttquant_metrics_dropped_values_total`, per metric. Default `true`.
+   * Append the SDK's self-metrics after the catalogs: `ttquant_metrics_overflow_records_total`,
+   * `ttquant_metrics_dropped_values_total` and, for metrics that declare exemplars,
+   * `ttquant_metrics_exemplars_dropped_total`, per metric. Default `true`.
    */
   readonly selfMetrics?: boolean | undefined;
 }

@@ -10,6 +10,6 @@
 export type { OtelExemplar, WithExemplars } from './exemplars.js';
 export type { CreateMeterProviderOptions, MetricReaderFactory } from './meter-provider.js';
 export { createMeterProvider } from './meter-provider.js';
-export type { CatalogMetricProducerOptions, UnitPolicy } from './producer.js';
+export type { CatalogMetricProducerOptions, NativeExport, UnitPolicy } from './producer.js';
 export { CatalogMetricProducer, SCOPE_NAME, SCOPE_VERSION } from './producer.js';
 export { spanExemplar } from './span-exemplar.js';

@@ -37,7 +37,10 @@ async function ours(values: readonly number[]): Promise<ExponentialHistogram> {
   const m = new Latency({ onInvalidValue: throwOnInvalidValue });
   const h = m.latency.bind({ venue: 'a' });
   for (const v of values) h.observe(v);
-  const { resourceMetrics } = await new CatalogMetricProducer([m], { selfMetrics: false }).collect();
+  const { resourceMetrics } = await new CatalogMetricProducer([m], {
+    selfMetrics: false,
+    histogramsWithBoth: 'exponential',
+  }).collect();
   const data = resourceMetrics.scopeMetrics[0]?.metrics[0] as ExponentialHistogramMetricData;
   expect(data.dataPointType).toBe(DataPointType.EXPONENTIAL_HISTOGRAM);
   return data.dataPoints[0]?.value as ExponentialHistogram;
@@ -96,5 +99,30 @@ describe('native histogram through the OTel bridge', () => {
     const values = [0, 0, 0.5, 3, 7, 900];
     const [a, b] = [await ours(values), await otel(values)];
     expect([a.zeroCount, a.count, buckets(a)]).toEqual([b.zeroCount, b.count, buckets(b)]);
+  });
+
+  it('exports a histogram with both as its classic buckets unless asked, and a native-only one as exponential', async () => {
+    class Both extends catalog({
+      both: histogram('both_ms', 'Both.', {}, { buckets: [1, 10], native: true }),
+      nativeOnly: histogram('native_only_ms', 'Native only.', {}, { buckets: [], native: true }),
+    }) {}
+    const m = new Both({ onInvalidValue: throwOnInvalidValue });
+    m.both.bind().observe(3);
+    m.nativeOnly.bind().observe(3);
+    const types = async (options: ConstructorParameters<typeof CatalogMetricProducer>[1]) => {
+      const { resourceMetrics } = await new CatalogMetricProducer([m], { selfMetrics: false, ...options }).collect();
+      return resourceMetrics.scopeMetrics[0]?.metrics.map((d) => [d.descriptor.name, d.dataPointType]);
+    };
+    expect(await types({})).toEqual([
+      ['both_ms', DataPointType.HISTOGRAM],
+      ['native_only_ms', DataPointType.EXPONENTIAL_HISTOGRAM],
+    ]);
+    expect(await types({ histogramsWithBoth: 'exponential' })).toEqual([
+      ['both_ms', DataPointType.EXPONENTIAL_HISTOGRAM],
+      ['native_only_ms', DataPointType.EXPONENTIAL_HISTOGRAM],
+    ]);
+    expect(() => new CatalogMetricProducer([m], { histogramsWithBoth: 'native' as never })).toThrow(
+      /options\.histogramsWithBoth/,
+    );
   });
 });

@@ -54,6 +54,18 @@ export const SCOPE_VERSION = '0.0.0';
  */
 export type UnitPolicy = 'omit' | 'declared';
 
+/**
+ * How a histogram declared with both classic buckets and native resolution is exported. A
+ * histogram with native resolution only is always an exponential histogram, one with classic
+ * buckets only always an explicit-bucket histogram.
+ *
+ * - `'explicit'` (default): its classic buckets, which every OTel exporter reads.
+ *   `@opentelemetry/exporter-prometheus` 0.301.0 leaves exponential histograms out of its body
+ *   altogether, so this keeps such histograms on its `/metrics`.
+ * - `'exponential'`: its native buckets, for OTLP backends that store exponential histograms.
+ */
+export type NativeExport = 'explicit' | 'exponential';
+
 /** Options of a {@link CatalogMetricProducer}. */
 export interface CatalogMetricProducerOptions {
   /** Wall clock in ms since the epoch, read once per collect for every point's end time. Default `Date.now`. */
@@ -62,16 +74,19 @@ export interface CatalogMetricProducerOptions {
   readonly units?: UnitPolicy;
   /**
    * Export the SDK's self-metrics after the catalogs, as the Prometheus writer does:
-   * `ttquant_metrics_overflow_records_total` and `ttquant_metrics_dropped_values_total`, per
-   * metric. Default `true`.
+   * `ttquant_metrics_overflow_records_total`, `ttquant_metrics_dropped_values_total` and
+   * `ttquant_metrics_exemplars_dropped_total`, per metric. Default `true`.
    */
   readonly selfMetrics?: boolean;
+  /** See {@link NativeExport}; default `'explicit'`. */
+  readonly histogramsWithBoth?: NativeExport;
 }
 
 const OPTION_KEYS = Object.keys({
   now: true,
   units: true,
   selfMetrics: true,
+  histogramsWithBoth: true,
 } satisfies Record<keyof CatalogMetricProducerOptions, true>);
 
 /**
@@ -88,6 +103,9 @@ export function checkProducerOptions(value: unknown, path: string, toError: Opti
   if (options['now'] !== undefined) expectFunction(options['now'], `${path}.now`, toError);
   if (options['units'] !== undefined) expectOneOf(options['units'], `${path}.units`, ['omit', 'declared'], toError);
   if (options['selfMetrics'] !== undefined) expectBoolean(options['selfMetrics'], `${path}.selfMetrics`, toError);
+  if (options['histogramsWithBoth'] !== undefined) {
+    expectOneOf(options['histogramsWithBoth'], `${path}.histogramsWithBoth`, ['explicit', 'exponential'], toError);
+  }
 }
 
 // Per family, built once: the descriptor, the histogram boundaries, and per series (parallel to
@@ -97,6 +115,8 @@ interface FamilyEntry {
   readonly reader: SeriesReader;
   readonly descriptor: MetricDescriptor;
   readonly boundaries: number[];
+  /** Export the native buckets (an exponential histogram) rather than the classic ones. */
+  readonly exponential: boolean;
   readonly attributes: Attributes[];
   readonly startTimes: HrTime[];
   /** The reader's generation the per-series caches were built for. */
@@ -116,7 +136,8 @@ interface SourceEntry {
  * Counters become monotonic cumulative sums, gauges gauges (non-finite values of a
  * `nonFinite: 'emit'` gauge pass through), histograms explicit-bucket histograms with per-bucket
  * counts, `count` and `sum` (no `min`/`max`: the storage keeps none), or, when declared with native
- * resolution, base-2 exponential histograms at the series' current schema (OTel's scale). A series' start time is when
+ * resolution only (or with both and `histogramsWithBoth: 'exponential'`), base-2 exponential
+ * histograms at the series' current schema (OTel's scale). A series' start time is when
  * it was first bound or recorded, from the catalog's clock. Families with no series are left out.
  * Points of a metric that declares exemplars carry them as `exemplars` ({@link OtelExemplar}: the
  * latest per series, per bucket of a histogram), which sdk-metrics 3.x's own types lack.
@@ -160,6 +181,7 @@ export class CatalogMetricProducer implements MetricProducer {
     expectSources(sources, 'sources', fail);
     checkProducerOptions(options, 'options', fail);
     const units = options.units ?? 'omit';
+    const histogramsWithBoth = options.histogramsWithBoth ?? 'explicit';
     const entries: SourceEntry[] = [];
     for (const source of exposedSources(sources, options)) {
       const families: FamilyEntry[] = [];
@@ -175,6 +197,8 @@ export class CatalogMetricProducer implements MetricProducer {
           }),
           // Shared by every point of every collect, like the descriptor: frozen.
           boundaries: Object.freeze(Array.from(reader.bounds)) as number[],
+          exponential:
+            reader.native !== undefined && (reader.bounds.length === 0 || histogramsWithBoth === 'exponential'),
           attributes: [],
           startTimes: [],
           generation: reader.generation,
@@ -243,7 +267,7 @@ function collectFamily(entry: FamilyEntry, endTime: HrTime): MetricData {
     startTimes.push(Object.freeze(msToHrTime(reader.startTimes[offset] as number)) as HrTime);
   }
   const n = series.length;
-  if (reader.native !== undefined) return collectNative(entry, reader.native, endTime);
+  if (entry.exponential && reader.native !== undefined) return collectNative(entry, reader.native, endTime);
   if (reader.kind === 'histogram') {
     const { bucketCounts, sums, stride } = reader;
     const points: DataPoint<Histogram>[] = [];

@@ -130,7 +130,8 @@ function labelObject(reader: SeriesReader, offset: number): Record<string, strin
 export interface RegisterCatalogsOptions {
   /**
    * Register the SDK's self-metrics too (`ttquant_metrics_overflow_records_total`,
-   * `ttquant_metrics_dropped_values_total`), as the Prometheus writer does. Default `true`.
+   * `ttquant_metrics_dropped_values_total`, `ttquant_metrics_exemplars_dropped_total`), as the
+   * Prometheus writer does. Default `true`.
    */
   readonly selfMetrics?: boolean;
 }
