@@ -42,6 +42,12 @@ export class UndeclaredExemplars implements ExemplarSink {
   }
 }
 
+// Wall-clock time as the start of the process's monotonic clock plus its reading: Node answers
+// performance.now() without boxing the double, where Date.now() allocated a heap number on every
+// exemplar record (16 B/op in bench/alloc). Drifts from Date.now() only by clock adjustments made
+// since the process started.
+const TIME_ORIGIN = performance.timeOrigin;
+
 // The latest exemplar of every slot of one family (a counter series, or one bucket of a histogram
 // series), sized once with the family: a value, the time it was recorded and, per declared label,
 // a reference to the string the caller passed. Storing a reference copies nothing and allocates
@@ -86,7 +92,8 @@ export class ExemplarStore implements ExemplarSink {
   /**
    * Keeps `value` with `labels` as the latest exemplar of `slot`, or counts it as dropped when the
    * labels are not an object of declared names to strings, or exceed the OpenMetrics limit of 128
-   * characters together. The sample itself is recorded by the caller either way.
+   * characters together. Reads the clock once, without allocating. The sample itself is recorded by
+   * the caller either way.
    */
   record(slot: number, value: number, labels: ExemplarLabels): void {
     if (!this.#admits(labels)) {
@@ -101,7 +108,7 @@ export class ExemplarStore implements ExemplarSink {
       stored[at] = given === undefined ? '' : given;
     }
     this.values[slot] = value;
-    this.times[slot] = Date.now();
+    this.times[slot] = TIME_ORIGIN + performance.now();
   }
 
   /** Forgets the exemplars of slots `from` (inclusive) to `to` (exclusive): a removed series. */
