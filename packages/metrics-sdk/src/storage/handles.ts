@@ -6,7 +6,7 @@ import type { NativeStore } from './native-store.js';
 // the slow path only) and, for counters and histograms, its family's exemplar sink (read only by the
 // `…WithExemplar` methods), assigned in the constructor in a fixed order so every instance of a
 // class shares one hidden class (monomorphic call sites). No method allocates, builds a string, or
-// reads a clock (except observeSince, by request).
+// reads a clock (except observeSince and the `…WithExemplar` methods, by request).
 
 /**
  * A counter series bound to one label set. `inc` and `add` are a typed-array write.
