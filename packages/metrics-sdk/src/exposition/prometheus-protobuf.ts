@@ -14,11 +14,12 @@ import {
   WIRE_FIXED64,
   WIRE_LEN,
   WIRE_VARINT,
+  writeTimestampField,
 } from './protobuf-writer.js';
 import { type ExpositionWriterOptions, type MetricSource, writerSources } from './sources.js';
 
 // Field numbers of io.prometheus.client, from prometheus/client_model io/prometheus/client/metrics.proto
-// (commit 10dc9dfb541a), and of google/protobuf/timestamp.proto. Every one is below 16, so every
+// (commit 10dc9dfb541a); Timestamp's are in protobuf-writer.ts. Every one is below 16, so every
 // field key is one byte.
 const FAMILY_NAME = 1;
 const FAMILY_HELP = 2;
@@ -44,8 +45,6 @@ const HISTOGRAM_CREATED = 15;
 const BUCKET_CUMULATIVE_COUNT = 1;
 const BUCKET_UPPER_BOUND = 2;
 const BUCKET_EXEMPLAR = 3;
-const TIMESTAMP_SECONDS = 1;
-const TIMESTAMP_NANOS = 2;
 
 const METRIC_KEY = fieldKey(FAMILY_METRIC, WIRE_LEN);
 const LABEL_KEY = fieldKey(METRIC_LABEL, WIRE_LEN);
@@ -54,8 +53,6 @@ const COUNT_KEY = fieldKey(HISTOGRAM_COUNT, WIRE_VARINT);
 const SUM_KEY = fieldKey(HISTOGRAM_SUM, WIRE_FIXED64);
 const BUCKET_KEY = fieldKey(HISTOGRAM_BUCKET, WIRE_LEN);
 const CUMULATIVE_KEY = fieldKey(BUCKET_CUMULATIVE_COUNT, WIRE_VARINT);
-const SECONDS_KEY = fieldKey(TIMESTAMP_SECONDS, WIRE_VARINT);
-const NANOS_KEY = fieldKey(TIMESTAMP_NANOS, WIRE_VARINT);
 const COUNTER_EXEMPLAR_KEY = fieldKey(COUNTER_EXEMPLAR, WIRE_LEN);
 const BUCKET_EXEMPLAR_KEY = fieldKey(BUCKET_EXEMPLAR, WIRE_LEN);
 /** Bucket.upper_bound = +Inf: written only for a `+Inf` bucket that carries an exemplar. */
@@ -201,20 +198,7 @@ class CreatedFields {
     this.#ms[i] = at;
     const out = this.#scratch;
     out.reset();
-    if (at > 0 && at < Number.POSITIVE_INFINITY) {
-      const s = Math.floor(at / 1000);
-      const ns = Math.min(Math.round((at - s * 1000) * 1e6), 999_999_999);
-      out.byte(this.#key);
-      out.varint((s > 0 ? 1 + varintSize(s) : 0) + (ns > 0 ? 1 + varintSize(ns) : 0));
-      if (s > 0) {
-        out.byte(SECONDS_KEY);
-        out.varint(s);
-      }
-      if (ns > 0) {
-        out.byte(NANOS_KEY);
-        out.varint(ns);
-      }
-    }
+    if (at > 0 && at < Number.POSITIVE_INFINITY) writeTimestampField(out, this.#key, at);
     this.#bytes.set(out.view(), i * 16);
     this.#lengths[i] = out.pos;
   }

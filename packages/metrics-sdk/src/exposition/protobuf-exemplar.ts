@@ -4,10 +4,10 @@ import {
   fieldKey,
   lenFieldSize,
   type ProtoWriter,
-  varintSize,
+  timestampSize,
   WIRE_FIXED64,
   WIRE_LEN,
-  WIRE_VARINT,
+  writeTimestampField,
 } from './protobuf-writer.js';
 
 // io.prometheus.client.Exemplar (client_model metrics.proto): label = 1 (LabelPair: name 1,
@@ -20,18 +20,6 @@ const VALUE_KEY = fieldKey(2, WIRE_FIXED64);
 const TIMESTAMP_KEY = fieldKey(3, WIRE_LEN);
 const LABEL_NAME_FIELD = 1;
 const LABEL_VALUE_FIELD = 2;
-const SECONDS_KEY = fieldKey(1, WIRE_VARINT);
-const NANOS_KEY = fieldKey(2, WIRE_VARINT);
-
-// The time of one exemplar, split as Timestamp wants it; set by `timestampSize` before a write.
-let seconds = 0;
-let nanos = 0;
-
-function timestampSize(ms: number): number {
-  seconds = Math.floor(ms / 1000);
-  nanos = Math.min(Math.round((ms - seconds * 1000) * 1e6), 999_999_999);
-  return (seconds > 0 ? 1 + varintSize(seconds) : 0) + (nanos > 0 ? 1 + varintSize(nanos) : 0);
-}
 
 function stringFieldSize(text: string): number {
   return lenFieldSize(Buffer.byteLength(text, 'utf8'));
@@ -78,15 +66,5 @@ export function writeExemplar(out: ProtoWriter, key: number, exemplars: Exemplar
   }
   out.byte(VALUE_KEY);
   out.doubleAt(exemplars.values, slot);
-  const stamp = timestampSize(exemplars.times[slot] as number);
-  out.byte(TIMESTAMP_KEY);
-  out.varint(stamp);
-  if (seconds > 0) {
-    out.byte(SECONDS_KEY);
-    out.varint(seconds);
-  }
-  if (nanos > 0) {
-    out.byte(NANOS_KEY);
-    out.varint(nanos);
-  }
+  writeTimestampField(out, TIMESTAMP_KEY, exemplars.times[slot] as number);
 }

@@ -169,3 +169,47 @@ export function encodeVarintField(field: number, value: number): Buffer {
   out.varint(value);
   return Buffer.from(out.view());
 }
+
+// google.protobuf.Timestamp: seconds = 1 (int64), nanos = 2 (int32); zero fields left out, as Go's
+// timestamppb writes them.
+const TIMESTAMP_SECONDS_KEY = fieldKey(1, WIRE_VARINT);
+const TIMESTAMP_NANOS_KEY = fieldKey(2, WIRE_VARINT);
+
+function splitMs(ms: number): [seconds: number, nanos: number] {
+  const seconds = Math.floor(ms / 1000);
+  return [seconds, Math.min(Math.round((ms - seconds * 1000) * 1e6), 999_999_999)];
+}
+
+/**
+ * Size of the google.protobuf.Timestamp message of a time (its fields, without a key or length).
+ *
+ * @param ms - milliseconds since the epoch, > 0
+ * @returns the message size
+ * @internal
+ */
+export function timestampSize(ms: number): number {
+  const [seconds, nanos] = splitMs(ms);
+  return (seconds > 0 ? 1 + varintSize(seconds) : 0) + (nanos > 0 ? 1 + varintSize(nanos) : 0);
+}
+
+/**
+ * Writes a Timestamp as the field `key` of the message being written: key, length, fields.
+ *
+ * @param out - the body
+ * @param key - the field key (a one-byte key of wire type LEN)
+ * @param ms - milliseconds since the epoch, > 0
+ * @internal
+ */
+export function writeTimestampField(out: ProtoWriter, key: number, ms: number): void {
+  const [seconds, nanos] = splitMs(ms);
+  out.byte(key);
+  out.varint(timestampSize(ms));
+  if (seconds > 0) {
+    out.byte(TIMESTAMP_SECONDS_KEY);
+    out.varint(seconds);
+  }
+  if (nanos > 0) {
+    out.byte(TIMESTAMP_NANOS_KEY);
+    out.varint(nanos);
+  }
+}
