@@ -142,3 +142,7 @@ export { throwOnInvalidValue, warnOncePerMetric } from './storage/invalid.js';
 export type { OverflowEvent, OverflowHook } from './storage/overflow.js';
 export { warnOnFirstOverflow } from './storage/overflow.js';
 export type { FamilyStats } from './storage/series-reader.js';
+export type { SharedCatalogDescriptor, SharedFamilyDescriptor } from './storage/shared/shared-catalog-storage.js';
+export { DEFAULT_SHARED_THREADS } from './storage/shared/shared-catalog-storage.js';
+export type { SharedInternerDescriptor } from './storage/shared/shared-interner.js';
+export type { SharedSeriesDescriptor } from './storage/shared/shared-series-table.js';

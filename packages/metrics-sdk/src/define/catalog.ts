@@ -2,10 +2,15 @@ import type { CounterFamily, GaugeFamily, HistogramFamily, MetricFamily } from '
 import { CounterFamily as Counter, GaugeFamily as Gauge, HistogramFamily as Histogram } from '../storage/families.js';
 import { type InvalidValueHook, warnOncePerMetric } from '../storage/invalid.js';
 import { type OverflowHook, warnOnFirstOverflow } from '../storage/overflow.js';
+import {
+  DEFAULT_SHARED_THREADS,
+  type SharedCatalogDescriptor,
+  SharedCatalogStorage,
+} from '../storage/shared/shared-catalog-storage.js';
 import { MetricDefinitionError } from './errors.js';
 import type { OpenDomain } from './labels.js';
 import type { InferLabels, MetricDef } from './metric.js';
-import { expectFunction, expectKeys, expectObject, toDefinitionError } from './option-checks.js';
+import { expectFunction, expectKeys, expectObject, optionProblem, toDefinitionError } from './option-checks.js';
 import { validateDefinitions } from './validate.js';
 
 // The catalog joins the two lower layers: it validates declarations (define/) and allocates their
@@ -50,6 +55,16 @@ export interface CatalogOptions<D extends CatalogDefs = CatalogDefs> {
   readonly onOverflow?: OverflowHook;
   /** Wall clock, ms since the epoch; read when a series is first created. Default `Date.now`. */
   readonly now?: () => number;
+  /**
+   * Keep the storage in shared memory, for worker threads: `{ threads }` creates it (at most
+   * `threads` instances may attach, this one included; default 8), and the descriptor another
+   * instance's `share()` returned attaches to it, in this or another thread. Every instance records
+   * into a slab of its own (one plain typed-array write, as unshared) and reads the sum of all of
+   * them; series, open-label values, budgets and the overflow series are common to all. Budgets come
+   * from the creating instance. Not yet for metrics with native resolution or exemplars, nor with
+   * `remove()` and `reset()`.
+   */
+  readonly shared?: { readonly threads?: number } | SharedCatalogDescriptor;
 }
 
 /** What every catalog instance has besides its metric families. */
@@ -65,6 +80,14 @@ export interface Catalog {
   beforeCollect(hook: () => void): void;
   /** @internal runs the hooks; exposition calls it once per collection */
   '~runCollectHooks'(): void;
+  /**
+   * The descriptor that attaches another instance, in any worker thread, to this catalog's shared
+   * storage: pass it as `new TheCatalog({ shared: descriptor })` there. Post it in a message or in
+   * `workerData`; its SharedArrayBuffers are shared, not copied.
+   *
+   * @throws Error when the catalog was created without `shared`
+   */
+  share(): SharedCatalogDescriptor;
 }
 
 /** A class produced by {@link catalog}. */
@@ -105,9 +128,12 @@ export function catalog<const D extends CatalogDefs>(defs: D): CatalogClass<D> {
     static readonly definitions = frozen;
     declare readonly '~families': readonly MetricFamily<unknown>[];
     readonly #hooks: (() => void)[] = [];
+    readonly #shared: SharedCatalogStorage | undefined;
 
     constructor(options: CatalogOptions<D> = {}) {
       checkCatalogOptions(options);
+      const shared = sharedStorage(frozen, options.shared);
+      this.#shared = shared;
       const budgets = (options.budgets ?? {}) as Record<string, Record<string, number> | undefined>;
       // The declarations were validated by catalog(); only overrides can add issues here.
       if (options.budgets !== undefined) {
@@ -120,7 +146,15 @@ export function catalog<const D extends CatalogDefs>(defs: D): CatalogClass<D> {
       const families: MetricFamily<unknown>[] = [];
       for (const key of keys) {
         const def = frozen[key] as MetricDef;
-        const familyOptions = { budgets: budgets[key], onInvalidValue, onOverflow, now };
+        // An attaching instance takes the creator's budgets; the creator records its own.
+        const inForce = shared?.budgetsOf(key) ?? budgets[key];
+        const familyOptions = {
+          budgets: inForce,
+          onInvalidValue,
+          onOverflow,
+          now,
+          shared: shared?.family(key, def.name, inForce ?? {}),
+        };
         const family =
           def.kind === 'counter'
             ? new Counter<unknown>(def, familyOptions)
@@ -139,6 +173,13 @@ export function catalog<const D extends CatalogDefs>(defs: D): CatalogClass<D> {
 
     '~runCollectHooks'(): void {
       for (const hook of this.#hooks) hook();
+      // After the hooks, so what they set is in this collection's sums.
+      if (this.#shared !== undefined) for (const family of this['~families']) family['~mergeShared']();
+    }
+
+    share(): SharedCatalogDescriptor {
+      if (this.#shared === undefined) throw new Error('share(): this catalog was created without the shared option');
+      return this.#shared.descriptor;
     }
   }
   return CatalogBase as unknown as CatalogClass<D>;
@@ -149,6 +190,7 @@ const OPTION_KEYS = Object.keys({
   onInvalidValue: true,
   onOverflow: true,
   now: true,
+  shared: true,
 } satisfies Record<keyof CatalogOptions, true>);
 
 // The containers only: budget values are checked with the declarations, by validateDefinitions.
@@ -164,6 +206,41 @@ function checkCatalogOptions(value: unknown): void {
   for (const hook of ['onInvalidValue', 'onOverflow', 'now']) {
     if (options[hook] !== undefined) expectFunction(options[hook], `options.${hook}`, toDefinitionError);
   }
+}
+
+// The shared storage an instance creates or attaches, checked against the declarations; undefined
+// when the catalog is not shared.
+function sharedStorage(defs: CatalogDefs, option: unknown): SharedCatalogStorage | undefined {
+  if (option === undefined) return undefined;
+  const given = expectObject(option, 'options.shared', toDefinitionError);
+  const unsupported = Object.entries(defs).flatMap(([key, def]) =>
+    def.native !== undefined || def.exemplars !== undefined
+      ? [{ path: key, message: 'a catalog shared across threads does not yet support native resolution or exemplars' }]
+      : [],
+  );
+  if (unsupported.length > 0) throw new MetricDefinitionError(unsupported);
+  if (given['kind'] === 'ttquant-shared-catalog') {
+    const descriptor = option as SharedCatalogDescriptor;
+    const names = Object.values(defs).map((def) => def.name);
+    const theirs = Array.isArray(descriptor.families) ? descriptor.families.map((family) => family.name) : [];
+    if (names.join() !== theirs.join()) {
+      throw toDefinitionError(
+        optionProblem(
+          'options.shared',
+          "the descriptor of this catalog class's share()",
+          `a descriptor of ${theirs.join(', ') || 'no metrics'}`,
+          `a descriptor of another catalog (this one declares ${names.join(', ')})`,
+        ),
+      );
+    }
+    return new SharedCatalogStorage(descriptor);
+  }
+  expectKeys(given, 'options.shared', ['threads'], toDefinitionError);
+  const threads = given['threads'] ?? DEFAULT_SHARED_THREADS;
+  if (typeof threads !== 'number' || !Number.isInteger(threads) || threads < 1 || threads > 1024) {
+    throw toDefinitionError(optionProblem('options.shared.threads', 'an integer from 1 to 1024', threads));
+  }
+  return new SharedCatalogStorage({ threads });
 }
 
 // Recurses into already-frozen objects too: `Object.freeze(defs)` freezes only the outer level.

@@ -18,6 +18,8 @@ import { NativeStore } from './native-store.js';
 import type { OverflowHook } from './overflow.js';
 import { compileResolver, type Resolver } from './resolver.js';
 import type { Exemplars, FamilyStats, NativeBuckets, SeriesReader } from './series-reader.js';
+import type { SharedFamilyStorage } from './shared/shared-catalog-storage.js';
+import type { SharedSeriesTable } from './shared/shared-series-table.js';
 
 /** Storage options a catalog passes to each family. @internal */
 export interface FamilyOptions {
@@ -27,6 +29,8 @@ export interface FamilyOptions {
   readonly onOverflow: OverflowHook;
   /** Wall clock in ms since the epoch; read once when a series is first resolved. */
   readonly now: () => number;
+  /** The family's parts in shared memory, in a catalog shared across worker threads. */
+  readonly shared?: SharedFamilyStorage | undefined;
 }
 
 /**
@@ -63,6 +67,19 @@ export interface SeriesStore {
   readonly native: NativeStore | undefined;
   /** Counter or histogram declared with exemplars only: one slot per series (per bucket of one). */
   readonly exemplars: ExemplarStore | undefined;
+  /** In a shared catalog: the series table every thread creates series in. */
+  readonly table: SharedSeriesTable | undefined;
+}
+
+/**
+ * What a reader of a shared family sees: every thread's slab summed, refreshed at each collection.
+ *
+ * @internal
+ */
+interface MergedView {
+  readonly values: Float64Array;
+  readonly counts: Float64Array;
+  readonly stats: FamilyStats;
 }
 
 /** Arguments of `bind()`: the label object, optional when the metric has no labels. */
@@ -91,7 +108,7 @@ class FamilyReader implements SeriesReader {
   readonly exemplars: Exemplars | undefined;
   readonly #store: SeriesStore;
 
-  constructor(store: SeriesStore, labelNames: readonly string[]) {
+  constructor(store: SeriesStore, labelNames: readonly string[], merged?: MergedView) {
     const histogram = store.kind === 'histogram';
     this.kind = store.kind;
     this.name = store.def.name;
@@ -101,12 +118,14 @@ class FamilyReader implements SeriesReader {
     this.overflowable = store.layout.overflowOffset >= 0;
     this.series = store.series;
     this.startTimes = store.startTimes;
-    this.values = histogram ? EMPTY : store.values;
-    this.sums = histogram ? store.values : EMPTY;
-    this.bucketCounts = store.counts;
+    // A shared family is read through the sums of every thread's slab, not this thread's own.
+    const values = merged?.values ?? store.values;
+    this.values = histogram ? EMPTY : values;
+    this.sums = histogram ? values : EMPTY;
+    this.bucketCounts = merged?.counts ?? store.counts;
     this.bounds = store.bounds;
     this.stride = store.stride;
-    this.stats = store.stats;
+    this.stats = merged?.stats ?? store.stats;
     this.native = store.native;
     this.exemplars = store.exemplars;
     this.#store = store;
@@ -146,6 +165,8 @@ export abstract class MetricFamily<L> {
   readonly #resolve: Resolver;
   readonly #now: () => number;
   readonly #onOverflow: OverflowHook;
+  readonly #shared: SharedFamilyStorage | undefined;
+  readonly #merged: MergedView | undefined;
 
   /** @internal built by `catalog()` */
   constructor(
@@ -163,8 +184,11 @@ export abstract class MetricFamily<L> {
     this.#resolve = compileResolver(layout);
     this.#now = options.now;
     this.#onOverflow = options.onOverflow;
-    const stats: FamilyStats = { dropped: 0, overflowed: 0, exemplarsDropped: 0 };
+    const shared = options.shared;
+    this.#shared = shared;
+    const stats: FamilyStats = shared?.stats() ?? { dropped: 0, overflowed: 0, exemplarsDropped: 0 };
     const stride = bounds.length + 1;
+    const table = shared?.table(layout.capacity);
     const exemplars =
       def.exemplars === undefined ? undefined : new ExemplarStore(def.exemplars, layout.capacity * stride, stats);
     this['~store'] = {
@@ -173,8 +197,8 @@ export abstract class MetricFamily<L> {
       layout,
       series: [],
       generation: 0,
-      touched: new Uint8Array(layout.capacity),
-      startTimes: new Float64Array(layout.capacity),
+      touched: table?.touched ?? new Uint8Array(layout.capacity),
+      startTimes: table?.startTimes ?? new Float64Array(layout.capacity),
       values,
       counts,
       bounds,
@@ -182,8 +206,17 @@ export abstract class MetricFamily<L> {
       stats,
       native,
       exemplars,
+      table,
     };
-    this['~reader'] = new FamilyReader(this['~store'], this.labelNames);
+    this.#merged =
+      shared === undefined
+        ? undefined
+        : {
+            values: new Float64Array(values.length),
+            counts: new Float64Array(counts.length),
+            stats: { dropped: 0, overflowed: 0, exemplarsDropped: 0 },
+          };
+    this['~reader'] = new FamilyReader(this['~store'], this.labelNames, this.#merged);
     this['~drops'] = new DropSink(def.name, stats, options.onInvalidValue);
     this['~exemplars'] = exemplars ?? new UndeclaredExemplars(def.name);
   }
@@ -233,6 +266,7 @@ export abstract class MetricFamily<L> {
    */
   remove(...args: BindArgs<L>): boolean {
     const store = this['~store'];
+    this.#refuseShared('remove()');
     const labels = (args[0] ?? {}) as unknown;
     this.#check(labels);
     const offset = this.#resolve(labels);
@@ -251,9 +285,36 @@ export abstract class MetricFamily<L> {
    */
   reset(): void {
     const store = this['~store'];
+    this.#refuseShared('reset()');
     for (const offset of store.series) this.#clear(offset);
     store.series.length = 0;
     store.generation++;
+  }
+
+  #refuseShared(call: string): void {
+    if (this.#shared !== undefined) {
+      throw new Error(`${this.name}: ${call} is not supported on a catalog shared across threads yet`);
+    }
+  }
+
+  /**
+   * Brings a shared family's read view up to date: the label values and series other threads
+   * created, and every thread's slab summed into the merged arrays. Nothing for an unshared family.
+   *
+   * @internal run by the catalog before each collection
+   */
+  '~mergeShared'(): void {
+    const shared = this.#shared;
+    const merged = this.#merged;
+    const store = this['~store'];
+    if (shared === undefined || merged === undefined || store.table === undefined) return;
+    for (const axis of store.layout.axes) axis.interner?.sync();
+    store.table.sync(store.series);
+    sumSlabs(shared.slabs('values', merged.values.length), store.series, 1, merged.values);
+    if (merged.counts.length > 0) {
+      sumSlabs(shared.slabs('counts', merged.counts.length), store.series, store.stride, merged.counts);
+    }
+    shared.sumStats(merged.stats);
   }
 
   #clear(offset: number): void {
@@ -292,26 +353,35 @@ export abstract class MetricFamily<L> {
       for (const axis of axes) {
         const interner = axis.interner;
         if (interner === undefined || interner.admits(given[axis.name] as string)) continue;
-        store.stats.overflowed++;
-        this.#onOverflow({
-          metric: store.def.name,
-          label: axis.name,
-          value: given[axis.name] as string,
-          budget: interner.budget,
-        });
-        return this.#create(store.layout.overflowOffset);
+        return this.#fold(axis.name, given[axis.name] as string, interner.budget);
       }
       for (const axis of axes) {
         const value = given[axis.name] as string;
         const ordinal = axis.interner === undefined ? axis.closedValues.indexOf(value) : axis.interner.intern(value);
+        // Only a shared interner refuses after admitting: another thread took the last place.
+        if (ordinal < 0) return this.#fold(axis.name, value, axis.interner?.budget ?? 0);
         offset += ordinal * axis.stride;
       }
     }
     return this.#create(offset);
   }
 
+  // Folds a record into the overflow series: the open label `label` has no place for `value`.
+  #fold(label: string, value: string, budget: number): number {
+    const store = this['~store'];
+    store.stats.overflowed++;
+    this.#onOverflow({ metric: store.def.name, label, value, budget });
+    return this.#create(store.layout.overflowOffset);
+  }
+
   #create(offset: number): number {
     const store = this['~store'];
+    if (store.table !== undefined) {
+      // Shared: whichever thread creates it first; every thread lists it from the shared log.
+      if (store.touched[offset] === 0) store.table.create(offset, this.#now());
+      store.table.sync(store.series);
+      return offset;
+    }
     if (store.touched[offset] === 0) {
       store.touched[offset] = 1;
       store.series.push(offset);
@@ -361,8 +431,8 @@ export class CounterFamily<L> extends MetricFamily<L> {
 
   /** @internal built by `catalog()` */
   constructor(def: MetricDef, options: FamilyOptions) {
-    const layout = computeLayout(def, options.budgets);
-    const values = new Float64Array(layout.capacity);
+    const layout = familyLayout(def, options);
+    const values = options.shared?.slab('values', layout.capacity) ?? new Float64Array(layout.capacity);
     super(def, options, layout, values, EMPTY, EMPTY);
     this.#values = values;
   }
@@ -439,8 +509,8 @@ export class GaugeFamily<L> extends MetricFamily<L> {
 
   /** @internal built by `catalog()` */
   constructor(def: MetricDef, options: FamilyOptions) {
-    const layout = computeLayout(def, options.budgets);
-    const values = new Float64Array(layout.capacity);
+    const layout = familyLayout(def, options);
+    const values = options.shared?.slab('values', layout.capacity) ?? new Float64Array(layout.capacity);
     super(def, options, layout, values, EMPTY, EMPTY);
     this.#values = values;
     this.#emitNonFinite = def.nonFinite === 'emit';
@@ -520,12 +590,12 @@ export class HistogramFamily<L> extends MetricFamily<L> {
 
   /** @internal built by `catalog()` */
   constructor(def: MetricDef, options: FamilyOptions) {
-    const layout = computeLayout(def, options.budgets);
+    const layout = familyLayout(def, options);
     const capacity = layout.capacity;
     const bounds = Float64Array.from(def.buckets);
     const stride = bounds.length + 1;
-    const sums = new Float64Array(capacity);
-    const counts = new Float64Array(capacity * stride);
+    const sums = options.shared?.slab('values', capacity) ?? new Float64Array(capacity);
+    const counts = options.shared?.slab('counts', capacity * stride) ?? new Float64Array(capacity * stride);
     const native = def.native === undefined ? undefined : new NativeStore(def.native, capacity);
     super(def, options, layout, sums, counts, bounds, native);
     this.#counts = counts;
@@ -605,4 +675,23 @@ export class HistogramFamily<L> extends MetricFamily<L> {
       this['~drops'].drop(value);
     }
   }
+}
+
+/** `into[o·width + i] = Σ slabs[k][o·width + i]` for every series offset o: a shared family's read view. */
+function sumSlabs(slabs: readonly Float64Array[], series: readonly number[], width: number, into: Float64Array): void {
+  for (const offset of series) {
+    const from = offset * width;
+    for (let i = from; i < from + width; i++) {
+      let total = 0;
+      for (const slab of slabs) total += slab[i] as number;
+      into[i] = total;
+    }
+  }
+}
+
+/** A family's layout: its open labels interned in shared memory when the catalog is shared. */
+function familyLayout(def: MetricDef, options: FamilyOptions): SeriesLayout {
+  const shared = options.shared;
+  if (shared === undefined) return computeLayout(def, options.budgets);
+  return computeLayout(def, options.budgets, (label, budget) => shared.interner(label, budget));
 }

@@ -1,11 +1,30 @@
 /**
+ * What the resolver, the slow path and the exposition use of an open label's interner: the
+ * unshared {@link OpenLabelInterner}, or the shared one of a catalog shared across threads.
+ *
+ * @internal
+ */
+export interface LabelInterner {
+  /** value → ordinal, read on the hot path. */
+  readonly ordinals: Map<string, number>;
+  /** ordinal → value. */
+  readonly values: readonly string[];
+  readonly budget: number;
+  admits(value: string): boolean;
+  /** The ordinal of `value`, added when there is room, else −1. */
+  intern(value: string): number;
+  /** Reads values other threads added (a shared interner); nothing for an unshared one. */
+  sync(): void;
+}
+
+/**
  * Maps the values of one open label to dense ordinals `0 … budget-1`. Append-only: an ordinal, once
  * given, keeps its value for the life of the storage, so bound handles never go stale (removing a
  * series hides it; it does not give its ordinal to another value).
  *
  * @internal
  */
-export class OpenLabelInterner {
+export class OpenLabelInterner implements LabelInterner {
   /** value → ordinal; read on the hot path (V8 caches a string's hash, so `get` does not rehash). */
   readonly ordinals = new Map<string, number>();
   /** ordinal → value, for exposition. */
@@ -15,6 +34,9 @@ export class OpenLabelInterner {
   constructor(budget: number) {
     this.budget = budget;
   }
+
+  /** Nothing to do: only this thread adds values. */
+  sync(): void {}
 
   /** True when `value` has an ordinal or one is still free. */
   admits(value: string): boolean {

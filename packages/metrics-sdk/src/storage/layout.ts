@@ -1,6 +1,6 @@
 import type { LabelDomain } from '../define/labels.js';
 import type { MetricDef } from '../define/metric.js';
-import { OpenLabelInterner } from './interner.js';
+import { type LabelInterner, OpenLabelInterner } from './interner.js';
 
 /**
  * One label's place in the mixed-radix series index: `offset = Σ ordinal[i] * stride[i]`.
@@ -16,7 +16,7 @@ export interface LabelAxis {
   /** Closed values (ordinal = index); empty for an open label. */
   readonly closedValues: readonly string[];
   /** The interner of an open label; `undefined` for a closed one. */
-  readonly interner: OpenLabelInterner | undefined;
+  readonly interner: LabelInterner | undefined;
 }
 
 /**
@@ -37,11 +37,16 @@ export interface SeriesLayout {
 }
 
 /**
- * Computes the layout of one metric, applying per-label budget overrides for open labels.
+ * Computes the layout of one metric, applying per-label budget overrides for open labels; a shared
+ * catalog passes the interners of its shared memory.
  *
  * @internal
  */
-export function computeLayout(def: MetricDef, budgets: Readonly<Record<string, number>> = {}): SeriesLayout {
+export function computeLayout(
+  def: MetricDef,
+  budgets: Readonly<Record<string, number>> = {},
+  makeInterner: (label: string, budget: number) => LabelInterner = (_, budget) => new OpenLabelInterner(budget),
+): SeriesLayout {
   const names = Object.keys(def.labels);
   const axes: LabelAxis[] = [];
   // Last label varies fastest, so series of one exchange sit together in memory.
@@ -58,7 +63,7 @@ export function computeLayout(def: MetricDef, budgets: Readonly<Record<string, n
       radix,
       stride,
       closedValues: domain.kind === 'closed' ? domain.values : [],
-      interner: domain.kind === 'open' ? new OpenLabelInterner(budget) : undefined,
+      interner: domain.kind === 'open' ? makeInterner(name, budget) : undefined,
     });
     stride *= radix;
   }
