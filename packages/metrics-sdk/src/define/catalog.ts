@@ -78,8 +78,10 @@ export interface Catalog {
    * @param hook - called with no arguments; must not throw
    */
   beforeCollect(hook: () => void): void;
-  /** @internal runs the hooks; exposition calls it once per collection */
+  /** @internal runs the hooks, then sums a shared catalog's slabs; exposition calls it once per collection */
   '~runCollectHooks'(): void;
+  /** @internal runs the hooks only: the recording thread of a catalog served from a worker */
+  '~runBeforeCollect'(): void;
   /**
    * The descriptor that attaches another instance, in any worker thread, to this catalog's shared
    * storage: pass it as `new TheCatalog({ shared: descriptor })` there. Post it in a message or in
@@ -171,8 +173,12 @@ export function catalog<const D extends CatalogDefs>(defs: D): CatalogClass<D> {
       this.#hooks.push(hook);
     }
 
-    '~runCollectHooks'(): void {
+    '~runBeforeCollect'(): void {
       for (const hook of this.#hooks) hook();
+    }
+
+    '~runCollectHooks'(): void {
+      this['~runBeforeCollect']();
       // After the hooks, so what they set is in this collection's sums.
       if (this.#shared !== undefined) for (const family of this['~families']) family['~mergeShared']();
     }

@@ -524,6 +524,33 @@ process.stdout.write(new PrometheusWriter([orders]).renderText());
     expect(out.labelError).toEqual({ isMetricLabelError: true, metric: 'orders_sent_total', label: 'side' });
   });
 
+  it('serves a shared catalog from a worker thread, finding the shipped worker script from ESM and CJS', () => {
+    const app = (load: string) => `${load}
+class Feed extends catalog({ c: counter('feed_total', 'Feed.', { v: closed('a') }) }) {}
+(async () => {
+  const feed = new Feed({ shared: { threads: 2 } });
+  feed.c.bind({ v: 'a' }).add(3);
+  const server = await serveMetricsFromWorker({ sources: [feed], service: 'feed', port: 0, runtimeMetrics: false });
+  const text = await (await fetch(server.address.url + '/metrics')).text();
+  await server.close();
+  console.log(text.split('\\n').find((line) => line.startsWith('feed_total')));
+})();
+`;
+    writeFileSync(
+      join(consumer, 'worker-esm.mjs'),
+      app("import { catalog, closed, counter, serveMetricsFromWorker } from '@ttquant/metrics';"),
+    );
+    writeFileSync(
+      join(consumer, 'worker-cjs.cjs'),
+      app("const { catalog, closed, counter, serveMetricsFromWorker } = require('@ttquant/metrics');"),
+    );
+    for (const file of ['worker-esm.mjs', 'worker-cjs.cjs']) {
+      const result = run(node, [file], consumer, 30_000);
+      expect(result.status, describeFailure(`node ${file}`, result)).toBe(0);
+      expect(result.stdout.trim(), file).toBe('feed_total{v="a"} 3');
+    }
+  });
+
   it('type-checks correct usage from ESM and CJS consumers against the shipped declarations', async () => {
     const result = await typecheckOk;
     expect(result.status, describeFailure('tsc -p tsconfig.json', result)).toBe(0);
