@@ -125,6 +125,16 @@ const hotDefs = {
 /** Catalog class used by the hot and alloc suites. */
 export class HotCatalog extends catalog(hotDefs) {}
 
+/**
+ * The hot counter, gauge and classic histogram again, as a catalog shared across worker threads:
+ * its handles write into this thread's slab of shared memory.
+ */
+export class SharedHotCatalog extends catalog({
+  received: hotDefs.received,
+  price: hotDefs.price,
+  latency: hotDefs.latency,
+}) {}
+
 export function ourCatalog(): HotCatalog {
   // A throwing hook: a benchmark that silently dropped values would measure the slow path.
   return new HotCatalog({ onInvalidValue: throwOnInvalidValue });
@@ -323,6 +333,10 @@ export function recordCases(): Record<RecordKind, readonly RecordCase[]> {
   const histogramHandles = OBJ.map((l) => latency.bind(l));
   const nativeHandles = OBJ.map((l) => ours.nativeLatency.bind(l));
   const exemplarHandles = OBJ.map((l) => ours.exemplarLatency.bind(l));
+  const shared = new SharedHotCatalog({ onInvalidValue: throwOnInvalidValue, shared: { threads: 2 } });
+  const sharedCounterHandles = OBJ.map((l) => shared.received.bind(l));
+  const sharedGaugeHandles = OBJ.map((l) => shared.price.bind(l));
+  const sharedHistogramHandles = OBJ.map((l) => shared.latency.bind(l));
   // One exemplar label object per series, built once, as a service holding its span's ids would.
   const EXEMPLARS = OBJ.map((_, i) => ({
     trace_id: (0x4bf92f3577b34000 + i).toString(16).padStart(32, '0'),
@@ -371,6 +385,13 @@ export function recordCases(): Record<RecordKind, readonly RecordCase[]> {
         label: '**ours** bound `CounterHandle.inc()`',
         run: () => {
           for (let i = 0; i < N; i++) counterHandles[i].inc();
+        },
+      },
+      {
+        id: 'ours.shared',
+        label: '**ours** bound, in a catalog shared across threads `CounterHandle.inc()`',
+        run: () => {
+          for (let i = 0; i < N; i++) sharedCounterHandles[i].inc();
         },
       },
       {
@@ -432,6 +453,13 @@ export function recordCases(): Record<RecordKind, readonly RecordCase[]> {
         label: '**ours** bound `GaugeHandle.set(v)`',
         run: () => {
           for (let i = 0; i < N; i++) gaugeHandles[i].set(V[i]);
+        },
+      },
+      {
+        id: 'ours.shared',
+        label: '**ours** bound, in a catalog shared across threads `GaugeHandle.set(v)`',
+        run: () => {
+          for (let i = 0; i < N; i++) sharedGaugeHandles[i].set(V[i]);
         },
       },
       {
@@ -516,6 +544,13 @@ export function recordCases(): Record<RecordKind, readonly RecordCase[]> {
         label: '**ours** bound `HistogramHandle.observe(v)`',
         run: () => {
           for (let i = 0; i < N; i++) histogramHandles[i].observe(V[i]);
+        },
+      },
+      {
+        id: 'ours.shared',
+        label: '**ours** bound, in a catalog shared across threads `HistogramHandle.observe(v)`',
+        run: () => {
+          for (let i = 0; i < N; i++) sharedHistogramHandles[i].observe(V[i]);
         },
       },
       {

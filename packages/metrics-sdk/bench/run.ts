@@ -219,6 +219,18 @@ for (const kind of ['counter', 'gauge', 'histogram']) {
     });
   }
 }
+for (const kind of ['counter', 'gauge', 'histogram']) {
+  const hot = group('hot', kind);
+  const shared = value(hot, 'ours.shared');
+  const bound = value(hot, 'ours.bound');
+  if (shared !== undefined && bound !== undefined) {
+    verdicts.push({
+      target: `bound ${kind} in a shared catalog ≤ 1.2× unshared`,
+      measured: `${formatValue(shared, 'ns')} vs ${formatValue(bound, 'ns')} = ${times(shared / bound)}`,
+      ok: shared <= 1.2 * bound,
+    });
+  }
+}
 {
   const hot = group('hot', 'histogram');
   const native = value(hot, 'ours.native');
@@ -331,6 +343,29 @@ for (const size of ['10k', '100k']) {
   }
 }
 
+{
+  // offthread: the recording thread while a client scrapes, per registry size.
+  const suite = results.find((r) => r.suite.startsWith('offthread'));
+  for (const g of suite?.groups.filter((x) => x.title.startsWith('event-loop delay')) ?? []) {
+    const size = /scrapes (\S+) series/.exec(g.title)?.[1] ?? '?';
+    const row = (id: string) => g.rows.find((r) => r.id === id);
+    const worker = row('ours.worker');
+    const idle = row('idle');
+    const inThread = row('ours.thread');
+    if (worker === undefined || idle === undefined || inThread === undefined) continue;
+    verdicts.push({
+      target: `${size} series scraped: recording-thread stall with the server in a worker ≤ 1 ms`,
+      measured: `max ${formatValue(worker.value, 'ms')} (p99.9 ${formatValue(worker.extra?.['p999'] ?? 0, 'ms')}); the thread alone, no scrapes: max ${formatValue(idle.value, 'ms')}; server on the thread: ${formatValue(inThread.value, 'ms')}`,
+      ok: worker.value <= 1,
+    });
+    const cpu = (r: typeof worker) => r.extra?.['cpu'] ?? 0;
+    verdicts.push({
+      target: `${size} series scraped: the recording thread does no exposition work with the server in a worker (its CPU within 1.5× of recording alone)`,
+      measured: `${cpu(worker).toFixed(1)} ms/s vs ${cpu(idle).toFixed(1)} ms/s alone, ${cpu(inThread).toFixed(1)} ms/s with the server on it`,
+      ok: cpu(worker) <= 1.5 * cpu(idle),
+    });
+  }
+}
 {
   const ours = group('scrape-load', 'scrape latency')?.rows.find((r) => r.id === 'ours');
   if (ours?.extra !== undefined) {
