@@ -61,8 +61,7 @@ export interface CatalogOptions<D extends CatalogDefs = CatalogDefs> {
    * instance's `share()` returned attaches to it, in this or another thread. Every instance records
    * into a slab of its own (one plain typed-array write, as unshared) and reads the sum of all of
    * them; series, open-label values, budgets and the overflow series are common to all. Budgets come
-   * from the creating instance. Not yet for metrics with native resolution or exemplars, nor with
-   * `remove()` and `reset()`.
+   * from the creating instance. Not yet for metrics with exemplars, nor with `remove()` and `reset()`.
    */
   readonly shared?: { readonly threads?: number } | SharedCatalogDescriptor;
 }
@@ -220,8 +219,8 @@ function sharedStorage(defs: CatalogDefs, option: unknown): SharedCatalogStorage
   if (option === undefined) return undefined;
   const given = expectObject(option, 'options.shared', toDefinitionError);
   const unsupported = Object.entries(defs).flatMap(([key, def]) =>
-    def.native !== undefined || def.exemplars !== undefined
-      ? [{ path: key, message: 'a catalog shared across threads does not yet support native resolution or exemplars' }]
+    def.exemplars !== undefined
+      ? [{ path: key, message: 'a catalog shared across threads does not yet support exemplars' }]
       : [],
   );
   if (unsupported.length > 0) throw new MetricDefinitionError(unsupported);

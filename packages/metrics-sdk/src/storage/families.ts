@@ -1,5 +1,5 @@
 import type { NoLabels } from '../define/labels.js';
-import type { MetricDef, MetricKind } from '../define/metric.js';
+import type { MetricDef, MetricKind, NativeHistogramSpec } from '../define/metric.js';
 import { type BindEachArgs, bindEachValue, type HandlesByValue, type InferClosedLabels } from './bind-each.js';
 import { DropSink } from './drop-sink.js';
 import { type ExemplarSink, ExemplarStore, UndeclaredExemplars } from './exemplar-store.js';
@@ -80,6 +80,8 @@ interface MergedView {
   readonly values: Float64Array;
   readonly counts: Float64Array;
   readonly stats: FamilyStats;
+  /** A histogram with native resolution: every thread's native store, and the sum of them. */
+  readonly native?: { readonly slabs: readonly NativeStore[]; readonly sum: NativeStore };
 }
 
 /** Arguments of `bind()`: the label object, optional when the metric has no labels. */
@@ -126,7 +128,7 @@ class FamilyReader implements SeriesReader {
     this.bounds = store.bounds;
     this.stride = store.stride;
     this.stats = merged?.stats ?? store.stats;
-    this.native = store.native;
+    this.native = merged === undefined ? store.native : merged.native?.sum;
     this.exemplars = store.exemplars;
     this.#store = store;
   }
@@ -215,6 +217,13 @@ export abstract class MetricFamily<L> {
             values: new Float64Array(values.length),
             counts: new Float64Array(counts.length),
             stats: { dropped: 0, overflowed: 0, exemplarsDropped: 0 },
+            native:
+              def.native === undefined
+                ? undefined
+                : {
+                    slabs: sharedNativeStores(def.native, layout.capacity, shared, false),
+                    sum: new NativeStore(def.native, layout.capacity),
+                  },
           };
     this['~reader'] = new FamilyReader(this['~store'], this.labelNames, this.#merged);
     this['~drops'] = new DropSink(def.name, stats, options.onInvalidValue);
@@ -315,6 +324,17 @@ export abstract class MetricFamily<L> {
       sumSlabs(shared.slabs('counts', merged.counts.length), store.series, store.stride, merged.counts);
     }
     shared.sumStats(merged.stats);
+    const native = merged.native;
+    if (native === undefined) return;
+    for (const offset of store.series) {
+      native.sum.clear(offset);
+      for (const slab of native.slabs) {
+        // A slab whose owner is moving that series' window is read again once it is done.
+        for (let tries = 0; !native.sum.mergeFrom(slab, offset); tries++) {
+          if (tries > 1_000) throw new Error(`${this.name}: a thread kept moving a native window while it was read`);
+        }
+      }
+    }
   }
 
   #clear(offset: number): void {
@@ -596,7 +616,13 @@ export class HistogramFamily<L> extends MetricFamily<L> {
     const stride = bounds.length + 1;
     const sums = options.shared?.slab('values', capacity) ?? new Float64Array(capacity);
     const counts = options.shared?.slab('counts', capacity * stride) ?? new Float64Array(capacity * stride);
-    const native = def.native === undefined ? undefined : new NativeStore(def.native, capacity);
+    const shared = options.shared;
+    const native =
+      def.native === undefined
+        ? undefined
+        : shared === undefined
+          ? new NativeStore(def.native, capacity)
+          : (sharedNativeStores(def.native, capacity, shared, true)[shared.slabIndex] as NativeStore);
     super(def, options, layout, sums, counts, bounds, native);
     this.#counts = counts;
     this.#sums = sums;
@@ -694,4 +720,32 @@ function familyLayout(def: MetricDef, options: FamilyOptions): SeriesLayout {
   const shared = options.shared;
   if (shared === undefined) return computeLayout(def, options.budgets);
   return computeLayout(def, options.budgets, (label, budget) => shared.interner(label, budget));
+}
+
+/**
+ * The native stores over every thread's slab of a shared histogram: this thread's own is set to the
+ * declared schema when `own` (it records into it), the others are views as their owners left them.
+ */
+function sharedNativeStores(
+  spec: NativeHistogramSpec,
+  capacity: number,
+  shared: SharedFamilyStorage,
+  own: boolean,
+): NativeStore[] {
+  const window = spec.maxBuckets;
+  const schemas = shared.typedSlabs('native.schemas', capacity, Int8Array);
+  const lows = shared.typedSlabs('native.lows', capacity, Int32Array);
+  const zeroCounts = shared.typedSlabs('native.zeroCounts', capacity, Float64Array);
+  const counts = shared.typedSlabs('native.counts', capacity * window, Float64Array);
+  const sequences = shared.typedSlabs('native.sequences', capacity, Int32Array);
+  return schemas.map((_, k) => {
+    const arrays = {
+      schemas: schemas[k] as Int8Array,
+      lows: lows[k] as Int32Array,
+      zeroCounts: zeroCounts[k] as Float64Array,
+      counts: counts[k] as Float64Array,
+      sequences: sequences[k] as Int32Array,
+    };
+    return new NativeStore(spec, capacity, arrays, own && k === shared.slabIndex);
+  });
 }

@@ -6,6 +6,7 @@ import { closed } from '../define/labels.js';
 import { histogram } from '../define/metric.js';
 import { throwOnInvalidValue } from './invalid.js';
 import { nativeBucketKey } from './native-buckets.js';
+import { NativeStore } from './native-store.js';
 import type { NativeBuckets, SeriesReader } from './series-reader.js';
 
 const side = closed('buy', 'sell');
@@ -160,5 +161,67 @@ describe('native histogram storage', () => {
     expect(() => histogram('e', 'h', {}, { buckets: [], native: { scheme: 3 } as never })).toThrow(
       /did you mean "schema"/,
     );
+  });
+});
+
+describe('merging native stores (the slabs of a shared catalog)', () => {
+  const spec = { schema: 5, maxBuckets: 32, zeroThreshold: 2 ** -128 };
+
+  /** A store's buckets of series 0, at `schema` (≤ its own), as key → count. */
+  function at(store: NativeStore, schema: number): Map<number, number> {
+    const own = store.schemas[0] as number;
+    const out = new Map<number, number>();
+    for (let slot = 0; slot < store.window; slot++) {
+      const count = store.counts[slot] as number;
+      if (count === 0) continue;
+      const key = -(-((store.lows[0] as number) + slot) >> (own - schema));
+      out.set(key, (out.get(key) ?? 0) + count);
+    }
+    return out;
+  }
+
+  it('holds what one store recording every sample holds, at the lower of their schemas', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.double({ min: 0, max: 1e6, noNaN: true }), fc.integer({ min: 0, max: 3 })), {
+          maxLength: 400,
+        }),
+        (samples) => {
+          const one = new NativeStore(spec, 1);
+          const parts = Array.from({ length: 4 }, () => new NativeStore(spec, 1));
+          for (const [value, part] of samples) {
+            one.record(0, value);
+            parts[part]?.record(0, value);
+          }
+          const merged = new NativeStore(spec, 1);
+          for (const part of parts) expect(merged.mergeFrom(part, 0)).toBe(true);
+          const schema = Math.min(merged.schemas[0] as number, one.schemas[0] as number);
+          expect(at(merged, schema)).toEqual(at(one, schema));
+          expect(merged.zeroCounts[0]).toBe(one.zeroCounts[0]);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it('refuses to read a series whose window is being moved (odd sequence), and reads it once settled', () => {
+    const sequences = new Int32Array(new SharedArrayBuffer(4));
+    const arrays = {
+      schemas: new Int8Array(1),
+      lows: new Int32Array(1),
+      zeroCounts: new Float64Array(1),
+      counts: new Float64Array(spec.maxBuckets),
+      sequences,
+    };
+    const writer = new NativeStore(spec, 1, arrays);
+    writer.record(0, 3);
+    writer.record(0, 1e5); // outside the window: the slow path, which bumps the sequence twice
+    expect(sequences[0]).toBe(4);
+    Atomics.add(sequences, 0, 1);
+    expect(new NativeStore(spec, 1).mergeFrom(writer, 0)).toBe(false);
+    Atomics.add(sequences, 0, 1);
+    const reader = new NativeStore(spec, 1);
+    expect(reader.mergeFrom(writer, 0)).toBe(true);
+    expect([...at(reader, reader.schemas[0] as number).values()].reduce((a, b) => a + b, 0)).toBe(2);
   });
 });

@@ -10,6 +10,20 @@ import { MIN_NATIVE_SCHEMA, nativeBucketKey } from './native-buckets.js';
 // merges through one scratch window). Only samples ≥ 0 reach it: histograms drop negative ones.
 
 /**
+ * Where a native store keeps its arrays: its own, or one thread's slab of a shared catalog (then
+ * with a sequence word per series, odd while the slow path moves or halves its window).
+ *
+ * @internal
+ */
+export interface NativeArrays {
+  readonly schemas: Int8Array;
+  readonly lows: Int32Array;
+  readonly zeroCounts: Float64Array;
+  readonly counts: Float64Array;
+  readonly sequences?: Int32Array;
+}
+
+/**
  * The native buckets of every series of one histogram family.
  *
  * @internal
@@ -28,15 +42,28 @@ export class NativeStore {
   readonly counts: Float64Array;
   readonly #schema: number;
   readonly #scratch: Float64Array;
+  /** Shared slab only: per series, odd while its window is being moved or halved. */
+  readonly #sequences: Int32Array | undefined;
 
-  constructor(spec: NativeHistogramSpec, capacity: number) {
+  /**
+   * @param spec - the declared resolution
+   * @param capacity - series slots
+   * @param arrays - arrays to keep the buckets in (a thread's slab of shared memory); new ones by
+   *   default
+   * @param initialize - set every series to the declared schema (false for a view of a slab another
+   *   thread owns)
+   */
+  constructor(spec: NativeHistogramSpec, capacity: number, arrays?: NativeArrays, initialize = true) {
     this.zeroThreshold = spec.zeroThreshold;
     this.window = spec.maxBuckets;
     this.#schema = spec.schema;
-    this.schemas = new Int8Array(capacity).fill(spec.schema);
-    this.lows = new Int32Array(capacity);
-    this.zeroCounts = new Float64Array(capacity);
-    this.counts = new Float64Array(capacity * spec.maxBuckets);
+    this.schemas = arrays?.schemas ?? new Int8Array(capacity);
+    // A view of another thread's slab is read as that thread left it.
+    if (initialize) this.schemas.fill(spec.schema);
+    this.lows = arrays?.lows ?? new Int32Array(capacity);
+    this.zeroCounts = arrays?.zeroCounts ?? new Float64Array(capacity);
+    this.counts = arrays?.counts ?? new Float64Array(capacity * spec.maxBuckets);
+    this.#sequences = arrays?.sequences;
     this.#scratch = new Float64Array(spec.maxBuckets);
   }
 
@@ -54,7 +81,63 @@ export class NativeStore {
     const window = this.window;
     const slot = nativeBucketKey(value, this.schemas[offset] as number) - (this.lows[offset] as number);
     if (slot >= 0 && slot < window) this.counts[offset * window + slot] += 1;
-    else this.#place(offset, value);
+    else this.#placeGuarded(offset, nativeBucketKey(value, this.schemas[offset] as number), 1);
+  }
+
+  /**
+   * Adds the buckets of series `offset` of another store (another thread's slab) into series `offset`
+   * of this one, at the lower of the two schemas: how a reader sums a shared family's slabs.
+   *
+   * @param from - the other store
+   * @param offset - the series
+   * @returns false when the other store was moving that series' window (read again)
+   */
+  mergeFrom(from: NativeStore, offset: number): boolean {
+    const sequences = from.#sequences;
+    const before = sequences === undefined ? 0 : Atomics.load(sequences, offset);
+    if ((before & 1) === 1) return false;
+    const window = from.window;
+    const base = offset * window;
+    const theirs = this.#scratch;
+    let populated = false;
+    for (let slot = 0; slot < window; slot++) {
+      const count = from.counts[base + slot] as number;
+      theirs[slot] = count;
+      if (count !== 0) populated = true;
+    }
+    const zero = from.zeroCounts[offset] as number;
+    const schema = from.schemas[offset] as number;
+    const low = from.lows[offset] as number;
+    if (sequences !== undefined && Atomics.load(sequences, offset) !== before) return false;
+    this.zeroCounts[offset] += zero;
+    if (!populated) return true;
+    const copy = Float64Array.from(theirs);
+    for (let slot = 0; slot < window; slot++) {
+      const count = copy[slot] as number;
+      if (count === 0) continue;
+      // Bucket k at schema s lies inside bucket ceil(k / 2^d) at schema s − d.
+      const mine = this.schemas[offset] as number;
+      const key = mine < schema ? -(-(low + slot) >> (schema - mine)) : low + slot;
+      if (mine > schema) this.#place(offset, key, count, schema);
+      else this.#addKey(offset, key, count);
+    }
+    return true;
+  }
+
+  // Adds `count` to bucket `key` (at the series' current schema).
+  #addKey(offset: number, key: number, count: number): void {
+    const slot = key - (this.lows[offset] as number);
+    if (slot >= 0 && slot < this.window) this.counts[offset * this.window + slot] += count;
+    else this.#place(offset, key, count, this.schemas[offset] as number);
+  }
+
+  // The slow path under the series' sequence word (shared slabs), so a reader of this slab never
+  // takes a window half moved.
+  #placeGuarded(offset: number, key: number, count: number): void {
+    const sequences = this.#sequences;
+    if (sequences !== undefined) Atomics.add(sequences, offset, 1);
+    this.#place(offset, key, count, this.schemas[offset] as number);
+    if (sequences !== undefined) Atomics.add(sequences, offset, 1);
   }
 
   /** Empties a series and gives it back its declared schema. */
@@ -65,9 +148,10 @@ export class NativeStore {
     this.counts.fill(0, offset * this.window, (offset + 1) * this.window);
   }
 
-  // The key is outside the window: move the window over the populated keys and the new one, halving
-  // the resolution first while they span more than the window holds.
-  #place(offset: number, value: number): void {
+  // Bucket `key` at schema `keySchema` (≤ the series' schema) is outside the window: move the window
+  // over the populated keys and the new one, halving the resolution first while they span more than
+  // the window holds, and at least down to `keySchema`.
+  #place(offset: number, key: number, count: number, keySchema: number): void {
     const { window, counts, lows, schemas } = this;
     const base = offset * window;
     let first = -1;
@@ -79,23 +163,25 @@ export class NativeStore {
     }
     const oldSchema = schemas[offset] as number;
     const oldLow = lows[offset] as number;
-    let schema = oldSchema;
-    let key = nativeBucketKey(value, schema);
     if (first < 0) {
       // Nothing recorded yet: centre the window on the first key.
+      schemas[offset] = keySchema;
       lows[offset] = key - (window >> 1);
-      counts[base + (window >> 1)] += 1;
+      counts[base + (window >> 1)] += count;
       return;
     }
-    let min = Math.min(oldLow + first, key);
-    let max = Math.max(oldLow + last, key);
+    // Both sides at the lower of the two schemas first.
+    let schema = Math.min(oldSchema, keySchema);
+    let min = Math.min(-(-(oldLow + first) >> (oldSchema - schema)), key);
+    let max = Math.max(-(-(oldLow + last) >> (oldSchema - schema)), key);
+    let newKey = key;
     while (max - min >= window && schema > MIN_NATIVE_SCHEMA) {
       schema--;
       // Bucket k at schema s lies inside bucket ceil(k / 2) at schema s − 1.
       min = -(-min >> 1);
       max = -(-max >> 1);
+      newKey = -(-newKey >> 1);
     }
-    key = nativeBucketKey(value, schema);
     const shift = oldSchema - schema;
     // Centre the populated keys in the window; at schema −4 a window too small for them (fewer
     // than about 140 buckets across the whole range of doubles) folds the excess into its ends.
@@ -108,7 +194,7 @@ export class NativeStore {
       const merged = -(-(oldLow + slot) >> shift);
       scratch[clamp(merged - low, window)] += count;
     }
-    scratch[clamp(key - low, window)] += 1;
+    scratch[clamp(newKey - low, window)] += count;
     counts.set(scratch, base);
     lows[offset] = low;
     schemas[offset] = schema;

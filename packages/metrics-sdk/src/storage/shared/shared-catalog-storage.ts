@@ -199,6 +199,40 @@ export class SharedFamilyStorage {
     return views;
   }
 
+  /**
+   * Every instance's slab of one part of any element type, e.g. a native histogram's schemas.
+   *
+   * @param part - the part's name
+   * @param length - elements per slab
+   * @param view - the typed-array constructor
+   */
+  typedSlabs<T>(
+    part: string,
+    length: number,
+    view: {
+      readonly BYTES_PER_ELEMENT: number;
+      new (buffer: SharedArrayBuffer, byteOffset: number, length: number): T;
+    },
+  ): readonly T[] {
+    const threads = this.#catalog.threads;
+    // Each slab starts on an 8-byte boundary, whatever the element size.
+    const slabBytes = Math.ceil((length * view.BYTES_PER_ELEMENT) / 8) * 8;
+    let entry = this.#descriptor.slabs[part];
+    if (entry === undefined) {
+      if (!this.#creating) throw new Error(`shared catalog: ${this.#descriptor.name} has no ${part} in the descriptor`);
+      entry = { buffer: new SharedArrayBuffer(threads * slabBytes), length };
+      this.#descriptor.slabs[part] = entry;
+    }
+    if (entry.length !== length) throw new Error(`shared catalog: ${this.#descriptor.name}.${part} does not match`);
+    const { buffer } = entry;
+    return Array.from({ length: threads }, (_, k) => new view(buffer, k * slabBytes, length));
+  }
+
+  /** This instance's slab index. */
+  get slabIndex(): number {
+    return this.#catalog.slab;
+  }
+
   /** This instance's stats, kept in its slab of the shared stats so a reader can sum them. */
   stats(): FamilyStats {
     return new SlabStats(new Float64Array(this.#descriptor.stats, this.#catalog.slab * STATS.length * 8, STATS.length));

@@ -2,11 +2,14 @@ import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import { readExposition } from '@ttquant/test-kit';
 import { describe, expect, it } from 'vitest';
-import { SharedDesk, SYMBOL_BUDGET } from '../../../test/fixtures/shared-desk.js';
+import { NATIVE, SharedDesk, SYMBOL_BUDGET, spreadSample } from '../../../test/fixtures/shared-desk.js';
+import { GatewayMetrics } from '../../catalogs/gateway.js';
 import { MarketDataMetrics } from '../../catalogs/market-data.js';
 import { MetricDefinitionError } from '../../define/errors.js';
 import { PrometheusWriter } from '../../exposition/prometheus-text.js';
 import { OVERFLOW_RECORDS_METRIC } from '../../self-metrics/self-metrics.js';
+import { NativeStore } from '../native-store.js';
+import type { NativeBuckets } from '../series-reader.js';
 
 // A catalog shared across real worker threads: four workers attach it, start together, create
 // overlapping series and overflow a budget at once, while this thread renders the catalog
@@ -33,6 +36,7 @@ describe('a catalog shared across worker threads', () => {
             // 30 symbols every worker records and 10 of its own: 70 values for a budget of 40.
             symbols: [...COMMON, ...Array.from({ length: 10 }, (_, i) => `OWN${w}-${i}`)],
             records: RECORDS,
+            index: w,
           },
         }),
     );
@@ -82,6 +86,27 @@ describe('a catalog shared across worker threads', () => {
       expect(byVenue.reduce((a, b) => a + b, 0) + overflow).toBe(VENUES.length * RECORDS);
     };
     check();
+    // The native histogram every thread recorded into: its merged buckets hold what one store
+    // recording all their samples holds, at the lower of the two schemas.
+    const one = new NativeStore({ ...NATIVE, zeroThreshold: 2 ** -128 }, 1);
+    VENUES.forEach((_, w) => {
+      for (let i = 0; i < RECORDS; i++) one.record(0, spreadSample(w, i));
+    });
+    const merged = desk.spread['~reader'].native as NativeBuckets;
+    const offset = desk.spread['~reader'].series[0] as number;
+    const schema = Math.min(merged.schemas[offset] as number, one.schemas[0] as number);
+    expect(schema).toBeLessThan(NATIVE.schema);
+    const keysAt = (b: NativeBuckets, at: number, s: number) => {
+      const out = new Map<number, number>();
+      for (let slot = 0; slot < b.window; slot++) {
+        const count = b.counts[at * b.window + slot] as number;
+        if (count === 0) continue;
+        const key = -(-((b.lows[at] as number) + slot) >> ((b.schemas[at] as number) - s));
+        out.set(key, (out.get(key) ?? 0) + count);
+      }
+      return out;
+    };
+    expect(keysAt(merged, offset, schema)).toEqual(keysAt(one, 0, schema));
     await Promise.all(exits);
     // The threads are gone; their slabs, and so their counts, are not.
     check();
@@ -99,8 +124,8 @@ describe('a catalog shared across worker threads', () => {
     expect(() => new SharedDesk().share()).toThrow(/created without the shared option/);
     expect(() => new SharedDesk({ shared: { threads: 0 } })).toThrow(/options\.shared\.threads/);
     expect(() => desk.ticks.remove({ venue: 'a', symbol: 'X' })).toThrow(/not supported on a catalog shared/);
-    // Another catalog's descriptor, and a catalog with native histograms (not shareable yet).
+    // Another catalog's descriptor, and a catalog with exemplars (not shareable yet).
     expect(() => new MarketDataMetrics({ shared: desk.share() as never })).toThrow(MetricDefinitionError);
-    expect(() => new MarketDataMetrics({ shared: { threads: 2 } })).toThrow(/native resolution or exemplars/);
+    expect(() => new GatewayMetrics({ shared: { threads: 2 } })).toThrow(/does not yet support exemplars/);
   });
 });
