@@ -146,7 +146,7 @@ export const runtimeDefinitions = {
 } as const;
 
 /** Options of {@link RuntimeMetrics}: the catalog's own, plus the event-loop monitor's resolution. */
-export interface RuntimeMetricsOptions extends Omit<CatalogOptions<typeof runtimeDefinitions>, 'shared'> {
+export interface RuntimeMetricsOptions extends CatalogOptions<typeof runtimeDefinitions> {
   /**
    * Sampling period of the event-loop delay monitor (`perf_hooks.monitorEventLoopDelay`), in
    * milliseconds: an integer ≥ 1. Default 10, as prom-client's `eventLoopMonitoringPrecision`.
@@ -365,6 +365,7 @@ const OPTION_KEYS = Object.keys({
   onInvalidValue: true,
   onOverflow: true,
   now: true,
+  shared: true,
   eventLoopResolutionMs: true,
 } satisfies Record<keyof RuntimeMetricsOptions, true>);
 

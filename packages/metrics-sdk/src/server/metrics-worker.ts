@@ -17,7 +17,16 @@ function reply(message: MetricsWorkerReply): void {
 
 try {
   const sources = job.sources.map(({ definitions, descriptor }) => new (catalog(definitions))({ shared: descriptor }));
-  const server = createMetricsServer({ ...job.server, sources });
+  const server = createMetricsServer({
+    ...job.server,
+    sources,
+    onError: (error) =>
+      reply({
+        kind: 'server-error',
+        name: error instanceof Error ? error.name : 'Error',
+        message: error instanceof Error ? error.message : String(error),
+      }),
+  });
   server.listen().then(
     (address) => reply({ kind: 'listening', address }),
     (error: unknown) => reply({ kind: 'error', message: String(error) }),

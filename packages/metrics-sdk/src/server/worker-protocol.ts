@@ -4,8 +4,11 @@ import type { MetricsServerAddress, MetricsServerOptions } from './metrics-serve
 
 // What the recording thread and the metrics worker say to each other.
 
-/** The server options that can cross into a worker: plain data only. @internal */
-export type WorkerServerOptions = Omit<MetricsServerOptions, 'sources'>;
+/**
+ * The server options that can cross into a worker: plain data only (`onError` stays on the calling
+ * thread, which the worker tells of each error). @internal
+ */
+export type WorkerServerOptions = Omit<MetricsServerOptions, 'sources' | 'onError'>;
 
 /** The worker's `workerData`. @internal */
 export interface MetricsWorkerJob {
@@ -17,4 +20,5 @@ export interface MetricsWorkerJob {
 export type MetricsWorkerReply =
   | { readonly kind: 'listening'; readonly address: MetricsServerAddress }
   | { readonly kind: 'closed' }
+  | { readonly kind: 'server-error'; readonly name: string; readonly message: string }
   | { readonly kind: 'error'; readonly message: string };

@@ -72,6 +72,27 @@ describe('serveMetricsFromWorker', () => {
     await expect(fetch(`${server.address.url}/metrics`)).rejects.toThrow();
   }, 30_000);
 
+  it('serves the runtime metrics of the calling thread, collected there by the timer', async () => {
+    const desk = new SharedDesk({ shared: { threads: 2 } });
+    const server = await serveMetricsFromWorker({ sources: [desk], service: 'x', port: 0, collectIntervalMs: 20 });
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const body = readExposition(await (await fetch(`${server.address.url}/metrics`)).text());
+      expect(body.value('process_cpu_seconds_total', {})).toBeGreaterThan(0);
+      expect(body.select('nodejs_eventloop_lag_seconds').length).toBe(1);
+      expect(
+        body.value('nodejs_version_info', {
+          version: process.version,
+          major: process.versions.node.split('.')[0] as string,
+          minor: process.versions.node.split('.')[1] as string,
+          patch: process.versions.node.split('.')[2] as string,
+        }),
+      ).toBe(1);
+    } finally {
+      await server.close();
+    }
+  }, 30_000);
+
   it('names a source that is not shared, and reports a port in use', async () => {
     await expect(serveMetricsFromWorker({ sources: [new SharedDesk()], service: 'x', port: 0 })).rejects.toThrow(
       MetricsOptionError,

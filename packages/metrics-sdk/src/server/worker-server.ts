@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Catalog, CatalogClass, CatalogDefs } from '../define/catalog.js';
 import { MetricsOptionError } from '../define/errors.js';
+import { RuntimeMetrics } from '../runtime/runtime-metrics.js';
 import type { MetricsServerAddress } from './metrics-server.js';
 import type { MetricsWorkerJob, MetricsWorkerReply, WorkerServerOptions } from './worker-protocol.js';
 
@@ -19,6 +20,8 @@ export interface WorkerMetricsServerOptions extends WorkerServerOptions {
    * Default 1000; 0 runs them never.
    */
   readonly collectIntervalMs?: number;
+  /** Called with each error of the server in the worker (a failed request), on this thread. */
+  readonly onError?: (error: Error) => void;
 }
 
 /** A metrics server running in a worker thread; see {@link serveMetricsFromWorker}. */
@@ -35,9 +38,9 @@ export interface WorkerMetricsServer {
  * exposition work at all and a scrape never waits for it (nor it for a scrape). Same options as
  * {@link createMetricsServer}, plain data only (they are cloned into the worker).
  *
- * What stays on this thread: the sources' `beforeCollect` hooks, run every `collectIntervalMs`. The
- * runtime metrics, when on, are measured in the worker: memory, CPU and file descriptors are the
- * process's; the event-loop delay is the worker's.
+ * What stays on this thread: the sources' `beforeCollect` hooks, run every `collectIntervalMs`, and
+ * the runtime metrics (unless `runtimeMetrics: false`): a shared {@link RuntimeMetrics} created here
+ * and collected by the same timer, so the event-loop delay they show is this thread's.
  *
  * @param options - shared sources, server options and the hooks' interval
  * @returns once the worker listens
@@ -50,7 +53,12 @@ export interface WorkerMetricsServer {
  * ```
  */
 export async function serveMetricsFromWorker(options: WorkerMetricsServerOptions): Promise<WorkerMetricsServer> {
-  const { sources, collectIntervalMs = 1000, ...server } = options;
+  const { sources: given, collectIntervalMs = 1000, onError, runtimeMetrics = true, ...server } = options;
+  const runtime =
+    runtimeMetrics && !given.some((source) => source instanceof RuntimeMetrics)
+      ? new RuntimeMetrics({ shared: { threads: 2 } })
+      : undefined;
+  const sources = runtime === undefined ? given : [...given, runtime];
   const job: MetricsWorkerJob = {
     sources: sources.map((source, i) => {
       const definitions = (source.constructor as CatalogClass<CatalogDefs>).definitions;
@@ -66,15 +74,23 @@ export async function serveMetricsFromWorker(options: WorkerMetricsServerOptions
       }
       return { definitions, descriptor };
     }),
-    server,
+    server: { ...server, runtimeMetrics: false },
   };
   const { file, execArgv } = workerScript();
   const worker = new Worker(file, { workerData: job, execArgv });
   const first = await nextReply(worker);
   if (first.kind !== 'listening') {
+    runtime?.stop();
     await worker.terminate();
     throw new Error(`serveMetricsFromWorker: ${first.kind === 'error' ? first.message : 'the worker ended'}`);
   }
+  const forwardErrors = (message: MetricsWorkerReply) => {
+    if (message.kind !== 'server-error') return;
+    const error = new Error(message.message);
+    error.name = message.name;
+    onError?.(error);
+  };
+  worker.on('message', forwardErrors);
   const timer =
     collectIntervalMs > 0
       ? setInterval(() => {
@@ -87,6 +103,7 @@ export async function serveMetricsFromWorker(options: WorkerMetricsServerOptions
     close() {
       closing ??= (async () => {
         if (timer !== undefined) clearInterval(timer);
+        runtime?.stop();
         worker.postMessage({ kind: 'close' });
         const done = await nextReply(worker);
         if (done.kind === 'error') throw new Error(`serveMetricsFromWorker: ${done.message}`);
@@ -99,7 +116,9 @@ export async function serveMetricsFromWorker(options: WorkerMetricsServerOptions
 
 function nextReply(worker: Worker): Promise<MetricsWorkerReply> {
   return new Promise((resolve) => {
-    const onMessage = (message: MetricsWorkerReply) => finish(message);
+    const onMessage = (message: MetricsWorkerReply) => {
+      if (message.kind !== 'server-error') finish(message);
+    };
     const onError = (error: Error) => finish({ kind: 'error', message: error.message });
     const onExit = () => finish({ kind: 'error', message: 'the metrics worker exited' });
     function finish(reply: MetricsWorkerReply): void {
