@@ -84,6 +84,9 @@ interface MergedView {
   readonly native?: { readonly slabs: readonly NativeStore[]; readonly sum: NativeStore };
 }
 
+/** How long a reader waits for a thread moving a native window of a shared histogram. */
+const NATIVE_MOVE_WAIT_MS = 100;
+
 /** Arguments of `bind()`: the label object, optional when the metric has no labels. */
 export type BindArgs<L> = L extends NoLabels ? [labels?: L] : [labels: L];
 
@@ -329,9 +332,16 @@ export abstract class MetricFamily<L> {
     for (const offset of store.series) {
       native.sum.clear(offset);
       for (const slab of native.slabs) {
-        // A slab whose owner is moving that series' window is read again once it is done.
-        for (let tries = 0; !native.sum.mergeFrom(slab, offset); tries++) {
-          if (tries > 1_000) throw new Error(`${this.name}: a thread kept moving a native window while it was read`);
+        // A slab whose owner is moving that series' window is read again once it is done: that
+        // takes microseconds, unless the owner is descheduled mid-move (or died there), so after
+        // NATIVE_MOVE_WAIT_MS it is read as it stands.
+        if (native.sum.mergeFrom(slab, offset)) continue;
+        const deadline = performance.now() + NATIVE_MOVE_WAIT_MS;
+        while (!native.sum.mergeFrom(slab, offset)) {
+          if (performance.now() > deadline) {
+            native.sum.mergeFrom(slab, offset, true);
+            break;
+          }
         }
       }
     }

@@ -90,11 +90,12 @@ export class NativeStore {
    *
    * @param from - the other store
    * @param offset - the series
+   * @param anyway - read even a window being moved (its owner may have died mid-move)
    * @returns false when the other store was moving that series' window (read again)
    */
-  mergeFrom(from: NativeStore, offset: number): boolean {
+  mergeFrom(from: NativeStore, offset: number, anyway = false): boolean {
     const sequences = from.#sequences;
-    const before = sequences === undefined ? 0 : Atomics.load(sequences, offset);
+    const before = sequences === undefined || anyway ? 0 : Atomics.load(sequences, offset);
     if ((before & 1) === 1) return false;
     const window = from.window;
     const base = offset * window;
@@ -108,7 +109,7 @@ export class NativeStore {
     const zero = from.zeroCounts[offset] as number;
     const schema = from.schemas[offset] as number;
     const low = from.lows[offset] as number;
-    if (sequences !== undefined && Atomics.load(sequences, offset) !== before) return false;
+    if (sequences !== undefined && !anyway && Atomics.load(sequences, offset) !== before) return false;
     this.zeroCounts[offset] += zero;
     if (!populated) return true;
     const copy = Float64Array.from(theirs);
