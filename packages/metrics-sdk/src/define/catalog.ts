@@ -226,6 +226,11 @@ function sharedStorage(defs: CatalogDefs, option: unknown): SharedCatalogStorage
   if (unsupported.length > 0) throw new MetricDefinitionError(unsupported);
   if (given['kind'] === 'ttquant-shared-catalog') {
     const descriptor = option as SharedCatalogDescriptor;
+    if (!(descriptor.claims instanceof SharedArrayBuffer) || !Number.isInteger(descriptor.threads)) {
+      throw toDefinitionError(
+        optionProblem('options.shared', "the descriptor a shared catalog's share() returned", option),
+      );
+    }
     const names = Object.values(defs).map((def) => def.name);
     const theirs = Array.isArray(descriptor.families) ? descriptor.families.map((family) => family.name) : [];
     if (names.join() !== theirs.join()) {

@@ -123,6 +123,9 @@ describe('a catalog shared across worker threads', () => {
     expect(() => new SharedDesk({ shared: desk.share() })).toThrow(/all 2 slabs are claimed/);
     expect(() => new SharedDesk().share()).toThrow(/created without the shared option/);
     expect(() => new SharedDesk({ shared: { threads: 0 } })).toThrow(/options\.shared\.threads/);
+    // A descriptor that did not come from share() (untyped JavaScript, or one copied by JSON).
+    const copied = JSON.parse(JSON.stringify(desk.share())) as ReturnType<typeof desk.share>;
+    expect(() => new SharedDesk({ shared: copied })).toThrow(/options\.shared/);
     expect(() => desk.ticks.remove({ venue: 'a', symbol: 'X' })).toThrow(/not supported on a catalog shared/);
     // Another catalog's descriptor, and a catalog with exemplars (not shareable yet).
     expect(() => new MarketDataMetrics({ shared: desk.share() as never })).toThrow(MetricDefinitionError);
