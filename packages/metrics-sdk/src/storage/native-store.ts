@@ -81,7 +81,7 @@ export class NativeStore {
     const window = this.window;
     const slot = nativeBucketKey(value, this.schemas[offset] as number) - (this.lows[offset] as number);
     if (slot >= 0 && slot < window) this.counts[offset * window + slot] += 1;
-    else this.#placeGuarded(offset, nativeBucketKey(value, this.schemas[offset] as number), 1);
+    else this.#placeSample(offset, value);
   }
 
   /**
@@ -132,12 +132,13 @@ export class NativeStore {
     else this.#place(offset, key, count, this.schemas[offset] as number);
   }
 
-  // The slow path under the series' sequence word (shared slabs), so a reader of this slab never
-  // takes a window half moved.
-  #placeGuarded(offset: number, key: number, count: number): void {
+  // The slow path of one sample, under the series' sequence word (shared slabs), so a reader of this
+  // slab never takes a window half moved. Kept out of `record` so that stays small enough to inline.
+  #placeSample(offset: number, value: number): void {
     const sequences = this.#sequences;
     if (sequences !== undefined) Atomics.add(sequences, offset, 1);
-    this.#place(offset, key, count, this.schemas[offset] as number);
+    const schema = this.schemas[offset] as number;
+    this.#place(offset, nativeBucketKey(value, schema), 1, schema);
     if (sequences !== undefined) Atomics.add(sequences, offset, 1);
   }
 
