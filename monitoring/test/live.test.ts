@@ -12,6 +12,7 @@ import {
 } from '@ttquant/test-kit';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { stringify } from 'yaml';
+import { readGatewayConfig } from '../../examples/gateway/config.js';
 import {
   type RunningService,
   type ServiceSpec,
@@ -466,7 +467,10 @@ describeRequiring('live: the pipeline scraped by the native stack', { missing, i
 
     const index = services.findIndex((s) => s.spec.name === 'gateway');
     const gateway = services[index] as RunningService;
-    const [stopped] = await stopServices([gateway], 5_000);
+    // Its grace outlasts the gateway's own drain of in-flight orders (an order caught in an exchange
+    // latency spike and its retries may hold it that long), so a clean exit is never cut short.
+    const grace = readGatewayConfig({}).drainTimeoutMs + 5_000;
+    const [stopped] = await stopServices([gateway], grace);
     expect(stopped?.code, 'gateway exits cleanly on SIGTERM').toBe(0);
 
     const fired = await settle(
