@@ -42,6 +42,8 @@ export class NativeStore {
   readonly counts: Float64Array;
   readonly #schema: number;
   readonly #scratch: Float64Array;
+  /** mergeFrom's copy of the other store's window. */
+  readonly #incoming: Float64Array;
   /** Shared slab only: per series, odd while its window is being moved or halved. */
   readonly #sequences: Int32Array | undefined;
 
@@ -65,6 +67,7 @@ export class NativeStore {
     this.counts = arrays?.counts ?? new Float64Array(capacity * spec.maxBuckets);
     this.#sequences = arrays?.sequences;
     this.#scratch = new Float64Array(spec.maxBuckets);
+    this.#incoming = new Float64Array(spec.maxBuckets);
   }
 
   /**
@@ -99,7 +102,8 @@ export class NativeStore {
     if ((before & 1) === 1) return false;
     const window = from.window;
     const base = offset * window;
-    const theirs = this.#scratch;
+    // Its own scratch: #place, called below, rebuilds windows in #scratch.
+    const theirs = this.#incoming;
     let populated = false;
     for (let slot = 0; slot < window; slot++) {
       const count = from.counts[base + slot] as number;
@@ -112,9 +116,8 @@ export class NativeStore {
     if (sequences !== undefined && !anyway && Atomics.load(sequences, offset) !== before) return false;
     this.zeroCounts[offset] += zero;
     if (!populated) return true;
-    const copy = Float64Array.from(theirs);
     for (let slot = 0; slot < window; slot++) {
-      const count = copy[slot] as number;
+      const count = theirs[slot] as number;
       if (count === 0) continue;
       // Bucket k at schema s lies inside bucket ceil(k / 2^d) at schema s − d.
       const mine = this.schemas[offset] as number;

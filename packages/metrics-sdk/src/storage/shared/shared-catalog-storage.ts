@@ -135,7 +135,7 @@ export class SharedFamilyStorage {
   readonly #catalog: SharedCatalogStorage;
   readonly #descriptor: MutableFamilyDescriptor;
   readonly #creating: boolean;
-  readonly #allSlabs = new Map<string, Float64Array[]>();
+  readonly #allSlabs = new Map<string, readonly Float64Array[]>();
 
   constructor(catalog: SharedCatalogStorage, descriptor: MutableFamilyDescriptor, creating: boolean) {
     this.#catalog = catalog;
@@ -181,21 +181,13 @@ export class SharedFamilyStorage {
     return this.slabs(part, length)[this.#catalog.slab] as Float64Array;
   }
 
-  /** Every instance's slab of one part, for the reader that sums them. */
+  /** Every instance's slab of one part, for the reader that sums them (kept: read every collection). */
   slabs(part: string, length: number): readonly Float64Array[] {
     let views = this.#allSlabs.get(part);
-    if (views !== undefined) return views;
-    const threads = this.#catalog.threads;
-    let entry = this.#descriptor.slabs[part];
-    if (entry === undefined) {
-      if (!this.#creating) throw new Error(`shared catalog: ${this.#descriptor.name} has no ${part} in the descriptor`);
-      entry = { buffer: new SharedArrayBuffer(threads * length * 8), length };
-      this.#descriptor.slabs[part] = entry;
+    if (views === undefined) {
+      views = this.typedSlabs(part, length, Float64Array);
+      this.#allSlabs.set(part, views);
     }
-    if (entry.length !== length) throw new Error(`shared catalog: ${this.#descriptor.name}.${part} does not match`);
-    const { buffer } = entry;
-    views = Array.from({ length: threads }, (_, k) => new Float64Array(buffer, k * length * 8, length));
-    this.#allSlabs.set(part, views);
     return views;
   }
 
