@@ -1,10 +1,10 @@
 import { type DefinitionIssue, MetricDefinitionError } from '../define/errors.js';
-import { OVERFLOW_LABEL } from '../define/naming.js';
 import type { ReaderSource, SeriesReader } from '../storage/series-reader.js';
 import { ByteWriter, formatNumber } from './byte-writer.js';
-import { escapeLabelValue, escapeOpenMetricsHelp } from './escape.js';
+import { escapeOpenMetricsHelp } from './escape.js';
 import { CONTENT_TYPES, type ExpositionWriter } from './formats.js';
 import { writeOpenMetricsExemplar } from './openmetrics-exemplar.js';
+import { renderLabels } from './series-labels.js';
 import { type ExpositionWriterOptions, type MetricSource, writerSources } from './sources.js';
 
 // OpenMetrics 1.0.0 text (https://prometheus.io/docs/specs/om/open_metrics_spec/), written the way
@@ -217,12 +217,6 @@ class FamilyBytes {
     const close = this.labelled ? `${labels}} ` : '';
     return Buffer.from(`${this.createdOpen}${close}${createdSeconds(startMs)}\n`);
   }
-}
-
-function renderLabels(reader: SeriesReader, offset: number): string {
-  const values = reader.labelValues(offset);
-  if (values === null) return `${OVERFLOW_LABEL}="true"`;
-  return values.map((value, i) => `${reader.labelNames[i]}="${escapeLabelValue(value)}"`).join(',');
 }
 
 /**

@@ -1,8 +1,8 @@
-import { OVERFLOW_LABEL } from '../define/naming.js';
 import type { ReaderSource, SeriesReader } from '../storage/series-reader.js';
 import { ByteWriter, formatNumber } from './byte-writer.js';
-import { escapeHelp, escapeLabelValue } from './escape.js';
+import { escapeHelp } from './escape.js';
 import { CONTENT_TYPES, type ExpositionWriter } from './formats.js';
+import { renderLabels } from './series-labels.js';
 import { type ExpositionWriterOptions, type MetricSource, writerSources } from './sources.js';
 
 /** Content-Type of the Prometheus text exposition format 0.0.4. */
@@ -67,12 +67,6 @@ class FamilyBytes {
 }
 
 const NEWLINE = 0x0a;
-
-function renderLabels(reader: SeriesReader, offset: number): string {
-  const values = reader.labelValues(offset);
-  if (values === null) return `${OVERFLOW_LABEL}="true"`;
-  return values.map((value, i) => `${reader.labelNames[i]}="${escapeLabelValue(value)}"`).join(',');
-}
 
 /** Options of a {@link PrometheusWriter}. */
 export type PrometheusWriterOptions = ExpositionWriterOptions;
