@@ -25,6 +25,7 @@ const integration = [
   'packages/metrics-sdk/src/server/tls.test.ts',
   // SDK: conformance against the real tools, the packed tarball, parity through python, child-process
   // floods and the scrape load driver.
+  'packages/metrics-sdk/test/cluster/**/*.test.ts',
   'packages/metrics-sdk/test/conformance/**/*.test.ts',
   'packages/metrics-sdk/test/package/**/*.test.ts',
   'packages/metrics-sdk/test/load/**/*.test.ts',

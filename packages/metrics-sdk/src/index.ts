@@ -53,6 +53,14 @@ export { withVenues } from './catalogs/venues.js';
 export type { WithLabelDomain } from './catalogs/with-label-domain.js';
 export { withLabelDomain } from './catalogs/with-label-domain.js';
 export type {
+  ClusterMetrics,
+  ClusterMetricsOptions,
+  ClusterMetricsStats,
+} from './cluster/cluster-metrics.js';
+export { aggregateClusterMetrics } from './cluster/cluster-metrics.js';
+export type { ClusterWorkerMetrics, ClusterWorkerOptions } from './cluster/worker-link.js';
+export { serveMetricsToPrimary } from './cluster/worker-link.js';
+export type {
   Catalog,
   CatalogClass,
   CatalogDefs,
@@ -77,6 +85,7 @@ export type {
   CounterDef,
   CounterOptions,
   ExemplarOption,
+  GaugeClusterAggregation,
   GaugeDef,
   GaugeOptions,
   HistogramDef,

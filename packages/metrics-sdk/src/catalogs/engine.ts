@@ -32,7 +32,12 @@ export const engineDefinitions = {
     { strategy },
     { unit: 'ms', buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 50, 100, 250], native: true },
   ),
-  activeStrategies: gauge('engine_active_strategies', 'Strategies currently running in the engine.', {}, { unit: '1' }),
+  activeStrategies: gauge(
+    'engine_active_strategies',
+    'Strategies currently running in the engine.',
+    {},
+    { unit: '1', clusterAggregation: 'sum' },
+  ),
   uptime: gauge('engine_uptime_seconds', 'Seconds since the engine started.', {}, { unit: 's' }),
 } as const;
 

@@ -52,10 +52,12 @@ export const gatewayDefinitions = {
     { exchange, symbol },
     { unit: 'usd' },
   ),
-  position: gauge('current_position', 'Net position in base units: positive long, negative short.', {
-    exchange,
-    symbol,
-  }),
+  position: gauge(
+    'current_position',
+    'Net position in base units: positive long, negative short.',
+    { exchange, symbol },
+    { clusterAggregation: 'sum' },
+  ),
   rateLimitHits: counter(
     'api_rate_limit_hit_total',
     'Exchange API responses that signalled a rate limit (HTTP 429 or equivalent).',
@@ -68,15 +70,17 @@ export const gatewayDefinitions = {
     { exchange, reason: closed('timeout', 'network', 'server_error', 'rate_limited') },
     { unit: '1' },
   ),
-  activeOrders: gauge('active_orders', 'Orders open at the exchange (acknowledged, not filled or cancelled).', {
-    exchange,
-    symbol,
-  }),
+  activeOrders: gauge(
+    'active_orders',
+    'Orders open at the exchange (acknowledged, not filled or cancelled).',
+    { exchange, symbol },
+    { clusterAggregation: 'sum' },
+  ),
   riskExposure: gauge(
     'risk_exposure_usd',
     'Gross exposure: sum over symbols of |position| × mark price, in USD.',
     { exchange },
-    { unit: 'usd' },
+    { unit: 'usd', clusterAggregation: 'sum' },
   ),
   maxDrawdown: gauge(
     'max_drawdown_usd',

@@ -25,7 +25,7 @@ export const marketDataDefinitions = {
     'ws_connection_status',
     'WebSocket connection to the exchange: 1 connected, 0 disconnected.',
     { exchange },
-    { unit: '1' },
+    { unit: '1', clusterAggregation: 'min' },
   ),
   reconnects: counter(
     'ws_reconnect_total',

@@ -42,10 +42,20 @@ export interface CounterOptions extends MetricOptions {
   readonly exemplars?: ExemplarOption;
 }
 
+/**
+ * How the primary of a Node cluster combines one gauge's values from its worker processes (counters
+ * and histograms are always summed): `'sum'` (open orders, positions), `'min'` or `'max'` (a
+ * connection status that is 1 only when every worker's link is up), or `'perWorker'` (default):
+ * one series per worker, labelled `worker`, for values that do not add up (a ratio, a last price).
+ */
+export type GaugeClusterAggregation = 'sum' | 'min' | 'max' | 'perWorker';
+
 /** Gauge options. */
 export interface GaugeOptions extends MetricOptions {
   /** See {@link NonFinitePolicy}; default `'drop'`. */
   readonly nonFinite?: NonFinitePolicy;
+  /** See {@link GaugeClusterAggregation}; default `'perWorker'`. */
+  readonly clusterAggregation?: GaugeClusterAggregation;
 }
 
 /**
@@ -120,6 +130,8 @@ export interface MetricDef<K extends MetricKind = MetricKind, S extends LabelSpe
   readonly exemplars?: readonly string[];
   /** Gauge policy for non-finite values; `'drop'` for other kinds. */
   readonly nonFinite: NonFinitePolicy;
+  /** A gauge's aggregation across cluster workers, when declared (`'perWorker'` otherwise). */
+  readonly clusterAggregation?: GaugeClusterAggregation;
   /** @internal phantom type carrier */
   readonly '~types'?: { readonly labels: InferLabelValues<S> };
 }
@@ -189,7 +201,7 @@ export function gauge<const S extends LabelSpec>(
   options: GaugeOptions = {},
 ): GaugeDef<S> {
   checkDeclaration('gauge', name, help, labels, options);
-  return {
+  const def: GaugeDef<S> = {
     kind: 'gauge',
     name,
     help,
@@ -198,6 +210,7 @@ export function gauge<const S extends LabelSpec>(
     buckets: [],
     nonFinite: options.nonFinite ?? 'drop',
   };
+  return options.clusterAggregation === undefined ? def : { ...def, clusterAggregation: options.clusterAggregation };
 }
 
 /**
@@ -240,7 +253,7 @@ function withExemplars<D extends MetricDef>(def: D, option: ExemplarOption | und
 
 const OPTION_KEYS: { readonly [K in MetricKind]: readonly string[] } = {
   counter: ['unit', 'exemplars'],
-  gauge: ['unit', 'nonFinite'],
+  gauge: ['unit', 'nonFinite', 'clusterAggregation'],
   histogram: ['unit', 'buckets', 'native', 'exemplars'],
 };
 
@@ -263,6 +276,10 @@ function checkDeclaration(kind: MetricKind, name: unknown, help: unknown, labels
   if (given['unit'] !== undefined) expectString(given['unit'], `${at}.options.unit`, toDefinitionError);
   if (given['nonFinite'] !== undefined) {
     expectOneOf(given['nonFinite'], `${at}.options.nonFinite`, ['drop', 'emit'], toDefinitionError);
+  }
+  if (given['clusterAggregation'] !== undefined) {
+    const aggregations = ['sum', 'min', 'max', 'perWorker'];
+    expectOneOf(given['clusterAggregation'], `${at}.options.clusterAggregation`, aggregations, toDefinitionError);
   }
   const exemplars = given['exemplars'];
   if (exemplars !== undefined && exemplars !== true) {

@@ -87,3 +87,28 @@ export function writerSources(
   if (given['selfMetrics'] !== undefined) expectBoolean(given['selfMetrics'], 'options.selfMetrics', toError);
   return exposedSources(sources, options);
 }
+
+/**
+ * A source whose values live elsewhere and are fetched before each collection: the aggregate
+ * catalogs of a cluster's primary, which ask the workers for snapshots.
+ *
+ * @internal
+ */
+interface PulledSource {
+  readonly '~pull': () => Promise<void>;
+}
+
+/**
+ * The distinct fetch steps of the sources that have one (one per cluster aggregation, however many
+ * catalogs it serves), to await before a collection.
+ *
+ * @internal
+ */
+export function pullSteps(sources: readonly object[]): readonly (() => Promise<void>)[] {
+  const steps = new Set<() => Promise<void>>();
+  for (const source of sources) {
+    const pull = (source as Partial<PulledSource>)['~pull'];
+    if (typeof pull === 'function') steps.add(pull);
+  }
+  return [...steps];
+}

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { ServiceName } from '../catalogs/service-ports.js';
 import type { ExpositionFormat, ExpositionWriter } from '../exposition/formats.js';
 import type { MetricSource } from '../exposition/prometheus-text.js';
-import { exposedSources } from '../exposition/sources.js';
+import { exposedSources, pullSteps } from '../exposition/sources.js';
 import { RuntimeMetrics } from '../runtime/runtime-metrics.js';
 import { authorizationCheck, challenge, type MetricsAuth } from './auth.js';
 import { BodyPool } from './body-pool.js';
@@ -216,6 +216,7 @@ export function createMetricsServer(options: MetricsServerOptions): MetricsServe
   const writerOptions = Object.freeze({ selfMetrics: resolved.selfMetrics });
   // Colliding names throw here, at the call, whichever format is asked for first.
   exposedSources(exposed, writerOptions);
+  const pulls = pullSteps(exposed);
   // The formats still offered: one whose writer cannot be built (e.g. OpenMetrics rejecting two
   // families whose OpenMetrics sample names clash) is dropped after reporting it once.
   const available: ExpositionFormat[] = [...resolved.formats];
@@ -251,6 +252,8 @@ export function createMetricsServer(options: MetricsServerOptions): MetricsServe
     // many requests shared it.
     const scrapes = new ScrapeCoalescer<SharedRender>(async () => {
       try {
+        // Aggregates of a cluster's workers fetch their snapshots first (nothing for other sources).
+        if (pulls.length > 0) await Promise.all(pulls.map((pull) => pull()));
         // Render and copy in one synchronous step: the writer reuses its buffer (one copy per
         // collection, into a pooled buffer that every scrape sharing it then sends as is).
         const body = bodies.fill([writer.render()]);

@@ -283,11 +283,34 @@ export abstract class MetricFamily<L> {
     this.#check(labels);
     const offset = this.#resolve(labels);
     if (offset < 0 || store.touched[offset] === 0) return false;
-    this.#clear(offset);
+    this['~removeOffset'](offset);
+    return true;
+  }
+
+  /**
+   * Removes the series at `offset`, as {@link remove} does.
+   *
+   * @internal the cluster aggregate drops a gauge series no worker reports any more
+   */
+  '~removeOffset'(offset: number): void {
+    const store = this['~store'];
+    this.#refuseShared('remove()');
     const at = store.series.indexOf(offset);
+    if (at < 0) return;
+    this.#clear(offset);
     store.series.splice(at, 1);
     store.generation++;
-    return true;
+  }
+
+  /**
+   * The offset of a series, created if needed: its label values (checked and interned as a record's
+   * are, folded into the overflow series when a budget is full), or `null` for the overflow series.
+   *
+   * @internal the cluster aggregate maps each worker's series into its own
+   */
+  '~seriesFor'(labels: Readonly<Record<string, string>> | null): number {
+    if (labels === null) return this.#create(this['~store'].layout.overflowOffset);
+    return this.offsetOf(labels as L);
   }
 
   /**

@@ -94,14 +94,16 @@ export class NativeStore {
    * @param from - the other store
    * @param offset - the series
    * @param anyway - read even a window being moved (its owner may have died mid-move)
+   * @param fromOffset - the series in `from`, when it sits elsewhere there (a cluster worker's
+   *   snapshot, indexed by its own series order)
    * @returns false when the other store was moving that series' window (read again)
    */
-  mergeFrom(from: NativeStore, offset: number, anyway = false): boolean {
+  mergeFrom(from: NativeStore, offset: number, anyway = false, fromOffset = offset): boolean {
     const sequences = from.#sequences;
-    const before = sequences === undefined || anyway ? 0 : Atomics.load(sequences, offset);
+    const before = sequences === undefined || anyway ? 0 : Atomics.load(sequences, fromOffset);
     if ((before & 1) === 1) return false;
     const window = from.window;
-    const base = offset * window;
+    const base = fromOffset * window;
     // Its own scratch: #place, called below, rebuilds windows in #scratch.
     const theirs = this.#incoming;
     let populated = false;
@@ -110,10 +112,10 @@ export class NativeStore {
       theirs[slot] = count;
       if (count !== 0) populated = true;
     }
-    const zero = from.zeroCounts[offset] as number;
-    const schema = from.schemas[offset] as number;
-    const low = from.lows[offset] as number;
-    if (sequences !== undefined && !anyway && Atomics.load(sequences, offset) !== before) return false;
+    const zero = from.zeroCounts[fromOffset] as number;
+    const schema = from.schemas[fromOffset] as number;
+    const low = from.lows[fromOffset] as number;
+    if (sequences !== undefined && !anyway && Atomics.load(sequences, fromOffset) !== before) return false;
     this.zeroCounts[offset] += zero;
     if (!populated) return true;
     for (let slot = 0; slot < window; slot++) {
