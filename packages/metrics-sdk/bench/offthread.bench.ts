@@ -266,13 +266,19 @@ for (const size of SIZES) {
       id: `shared.${label}`,
       label: `${label} series, shared (2 slabs)`,
       value: footprint(before, sharedMemory),
-      extra: { buffers: (sharedMemory.arrayBuffers - before.arrayBuffers) / MB },
+      extra: {
+        buffers: (sharedMemory.arrayBuffers - before.arrayBuffers) / MB,
+        rss: (sharedMemory.rss - before.rss) / MB,
+      },
     },
     {
       id: `unshared.${label}`,
       label: `${label} series, unshared`,
       value: footprint(sharedMemory, after),
-      extra: { buffers: (after.arrayBuffers - sharedMemory.arrayBuffers) / MB },
+      extra: {
+        buffers: (after.arrayBuffers - sharedMemory.arrayBuffers) / MB,
+        rss: (after.rss - sharedMemory.rss) / MB,
+      },
     },
   );
   const writer = new PrometheusWriter([shared], { selfMetrics: false });
@@ -306,10 +312,13 @@ groups.push(
     rows: renderRows,
   },
   {
-    title: 'memory of a catalog (heap + array buffers, after GC)',
+    title: 'memory of a catalog (heap + array buffers after GC, and the process RSS growth)',
     unit: 'MB',
     refs: [],
-    extras: [{ key: 'buffers', label: 'of which array buffers' }],
+    extras: [
+      { key: 'buffers', label: 'of which array buffers' },
+      { key: 'rss', label: 'RSS growth (MB)' },
+    ],
     rows: memoryRows,
   },
 );
@@ -321,7 +330,7 @@ finish(
     groups,
     notes: [
       'The client is a worker thread (fetch, `Accept-Encoding: gzip`; body MB is the body uncompressed); this thread records 100 increments every 1 ms meanwhile, and its event-loop delay is sampled at 1 ms resolution from the first request to the last answer. prom-client gets no gzip (its README serves the plain body).',
-      'Memory: heapUsed + arrayBuffers growth after GC while building and filling the catalog; a shared catalog holds one slab per thread (2 here) in SharedArrayBuffers.',
+      'Memory: heapUsed + arrayBuffers growth after GC while building and filling the catalog, and the RSS growth over the same steps (pages the process touched; RSS is not given back after GC, so it is an upper bound); a shared catalog holds one slab per thread (2 here) in SharedArrayBuffers.',
     ],
   },
   args,

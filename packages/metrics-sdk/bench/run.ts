@@ -367,6 +367,26 @@ for (const size of ['10k', '100k']) {
   }
 }
 {
+  // cluster: the primary's scrape of 4 workers × 10k series against prom-client's aggregator.
+  const g = group('cluster', 'scrape of the primary');
+  const ours = g?.rows.find((r) => r.id === 'ours');
+  const prom = g?.rows.find((r) => r.id === 'prom');
+  if (ours !== undefined && prom !== undefined) {
+    const cpu = (r: typeof ours) => r.extra?.['cpu'] ?? Number.NaN;
+    verdicts.push({
+      target:
+        'cluster, 4 processes × 10k series: scrape of the primary ≥ 20× faster than prom-client’s AggregatorRegistry',
+      measured: `${formatValue(ours.value, 'ms')} vs ${formatValue(prom.value, 'ms')} = ${times(prom.value / ours.value)}`,
+      ok: prom.value / ours.value >= 20,
+    });
+    verdicts.push({
+      target: 'cluster, 4 processes × 10k series: primary CPU per scrape ≥ 20× less than prom-client’s',
+      measured: `${formatValue(cpu(ours), 'ms')} vs ${formatValue(cpu(prom), 'ms')} = ${times(cpu(prom) / cpu(ours))}`,
+      ok: cpu(prom) / cpu(ours) >= 20,
+    });
+  }
+}
+{
   const ours = group('scrape-load', 'scrape latency')?.rows.find((r) => r.id === 'ours');
   if (ours?.extra !== undefined) {
     const { errors = 0, timeouts = 0, non2xx = 0, scrapes = 0 } = ours.extra;

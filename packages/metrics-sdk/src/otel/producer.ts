@@ -25,7 +25,7 @@ import {
   type OptionErrorFactory,
   type OptionProblem,
 } from '../define/option-checks.js';
-import { exposedSources, type MetricSource } from '../exposition/sources.js';
+import { exposedSources, type MetricSource, pullSteps } from '../exposition/sources.js';
 import type { NativeBuckets, ReaderSource, SeriesReader } from '../storage/series-reader.js';
 import { EMPTY_RESOURCE } from './empty-resource.js';
 import { type OtelExemplar, otelExemplars } from './exemplars.js';
@@ -164,6 +164,7 @@ interface SourceEntry {
  */
 export class CatalogMetricProducer implements MetricProducer {
   readonly #sources: readonly SourceEntry[];
+  readonly #pulls: readonly (() => Promise<void>)[];
   readonly #now: () => number;
   readonly #resource = EMPTY_RESOURCE;
   readonly #scope = { name: SCOPE_NAME, version: SCOPE_VERSION };
@@ -207,6 +208,7 @@ export class CatalogMetricProducer implements MetricProducer {
       entries.push({ source, families });
     }
     this.#sources = entries;
+    this.#pulls = pullSteps(sources);
     this.#now = options.now ?? Date.now;
   }
 
@@ -217,6 +219,12 @@ export class CatalogMetricProducer implements MetricProducer {
    * @returns one scope with a metric per family that has series; errors in `errors`, never thrown
    */
   collect(_options?: MetricCollectOptions): Promise<CollectionResult> {
+    // Aggregates of a cluster's workers fetch their snapshots first; every other read is synchronous.
+    if (this.#pulls.length === 0) return Promise.resolve(this.#read());
+    return Promise.all(this.#pulls.map((pull) => pull())).then(() => this.#read());
+  }
+
+  #read(): CollectionResult {
     const errors: unknown[] = [];
     const metrics: MetricData[] = [];
     for (const { source } of this.#sources) {
@@ -232,7 +240,7 @@ export class CatalogMetricProducer implements MetricProducer {
       endTime = Object.freeze(msToHrTime(this.#now())) as HrTime;
     } catch (error) {
       errors.push(error);
-      return Promise.resolve({ resourceMetrics: { resource: this.#resource, scopeMetrics: [] }, errors });
+      return { resourceMetrics: { resource: this.#resource, scopeMetrics: [] }, errors };
     }
     for (const { families } of this.#sources) {
       for (const entry of families) {
@@ -246,7 +254,7 @@ export class CatalogMetricProducer implements MetricProducer {
     }
     const scopeMetrics: ScopeMetrics[] = metrics.length > 0 ? [{ scope: this.#scope, metrics }] : [];
     const resourceMetrics: ResourceMetrics = { resource: this.#resource, scopeMetrics };
-    return Promise.resolve({ resourceMetrics, errors });
+    return { resourceMetrics, errors };
   }
 }
 

@@ -43,7 +43,9 @@ class Primary {
     return primary;
   }
 
-  async command(command: object): Promise<{ stats: { workers: number; retired: number; timeouts: number } }> {
+  async command(
+    command: object,
+  ): Promise<{ stats: { workers: number; retired: number; timeouts: number }; total?: number }> {
     this.#child.stdin.write(`${JSON.stringify(command)}\n`);
     const next = await this.#lines.next();
     if (next.done === true) throw new Error('the cluster primary ended');
@@ -142,6 +144,11 @@ describe('cluster aggregation (a primary and forked workers)', () => {
     await primary.command({ cmd: 'flushExit', index: 2, round: 3, n: N });
     const all = [...round1, [0, 2, N], [2, 2, N], [2, 3, N]] as const;
     await expectSums(all);
+
+    // The OTel bridge reads the same aggregate, after its own pull.
+    const otel = await primary.command({ cmd: 'otel' });
+    expect(otel.total).toBe(readExposition(await (await primary.scrape()).text()).sum('desk_ticks_total'));
+    expect(otel.total).toBe(all.reduce((sum, [, , n]) => sum + n, 0));
 
     // Every format the server speaks, from the same aggregate.
     const openMetrics = await (await primary.scrape('openmetrics-text')).text();
