@@ -347,6 +347,7 @@ function renderMetric(out: string[], cat: ReferenceCatalog, key: string, def: Me
   }
   out.push(`| Series capacity | ${capacityOf(def)} |`);
   out.push(`| Invalid values | ${invalidPolicy(def)} |`);
+  out.push(`| Across cluster workers | ${clusterPolicy(def)} |`);
   const notes = [
     ...lintFindings(def).map(
       (finding) => `promtool: “${finding}”. Kept for compatibility with existing dashboards and alerts.`,
@@ -376,6 +377,14 @@ function invalidPolicy(def: MetricDef): string {
   if (def.kind === 'histogram') return 'negative or non-finite samples dropped and counted';
   if (def.nonFinite === 'emit') return 'emits non-finite: `NaN` and ±Inf are stored and exposed (`nonFinite: "emit"`)';
   return 'non-finite values dropped and counted; negative values are valid';
+}
+
+function clusterPolicy(def: MetricDef): string {
+  if (def.kind !== 'gauge') return 'summed';
+  const aggregation = def.clusterAggregation ?? 'perWorker';
+  if (aggregation === 'perWorker') return 'one series per worker, labelled `worker` (`clusterAggregation` default)';
+  const how = { sum: 'summed', min: 'the minimum', max: 'the maximum' }[aggregation];
+  return `${how} (\`clusterAggregation: "${aggregation}"\`)`;
 }
 
 function unitOf(def: MetricDef): string {
