@@ -163,11 +163,21 @@ export function aggregateClusterMetrics(options: ClusterMetricsOptions): Cluster
       );
     } else if (message.sequence > state.sequence) {
       state.sequence = message.sequence;
-      message.catalogs.forEach((families, c) => {
-        families.forEach((snapshot, f) => {
-          aggregates[c]?.families[f]?.apply(state.families[c]?.[f] as WorkerFamily, snapshot, String(state.slot));
+      try {
+        message.catalogs.forEach((families, c) => {
+          families.forEach((snapshot, f) => {
+            aggregates[c]?.families[f]?.apply(state.families[c]?.[f] as WorkerFamily, snapshot, String(state.slot));
+          });
         });
-      });
+      } catch (error) {
+        // A label value another budget or domain refuses, or arrays of the wrong shape: reported,
+        // and the families applied before it keep this snapshot.
+        onError(
+          new Error(`aggregateClusterMetrics: worker ${worker.id} sent a snapshot that cannot be used`, {
+            cause: error,
+          }),
+        );
+      }
     }
     state.pending.get(message.id)?.();
   };
@@ -260,14 +270,23 @@ export function aggregateClusterMetrics(options: ClusterMetricsOptions): Cluster
   };
 }
 
-interface Aggregate {
+/** @internal one catalog class's aggregate: its catalog and how each family merges */
+export interface Aggregate {
   readonly catalog: Catalog;
   readonly families: readonly FamilyAggregate[];
 }
 
-// The aggregate of one catalog class: the same declarations, a `worker` label added to each
-// perWorker gauge, and its budgets large enough for every worker's slot.
-function buildAggregate(cls: ClusterMetricsOptions['catalogs'][number], index: number, maxWorkers: number): Aggregate {
+/**
+ * The aggregate of one catalog class: the same declarations, with a `worker` label (one value per
+ * worker slot) added to each perWorker gauge.
+ *
+ * @internal
+ */
+export function buildAggregate(
+  cls: ClusterMetricsOptions['catalogs'][number],
+  index: number,
+  maxWorkers: number,
+): Aggregate {
   const defs: Record<string, MetricDef> = {};
   for (const [key, def] of Object.entries(cls.definitions)) {
     if (def.kind !== 'gauge' || (def.clusterAggregation ?? 'perWorker') !== 'perWorker') {
@@ -311,10 +330,9 @@ function snapshotProblem(message: SnapshotMessage, expected: readonly (readonly 
 
 function familyProblem(snapshot: FamilySnapshot, name: string): string | undefined {
   if (typeof snapshot !== 'object' || snapshot === null || snapshot.name !== name) return 'another metric';
-  if (!(snapshot.values instanceof Float64Array) || !(snapshot.stats instanceof Float64Array)) {
+  if (!(snapshot.values instanceof Float64Array)) {
     return "values are not typed arrays (is the cluster's serialization 'advanced'?)";
   }
-  if (snapshot.values.length !== snapshot.count || !Array.isArray(snapshot.labels)) return 'inconsistent lengths';
   return undefined;
 }
 

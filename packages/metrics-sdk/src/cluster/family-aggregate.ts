@@ -70,6 +70,7 @@ export class FamilyAggregate {
    * @param workerLabel - the worker's `worker` label value
    */
   apply(worker: WorkerFamily, snapshot: FamilySnapshot, workerLabel: string): void {
+    this.#check(snapshot);
     if (snapshot.generation !== worker.generation) {
       // The worker removed series: its series order starts over.
       worker.generation = snapshot.generation;
@@ -104,6 +105,40 @@ export class FamilyAggregate {
       snapshot.native === undefined || spec === undefined
         ? undefined
         : new NativeStore(spec, snapshot.count, snapshot.native, false);
+  }
+
+  // Throws when the snapshot's arrays do not have this family's shape (before anything is changed).
+  #check(snapshot: FamilySnapshot): void {
+    const store = this.#family['~store'];
+    const { count } = snapshot;
+    const typed = (array: unknown, type: new (length: number) => ArrayLike<number>, length: number) =>
+      array instanceof type && (array as ArrayLike<number>).length === length;
+    const histogram = store.kind === 'histogram';
+    const window = store.def.native?.maxBuckets ?? 0;
+    const native = snapshot.native;
+    const ok =
+      Number.isSafeInteger(count) &&
+      Number.isSafeInteger(snapshot.from) &&
+      snapshot.from >= 0 &&
+      typed(snapshot.values, Float64Array, count) &&
+      typed(snapshot.counts, Float64Array, histogram ? count * store.stride : 0) &&
+      typed(snapshot.stats, Float64Array, 3) &&
+      Array.isArray(snapshot.labels) &&
+      snapshot.labels.every(
+        (values) =>
+          values === null ||
+          (Array.isArray(values) &&
+            values.length === this.#labelNames.length &&
+            values.every((value) => typeof value === 'string')),
+      ) &&
+      (window === 0
+        ? native === undefined
+        : native !== undefined &&
+          typed(native.schemas, Int8Array, count) &&
+          typed(native.lows, Int32Array, count) &&
+          typed(native.zeroCounts, Float64Array, count) &&
+          typed(native.counts, Float64Array, count * window));
+    if (!ok) throw new Error(`${store.def.name}: the snapshot's arrays do not have this metric's shape`);
   }
 
   /** Keeps what an exiting worker counted: its last snapshot's counters, histograms and stats. */

@@ -12,6 +12,9 @@ import type { HelloMessage, KnownSeries, SnapshotMessage } from './cluster-proto
 import { isMessage } from './cluster-protocol.js';
 import { takeSnapshot } from './snapshot.js';
 
+// Snapshots this process sent, across links: the primary applies a worker's snapshots in this order.
+let sequence = 0;
+
 /** Options of {@link serveMetricsToPrimary}. */
 export interface ClusterWorkerOptions {
   /** This worker's catalogs: instances of the classes the primary aggregates, in the same order. */
@@ -53,7 +56,6 @@ export function serveMetricsToPrimary(options: ClusterWorkerOptions): ClusterWor
   if (!cluster.isWorker || send === undefined) {
     throw new MetricsOptionError('cluster', 'a cluster worker', 'serveMetricsToPrimary: call it in a cluster worker');
   }
-  let sequence = 0;
   const snapshot = (id: number, known: readonly (readonly KnownSeries[])[] | undefined): Promise<void> =>
     new Promise((resolve, reject) => {
       const message: SnapshotMessage = {
