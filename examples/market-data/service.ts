@@ -1,19 +1,12 @@
-import {
-  type CounterHandle,
-  createMetricsServer,
-  type GaugeHandle,
-  type HistogramHandle,
-  MarketDataMetrics,
-  type MetricsServer,
-} from '@ttquant/metrics';
-import type { RawData } from 'ws';
+import { type CounterHandle, createMetricsServer, MarketDataMetrics, type MetricsServer } from '@ttquant/metrics';
 import { createLogger, type Logger } from '../shared/logger.js';
 import type { Venue } from '../shared/protocol.js';
 import { TickBufferMetrics } from './buffer-metrics.js';
-import { MAX_DYNAMIC_SYMBOLS, type MarketDataConfig } from './config.js';
+import type { MarketDataConfig } from './config.js';
 import { openDatabase, type SqlClient } from './database.js';
 import { FeedClient } from './feed-client.js';
-import { type MessageType, type ParseErrorReason, parseMarketMessage } from './parse.js';
+import { FeedHandler } from './feed-handler.js';
+import type { MessageType } from './parse.js';
 import { tickJson, tickJsonPrefix } from './tick-json.js';
 import { TickPublisher } from './tick-publisher.js';
 import { type TickCounts, type TickRecord, TickStore } from './tick-store.js';
@@ -81,24 +74,16 @@ type PerType<T> = Record<MessageType, T>;
 
 /** Handles bound once per venue and symbol, so a tick records without building label objects. */
 interface SymbolState {
-  readonly symbol: string;
   readonly topic: string;
   /** The constant head of each type's Tick JSON. */
   readonly json: PerType<string>;
   readonly received: PerType<CounterHandle>;
-  // Gauges are bound at the first value: a bound series is exported, and a price of 0 before any
-  // trade would read as a real price.
-  lastPrice: GaugeHandle | undefined;
-  volume24h: GaugeHandle | undefined;
 }
 
 interface VenueState {
   readonly exchange: Venue;
   readonly symbols: Map<string, SymbolState>;
-  readonly latency: PerType<HistogramHandle>;
   readonly published: PerType<() => void>;
-  readonly parseErrors: Readonly<Record<ParseErrorReason, CounterHandle>>;
-  lastSkewLog: number;
 }
 
 /**
@@ -169,91 +154,51 @@ export async function startMarketData(config: MarketDataConfig, deps: MarketData
   }
   const pub = publisher;
 
-  const venues = feed.exchanges.map((exchange) => venueState(metrics, exchange, feed.symbols));
-  let skewed = 0;
+  const venues = new Map(feed.exchanges.map((exchange) => [exchange, venueState(metrics, exchange, feed.symbols)]));
 
-  /** The hot path: one frame from one venue. Never throws (FeedClient also guards it). */
-  function onFrame(venue: VenueState, data: RawData, isBinary: boolean): void {
-    const receivedTime = now();
-    const msg = parseMarketMessage(data, isBinary, feed.maxFrameBytes);
-    if (typeof msg === 'string') {
-      venue.parseErrors[msg].inc();
-      return;
-    }
-    let sym = venue.symbols.get(msg.symbol);
+  /** Where a parsed tick goes: counted received, published, and stored (or counted dropped). */
+  function deliver(tick: TickRecord): void {
+    const venue = venues.get(tick.exchange) as VenueState;
+    let sym = venue.symbols.get(tick.symbol);
     if (sym === undefined) {
-      // Not configured (MD_SYMBOLS), or past the cap of symbols learnt at run time.
-      if (feed.symbols !== '*' || venue.symbols.size >= MAX_DYNAMIC_SYMBOLS) {
-        venue.parseErrors.invalid_value.inc();
-        return;
-      }
-      sym = symbolState(metrics, venue.exchange, msg.symbol);
-      venue.symbols.set(msg.symbol, sym);
+      // A symbol the feed learnt at run time (MD_SYMBOLS=*; the feed caps how many).
+      sym = symbolState(metrics, venue.exchange, tick.symbol);
+      venue.symbols.set(tick.symbol, sym);
     }
-    const type = msg.type;
-    sym.received[type].inc();
-    let delay = receivedTime - msg.exchangeTime;
-    if (delay < 0) {
-      // The venue's clock is ahead of ours: a negative delay is skew, not speed. Record 0, count it,
-      // and say so at most once a minute per venue.
-      skewed++;
-      if (receivedTime - venue.lastSkewLog > 60_000) {
-        venue.lastSkewLog = receivedTime;
-        logger.warn(
-          { exchange: venue.exchange, skewMs: -delay },
-          'exchange timestamp ahead of local clock; latency recorded as 0',
-        );
-      }
-      delay = 0;
-    }
-    venue.latency[type].observe(delay);
-    if (type !== 'book') {
-      sym.lastPrice ??= metrics.lastPrice.bind({ exchange: venue.exchange, symbol: sym.symbol });
-      sym.lastPrice.set(msg.price);
-      if (type === 'ticker') {
-        sym.volume24h ??= metrics.volume24h.bind({ exchange: venue.exchange, symbol: sym.symbol });
-        sym.volume24h.set(msg.volume24h);
-      }
-    }
-    const tick: TickRecord = {
-      exchange: venue.exchange,
-      symbol: msg.symbol,
-      type,
-      price: msg.price,
-      quantity: msg.quantity,
-      volume24h: msg.volume24h,
-      exchangeTime: msg.exchangeTime,
-      receivedTime,
-      side: msg.side,
-      bidPrice: msg.bidPrice,
-      bidQty: msg.bidQty,
-      askPrice: msg.askPrice,
-      askQty: msg.askQty,
-    };
+    sym.received[tick.type].inc();
     // Only the protocol's Tick fields go on the bus (the record also carries side and book levels).
-    pub.publish(sym.topic, tickJson(sym.json[type], tick), venue.published[type]);
+    pub.publish(sym.topic, tickJson(sym.json[tick.type], tick), venue.published[tick.type]);
     store.append(tick);
   }
 
-  const feeds = venues.map(
-    (venue) =>
-      new FeedClient({
-        url: `${feed.wsBaseUrl}/ws/${venue.exchange}`,
-        onFrame: (data, isBinary) => onFrame(venue, data, isBinary),
-        onOversizedFrame: () => venue.parseErrors.invalid_json.inc(),
-        status: metrics.connectionStatus.bind({ exchange: venue.exchange }),
-        reconnects: metrics.reconnects.bind({ exchange: venue.exchange }),
-        logger: logger.child({ exchange: venue.exchange }),
-        reconnectMinMs: feed.reconnectMinMs,
-        reconnectMaxMs: feed.reconnectMaxMs,
-        staleMs: feed.staleMs,
-        // ws's own cap protects memory; frames between maxFrameBytes and this are counted by the parser.
-        maxPayload: Math.max(4 * 1024 * 1024, feed.maxFrameBytes),
-        random,
-      }),
-  );
-  for (const f of feeds) f.start();
-  const feedUrls = venues.map((v) => `${feed.wsBaseUrl}/ws/${v.exchange}`);
+  const feeds = feed.exchanges.map((exchange) => {
+    const handler = new FeedHandler({
+      metrics,
+      exchange,
+      symbols: feed.symbols,
+      maxFrameBytes: feed.maxFrameBytes,
+      now,
+      logger,
+      onTick: deliver,
+    });
+    const client = new FeedClient({
+      url: `${feed.wsBaseUrl}/ws/${exchange}`,
+      onFrame: (data, isBinary) => handler.frame(data, isBinary),
+      onOversizedFrame: () => handler.oversized(),
+      status: metrics.connectionStatus.bind({ exchange }),
+      reconnects: metrics.reconnects.bind({ exchange }),
+      logger: logger.child({ exchange }),
+      reconnectMinMs: feed.reconnectMinMs,
+      reconnectMaxMs: feed.reconnectMaxMs,
+      staleMs: feed.staleMs,
+      // ws's own cap protects memory; frames between maxFrameBytes and this are counted by the parser.
+      maxPayload: Math.max(4 * 1024 * 1024, feed.maxFrameBytes),
+      random,
+    });
+    return { client, handler };
+  });
+  for (const f of feeds) f.client.start();
+  const feedUrls = feed.exchanges.map((exchange) => `${feed.wsBaseUrl}/ws/${exchange}`);
   logger.info(
     {
       exchanges: feed.exchanges,
@@ -265,14 +210,15 @@ export async function startMarketData(config: MarketDataConfig, deps: MarketData
     'market-data started',
   );
 
+  const skewedCount = () => feeds.reduce((sum, f) => sum + f.handler.skewed, 0);
   let closing: Promise<TickCounts> | undefined;
   async function close(): Promise<TickCounts> {
-    await Promise.all(feeds.map((f) => f.close()));
+    await Promise.all(feeds.map((f) => f.client.close()));
     const final = await store.close(db.shutdownFlushMs);
     await pub.close();
     await server?.close();
     logger.info(
-      { ...final, zmqSendFailures: pub.failed, clockSkewed: skewed },
+      { ...final, zmqSendFailures: pub.failed, clockSkewed: skewedCount() },
       'market-data stopped: final tick counts',
     );
     return final;
@@ -288,10 +234,10 @@ export async function startMarketData(config: MarketDataConfig, deps: MarketData
       return store.buffered;
     },
     get clockSkewed() {
-      return skewed;
+      return skewedCount();
     },
     counts: (exchange) => store.counts(exchange),
-    connected: (exchange) => feeds[feed.exchanges.indexOf(exchange)]?.connected ?? false,
+    connected: (exchange) => feeds[feed.exchanges.indexOf(exchange)]?.client.connected ?? false,
     injectFault: (ms) => store.injectFault(ms),
     flush: () => store.flush(),
     close: () => {
@@ -307,26 +253,16 @@ function perType<T>(make: (type: MessageType) => T): PerType<T> {
 
 function symbolState(metrics: MarketDataMetrics, exchange: Venue, symbol: string): SymbolState {
   return {
-    symbol,
     topic: `tick.${exchange}.${symbol}`,
     json: perType((type) => tickJsonPrefix(exchange, symbol, type)),
     received: metrics.received.bindEach('type', { exchange, symbol }),
-    lastPrice: undefined,
-    volume24h: undefined,
   };
 }
 
 function venueState(metrics: MarketDataMetrics, exchange: Venue, symbols: readonly string[] | '*'): VenueState {
   const zmqPublished = metrics.zmqPublished.bindEach('type', { exchange });
   const published = perType((type) => () => zmqPublished[type].inc());
-  const state: VenueState = {
-    exchange,
-    symbols: new Map(),
-    latency: metrics.latency.bindEach('type', { exchange }),
-    published,
-    parseErrors: metrics.parseErrors.bindEach('reason', { exchange }),
-    lastSkewLog: Number.NEGATIVE_INFINITY,
-  };
+  const state: VenueState = { exchange, symbols: new Map(), published };
   if (symbols !== '*') for (const s of symbols) state.symbols.set(s, symbolState(metrics, exchange, s));
   return state;
 }
