@@ -135,8 +135,13 @@ export { acceptsGzip, negotiateFormat } from './server/negotiate.js';
 export type { MetricsServerTimeouts } from './server/timeouts.js';
 export { DEFAULT_TIMEOUTS } from './server/timeouts.js';
 export type { MetricsServerTls } from './server/tls.js';
-export type { WorkerMetricsServer, WorkerMetricsServerOptions } from './server/worker-server.js';
-export { serveMetricsFromWorker } from './server/worker-server.js';
+export type {
+  WorkerCollectMode,
+  WorkerMetricsServer,
+  WorkerMetricsServerOptions,
+  WorkerMetricsServerStats,
+} from './server/worker-server.js';
+export { DEFAULT_COLLECT_TIMEOUT_MS, serveMetricsFromWorker } from './server/worker-server.js';
 export type { BindEachArgs, HandlesByValue, InferClosedLabels } from './storage/bind-each.js';
 export type { ExemplarLabels } from './storage/exemplar-store.js';
 export type { BindArgs } from './storage/families.js';

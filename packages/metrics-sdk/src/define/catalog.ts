@@ -2,6 +2,7 @@ import type { CounterFamily, GaugeFamily, HistogramFamily, MetricFamily } from '
 import { CounterFamily as Counter, GaugeFamily as Gauge, HistogramFamily as Histogram } from '../storage/families.js';
 import { type InvalidValueHook, warnOncePerMetric } from '../storage/invalid.js';
 import { type OverflowHook, warnOnFirstOverflow } from '../storage/overflow.js';
+import type { OwnerSnapshot } from '../storage/shared/owner-snapshot.js';
 import {
   DEFAULT_SHARED_THREADS,
   type SharedCatalogDescriptor,
@@ -81,6 +82,12 @@ export interface Catalog {
   '~runCollectHooks'(): void;
   /** @internal runs the hooks only: the recording thread of a catalog served from a worker */
   '~runBeforeCollect'(): void;
+  /**
+   * @internal takes the snapshot slab of a shared catalog for this instance's thread: the recording
+   * thread of a catalog served from a worker with `collect: 'onScrape'`
+   * @throws Error when the catalog is not shared, or its snapshot slab is taken
+   */
+  '~ownerSnapshot'(): OwnerSnapshot;
   /**
    * The descriptor that attaches another instance, in any worker thread, to this catalog's shared
    * storage: pass it as `new TheCatalog({ shared: descriptor })` there. Post it in a message or in
@@ -180,6 +187,11 @@ export function catalog<const D extends CatalogDefs>(defs: D): CatalogClass<D> {
       this['~runBeforeCollect']();
       // After the hooks, so what they set is in this collection's sums.
       if (this.#shared !== undefined) for (const family of this['~families']) family['~mergeShared']();
+    }
+
+    '~ownerSnapshot'(): OwnerSnapshot {
+      if (this.#shared === undefined) throw new Error('this catalog was created without the shared option');
+      return this.#shared.ownerSnapshot();
     }
 
     share(): SharedCatalogDescriptor {

@@ -1,4 +1,5 @@
 import type { FamilyStats } from '../series-reader.js';
+import { OwnerSnapshot } from './owner-snapshot.js';
 import { type SharedInternerDescriptor, SharedOpenLabelInterner } from './shared-interner.js';
 import { type SharedSeriesDescriptor, SharedSeriesTable } from './shared-series-table.js';
 
@@ -9,6 +10,11 @@ import { type SharedSeriesDescriptor, SharedSeriesTable } from './shared-series-
 // the same memory. A reader sums the slabs into its merged view when it collects. Series and open
 // label values are shared tables (shared-series-table.ts, shared-interner.ts), so budgets and the
 // overflow series are global, and a slab outlives the thread that wrote it: counts survive its exit.
+//
+// Every part holds one more slab than `threads`, at index `threads`, which no instance claims: the
+// owner snapshot (owner-snapshot.ts). The thread that serves the catalog from a metrics worker with
+// `collect: 'onScrape'` copies its own slab there at each scrape, and that worker's instance, attached
+// with `readsSnapshotOf`, reads the copy in place of the owner's live slab.
 
 /** Default number of slabs, i.e. how many instances (threads) may attach one shared catalog. */
 export const DEFAULT_SHARED_THREADS = 8;
@@ -22,9 +28,9 @@ export interface SharedFamilyDescriptor {
   readonly table: SharedSeriesDescriptor;
   /** Open label name → its interner. */
   readonly interners: Readonly<Record<string, SharedInternerDescriptor>>;
-  /** Part name (`values`, `counts`) → `threads` slabs of `length` doubles each. */
+  /** Part name (`values`, `counts`) → `threads + 1` slabs of `length` elements each (the last: the snapshot). */
   readonly slabs: Readonly<Record<string, { readonly buffer: SharedArrayBuffer; readonly length: number }>>;
-  /** `threads` slabs of the family's stats, 3 doubles each. */
+  /** `threads + 1` slabs of the family's stats, 3 doubles each (the last: the snapshot). */
   readonly stats: SharedArrayBuffer;
 }
 
@@ -35,11 +41,18 @@ export interface SharedFamilyDescriptor {
 export interface SharedCatalogDescriptor {
   readonly kind: 'ttquant-shared-catalog';
   readonly threads: number;
-  /** Int32 [0]: slabs claimed so far. */
+  /** Int32 [0]: slabs claimed so far; [1]: 1 while a thread owns the snapshot slab. */
   readonly claims: SharedArrayBuffer;
   /** Catalog key → budgets in force (the creating instance's overrides included). */
   readonly budgets: Readonly<Record<string, Readonly<Record<string, number>>>>;
   readonly families: readonly SharedFamilyDescriptor[];
+  /**
+   * The slab whose owner's snapshot this instance reads in place of the live slab: set by the
+   * metrics worker of `serveMetricsFromWorker({ collect: 'onScrape' })`, never by `share()`.
+   *
+   * @internal
+   */
+  readonly readsSnapshotOf?: number | undefined;
 }
 
 const STATS = ['dropped', 'overflowed', 'exemplarsDropped'] as const;
@@ -54,6 +67,8 @@ export class SharedCatalogStorage {
   readonly threads: number;
   /** This instance's slab in every family. */
   readonly slab: number;
+  /** The slab this instance reads from the snapshot slab instead (see `readsSnapshotOf`), or -1. */
+  readonly readsSnapshotOf: number;
   readonly #creating: boolean;
   readonly #claims: SharedArrayBuffer;
   readonly #budgets: Record<string, Readonly<Record<string, number>>>;
@@ -62,15 +77,21 @@ export class SharedCatalogStorage {
 
   /**
    * @param from - `{ threads }` to create the shared parts, or a descriptor to attach them
-   * @throws Error when every slab of the descriptor is claimed already
+   * @throws Error when every slab of the descriptor is claimed already, or its `readsSnapshotOf` is
+   *   not one of them
    */
   constructor(from: { readonly threads: number } | SharedCatalogDescriptor) {
     this.#creating = !('kind' in from);
     this.threads = from.threads;
-    this.#claims = 'kind' in from ? from.claims : new SharedArrayBuffer(4);
+    this.#claims = 'kind' in from ? from.claims : new SharedArrayBuffer(8);
     this.#budgets = 'kind' in from ? { ...from.budgets } : {};
     this.#families = 'kind' in from ? [...from.families] : [];
     this.#attaching = new Map(this.#families.map((family) => [family.name, family]));
+    // Checked before claiming: a refused instance must not keep a slab.
+    const substitute = ('kind' in from ? from.readsSnapshotOf : undefined) ?? -1;
+    if (substitute !== -1 && !(Number.isInteger(substitute) && substitute >= 0 && substitute < this.threads)) {
+      throw new Error(`shared catalog: readsSnapshotOf ${substitute} is not a slab of this catalog`);
+    }
     const claims = new Int32Array(this.#claims);
     const slab = Atomics.add(claims, 0, 1);
     if (slab >= this.threads) {
@@ -80,6 +101,20 @@ export class SharedCatalogStorage {
       );
     }
     this.slab = slab;
+    this.readsSnapshotOf = substitute;
+  }
+
+  /**
+   * Takes the snapshot slab for this instance's thread: see {@link OwnerSnapshot}. Call once every
+   * family was built.
+   *
+   * @throws Error when another thread (or another server of this one) holds it
+   */
+  ownerSnapshot(): OwnerSnapshot {
+    if (Atomics.compareExchange(new Int32Array(this.#claims), 1, 0, 1) !== 0) {
+      throw new Error('shared catalog: its snapshot slab is taken (served by another worker with collect: onScrape)');
+    }
+    return new OwnerSnapshot(this.#claims, this.slab, this.threads, this.#families);
   }
 
   /** The budgets of a family when attaching (the creator's); `undefined` when creating. */
@@ -96,7 +131,7 @@ export class SharedCatalogStorage {
         table: undefined,
         interners: {},
         slabs: {},
-        stats: new SharedArrayBuffer(this.threads * STATS.length * 8),
+        stats: new SharedArrayBuffer((this.threads + 1) * STATS.length * 8),
       };
       this.#families.push(descriptor as SharedFamilyDescriptor);
       return new SharedFamilyStorage(this, descriptor, true);
@@ -181,7 +216,10 @@ export class SharedFamilyStorage {
     return this.slabs(part, length)[this.#catalog.slab] as Float64Array;
   }
 
-  /** Every instance's slab of one part, for the reader that sums them (kept: read every collection). */
+  /**
+   * Every instance's slab of one part, for the reader that sums them (kept: read every collection);
+   * see {@link typedSlabs} for the owner's snapshot.
+   */
   slabs(part: string, length: number): readonly Float64Array[] {
     let views = this.#allSlabs.get(part);
     if (views === undefined) {
@@ -192,7 +230,9 @@ export class SharedFamilyStorage {
   }
 
   /**
-   * Every instance's slab of one part of any element type, e.g. a native histogram's schemas.
+   * Every instance's slab of one part of any element type, e.g. a native histogram's schemas. An
+   * instance that reads an owner's snapshot gets the snapshot slab at the owner's index, so whatever
+   * sums the slabs reads the owner as of its last snapshot and every other thread live.
    *
    * @param part - the part's name
    * @param length - elements per slab
@@ -212,12 +252,16 @@ export class SharedFamilyStorage {
     let entry = this.#descriptor.slabs[part];
     if (entry === undefined) {
       if (!this.#creating) throw new Error(`shared catalog: ${this.#descriptor.name} has no ${part} in the descriptor`);
-      entry = { buffer: new SharedArrayBuffer(threads * slabBytes), length };
+      entry = { buffer: new SharedArrayBuffer((threads + 1) * slabBytes), length };
       this.#descriptor.slabs[part] = entry;
     }
     if (entry.length !== length) throw new Error(`shared catalog: ${this.#descriptor.name}.${part} does not match`);
     const { buffer } = entry;
-    return Array.from({ length: threads }, (_, k) => new view(buffer, k * slabBytes, length));
+    const substitute = this.#catalog.readsSnapshotOf;
+    return Array.from(
+      { length: threads },
+      (_, k) => new view(buffer, (k === substitute ? threads : k) * slabBytes, length),
+    );
   }
 
   /** This instance's slab index. */
@@ -230,12 +274,16 @@ export class SharedFamilyStorage {
     return new SlabStats(new Float64Array(this.#descriptor.stats, this.#catalog.slab * STATS.length * 8, STATS.length));
   }
 
-  /** Sums every instance's stats into `into`. */
+  /** Sums every instance's stats into `into` (an owner's snapshot in place of it, as {@link typedSlabs}). */
   sumStats(into: FamilyStats): void {
     const all = new Float64Array(this.#descriptor.stats);
+    const { threads, readsSnapshotOf } = this.#catalog;
     for (let s = 0; s < STATS.length; s++) {
       let total = 0;
-      for (let k = 0; k < this.#catalog.threads; k++) total += all[k * STATS.length + s] as number;
+      for (let k = 0; k < threads; k++) {
+        const slab = k === readsSnapshotOf ? threads : k;
+        total += all[slab * STATS.length + s] as number;
+      }
       into[STATS[s] as (typeof STATS)[number]] = total;
     }
   }
