@@ -7,8 +7,10 @@ import { catalog, closed, gauge } from '@ttquant/metrics';
 //                                     + sum(db_write_errors_total{reason="dropped"})
 //                                     + sum(db_buffered_ticks)
 //
-// It is set in a beforeCollect hook, in the same synchronous render as the counters, so the four
-// numbers are of one instant; the tick path pays nothing for it.
+// It is set in a beforeCollect hook that runs with the collection of the counters, on the thread
+// that counts them (in the render itself, or, with /metrics in a worker thread, in the snapshot
+// that thread takes for each scrape), so the four numbers are of one instant; the tick path pays
+// nothing for it.
 
 /** Declarations of the market-data example's own metrics (a user-defined catalog). */
 export const tickBufferDefinitions = {

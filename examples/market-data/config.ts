@@ -21,6 +21,12 @@ export interface FeedConfig {
   readonly staleMs: number;
   /** Frames above this many bytes are counted as `invalid_json` without being parsed. */
   readonly maxFrameBytes: number;
+  /**
+   * Parse each venue's feed in a worker thread of its own, recording into the shared catalog, and
+   * serve `/metrics` from a worker thread too (MD_FEED_THREADS=1, the default); 0 runs everything
+   * on the service's thread.
+   */
+  readonly threads: boolean;
 }
 
 /** Where ticks are stored and how they are batched. */
@@ -100,6 +106,7 @@ export function readMarketDataConfig(
       reconnectMaxMs,
       staleMs: envNumber(env, 'MD_STALE_MS', 15_000, 0, 3_600_000),
       maxFrameBytes: envInteger(env, 'MD_MAX_FRAME_BYTES', DEFAULT_MAX_FRAME_BYTES, 256, 16 * 1024 * 1024),
+      threads: envInteger(env, 'MD_FEED_THREADS', 1, 0, 1) === 1,
     },
     db: {
       url: databaseUrl(env),

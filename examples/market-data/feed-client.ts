@@ -28,6 +28,8 @@ export interface FeedClientOptions {
   readonly maxPayload?: number;
   /** Random in [0, 1) for the jitter (default `Math.random`). */
   readonly random?: () => number;
+  /** Called when the socket opens (`true`) and when it is lost or closed (`false`). */
+  readonly onStatus?: (connected: boolean) => void;
 }
 
 /**
@@ -101,6 +103,7 @@ export class FeedClient {
     const ws = this.#ws;
     this.#ws = undefined;
     this.#o.status.set(0);
+    this.#o.onStatus?.(false);
     if (ws === undefined || ws.readyState === WebSocket.CLOSED) return;
     ws.removeAllListeners('message');
     const closed = new Promise<void>((resolve) => ws.once('close', () => resolve()));
@@ -125,6 +128,7 @@ export class FeedClient {
       this.#openedAt = Date.now();
       this.#lastActivity = this.#openedAt;
       this.#o.status.set(1);
+      this.#o.onStatus?.(true);
       logger.info({ url, connections: this.#connections }, 'feed: connected');
     });
     ws.on('message', (data, isBinary) => {
@@ -147,6 +151,7 @@ export class FeedClient {
       if (this.#ws !== ws) return;
       this.#ws = undefined;
       this.#o.status.set(0);
+      this.#o.onStatus?.(false);
       if (this.#stopped) return;
       // A connection that stayed up resets the backoff; one that flaps keeps growing it.
       if (this.#openedAt > 0 && Date.now() - this.#openedAt >= this.#maxMs) this.#failures = 0;

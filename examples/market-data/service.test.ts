@@ -60,6 +60,8 @@ beforeAll(async () => {
     MD_RECONNECT_MIN_MS: '10',
     MD_RECONNECT_MAX_MS: '40',
     MD_MAX_FRAME_BYTES: '1024',
+    // On this thread: the test drives the clock the feeds read.
+    MD_FEED_THREADS: '0',
     DB_BATCH_SIZE: '1000',
     DB_FLUSH_MS: '60000',
     DB_RETRY_MIN_MS: '5',

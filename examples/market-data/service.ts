@@ -1,19 +1,18 @@
-import { type CounterHandle, createMetricsServer, MarketDataMetrics, type MetricsServer } from '@ttquant/metrics';
+import { type CounterHandle, createMetricsServer, MarketDataMetrics, serveMetricsFromWorker } from '@ttquant/metrics';
 import { createLogger, type Logger } from '../shared/logger.js';
 import type { Venue } from '../shared/protocol.js';
 import { TickBufferMetrics } from './buffer-metrics.js';
 import type { MarketDataConfig } from './config.js';
 import { openDatabase, type SqlClient } from './database.js';
-import { FeedClient } from './feed-client.js';
-import { FeedHandler } from './feed-handler.js';
+import { FEED_THREAD_RESTARTS, startFeeds } from './feeds.js';
 import type { MessageType } from './parse.js';
 import { tickJson, tickJsonPrefix } from './tick-json.js';
 import { TickPublisher } from './tick-publisher.js';
 import { type TickCounts, type TickRecord, TickStore } from './tick-store.js';
 
-// The market-data service: venue WebSocket feeds in; validated ticks out on ZeroMQ and into
-// PostgreSQL; MarketDataMetrics on /metrics. Everything runs in this process, so a test can start
-// it on ephemeral ports and close it.
+// The market-data service: venue WebSocket feeds in (a thread each, feeds.ts); validated ticks out
+// on ZeroMQ and into PostgreSQL; MarketDataMetrics on /metrics (from a worker thread). Everything
+// runs in this process, so a test can start it on ephemeral ports and close it.
 
 /** What a test (or main.ts) can swap in. */
 export interface MarketDataDeps {
@@ -101,11 +100,17 @@ interface VenueState {
  * ```
  */
 export async function startMarketData(config: MarketDataConfig, deps: MarketDataDeps = {}): Promise<MarketDataHandle> {
-  const metrics = deps.metrics ?? new MarketDataMetrics();
+  const { feed, db } = config;
+  if (feed.threads && (deps.now !== undefined || deps.random !== undefined)) {
+    throw new Error('startMarketData: a clock or random source cannot reach the feed threads; set MD_FEED_THREADS=0');
+  }
+  // In threads, this thread, the metrics server's and each venue's feed thread (and its restarts)
+  // take one slab of the shared catalogs each.
+  const shared = feed.threads ? { shared: { threads: 2 + feed.exchanges.length * (1 + FEED_THREAD_RESTARTS) } } : {};
+  const metrics = deps.metrics ?? new MarketDataMetrics(shared);
   const logger = deps.logger ?? createLogger('market-data');
   const now = deps.now ?? Date.now;
   const random = deps.random ?? Math.random;
-  const { feed, db } = config;
 
   const database = deps.database ?? (await openDatabase(db, logger));
   const store = new TickStore(database, {
@@ -122,30 +127,41 @@ export async function startMarketData(config: MarketDataConfig, deps: MarketData
     now,
     random,
   });
-  const bufferMetrics = deps.bufferMetrics ?? new TickBufferMetrics();
+  const bufferMetrics = deps.bufferMetrics ?? new TickBufferMetrics(shared);
   const bufferedGauges = feed.exchanges.map((exchange) => ({
     exchange,
     gauge: bufferMetrics.buffered.bind({ exchange }),
   }));
-  // Read at scrape time, in the same synchronous render as the counters (see buffer-metrics.ts).
+  // Read at scrape time, with the counters, on this thread (see buffer-metrics.ts).
   bufferMetrics.beforeCollect(() => {
     for (const { exchange, gauge } of bufferedGauges) gauge.set(store.counts(exchange).buffered);
   });
   let publisher: TickPublisher | undefined;
-  let server: MetricsServer | undefined;
+  let server: { close(): Promise<void> } | undefined;
   let metricsUrl: string;
   try {
     await store.init();
     publisher = await TickPublisher.open(config.zmqEndpoint, config.zmqSendHighWaterMark, logger);
-    server = createMetricsServer({
+    const options = {
       service: 'market-data',
       sources: [metrics, bufferMetrics],
       host: config.metricsHost,
       port: config.metricsPort,
       ...config.metricsSecurity,
-      onError: (error) => logger.error({ err: error }, 'metrics server error'),
-    });
-    metricsUrl = (await server.listen()).url;
+      onError: (error: unknown) => logger.error({ err: error }, 'metrics server error'),
+    };
+    if (feed.threads) {
+      // Off this thread: rendering and gzip never delay a tick. Each scrape asks this thread for a
+      // snapshot of its counters and the buffer gauge, taken between two ticks, so the tick equation
+      // still closes exactly in every scrape.
+      const offThread = await serveMetricsFromWorker({ ...options, collect: 'onScrape' });
+      server = offThread;
+      metricsUrl = offThread.address.url;
+    } else {
+      const here = createMetricsServer(options);
+      server = here;
+      metricsUrl = (await here.listen()).url;
+    }
   } catch (error) {
     await server?.close();
     await publisher?.close();
@@ -171,33 +187,7 @@ export async function startMarketData(config: MarketDataConfig, deps: MarketData
     store.append(tick);
   }
 
-  const feeds = feed.exchanges.map((exchange) => {
-    const handler = new FeedHandler({
-      metrics,
-      exchange,
-      symbols: feed.symbols,
-      maxFrameBytes: feed.maxFrameBytes,
-      now,
-      logger,
-      onTick: deliver,
-    });
-    const client = new FeedClient({
-      url: `${feed.wsBaseUrl}/ws/${exchange}`,
-      onFrame: (data, isBinary) => handler.frame(data, isBinary),
-      onOversizedFrame: () => handler.oversized(),
-      status: metrics.connectionStatus.bind({ exchange }),
-      reconnects: metrics.reconnects.bind({ exchange }),
-      logger: logger.child({ exchange }),
-      reconnectMinMs: feed.reconnectMinMs,
-      reconnectMaxMs: feed.reconnectMaxMs,
-      staleMs: feed.staleMs,
-      // ws's own cap protects memory; frames between maxFrameBytes and this are counted by the parser.
-      maxPayload: Math.max(4 * 1024 * 1024, feed.maxFrameBytes),
-      random,
-    });
-    return { client, handler };
-  });
-  for (const f of feeds) f.client.start();
+  const feeds = startFeeds({ metrics, feed, logger, now, random, onTick: deliver });
   const feedUrls = feed.exchanges.map((exchange) => `${feed.wsBaseUrl}/ws/${exchange}`);
   logger.info(
     {
@@ -210,15 +200,14 @@ export async function startMarketData(config: MarketDataConfig, deps: MarketData
     'market-data started',
   );
 
-  const skewedCount = () => feeds.reduce((sum, f) => sum + f.handler.skewed, 0);
   let closing: Promise<TickCounts> | undefined;
   async function close(): Promise<TickCounts> {
-    await Promise.all(feeds.map((f) => f.client.close()));
+    await feeds.close();
     const final = await store.close(db.shutdownFlushMs);
     await pub.close();
     await server?.close();
     logger.info(
-      { ...final, zmqSendFailures: pub.failed, clockSkewed: skewedCount() },
+      { ...final, zmqSendFailures: pub.failed, clockSkewed: feeds.skewed },
       'market-data stopped: final tick counts',
     );
     return final;
@@ -234,10 +223,10 @@ export async function startMarketData(config: MarketDataConfig, deps: MarketData
       return store.buffered;
     },
     get clockSkewed() {
-      return skewedCount();
+      return feeds.skewed;
     },
     counts: (exchange) => store.counts(exchange),
-    connected: (exchange) => feeds[feed.exchanges.indexOf(exchange)]?.client.connected ?? false,
+    connected: (exchange) => feeds.connected(exchange),
     injectFault: (ms) => store.injectFault(ms),
     flush: () => store.flush(),
     close: () => {

@@ -8,7 +8,8 @@ import { readMarketDataConfig } from './config.js';
 import { type MarketDataHandle, startMarketData } from './service.js';
 
 // `npx tsx examples/market-data/throughput.bench.ts [--quick]`: the market-data service in this
-// process (one venue, PGlite in memory, ZeroMQ, metrics server), fed by a WebSocket sender in a
+// process (one venue parsed in its feed thread, PGlite in memory, ZeroMQ, metrics server in a
+// worker thread), fed by a WebSocket sender in a
 // child process so the sender's CPU is not counted. Reports:
 //   1. the highest sustained tick rate (sender as fast as the socket drains);
 //   2. at 10,000 ticks/s: the service's CPU, market_data_latency_ms p99 (from the histogram), and
@@ -80,7 +81,7 @@ async function stopSender(proc: ChildProcess): Promise<void> {
   await exited;
 }
 
-async function startService(port: number, metrics: MarketDataMetrics): Promise<MarketDataHandle> {
+async function startService(port: number): Promise<MarketDataHandle> {
   const config = readMarketDataConfig({
     EXCHANGES: 'binance',
     EXCHANGE_WS_URL: `ws://127.0.0.1:${port}`,
@@ -88,7 +89,7 @@ async function startService(port: number, metrics: MarketDataMetrics): Promise<M
     MD_METRICS_PORT: '0',
     DB_BUFFER_MAX: '1000000',
   });
-  return startMarketData(config, { metrics, logger });
+  return startMarketData(config, { logger });
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -107,7 +108,7 @@ function histogramQuantile(body: string, type: string, q: number): string {
 // 1. Highest sustained rate.
 {
   const sender = await startSender(0);
-  const md = await startService(sender.port, new MarketDataMetrics());
+  const md = await startService(sender.port);
   await sleep(1_000);
   const seconds = quick ? 3 : 8;
   const a0 = md.counts();
@@ -130,7 +131,7 @@ function histogramQuantile(body: string, type: string, q: number): string {
 {
   const rate = 10_000;
   const sender = await startSender(rate);
-  const md = await startService(sender.port, new MarketDataMetrics());
+  const md = await startService(sender.port);
   await sleep(1_500);
   const loop = monitorEventLoopDelay({ resolution: 1 });
   const seconds = quick ? 3 : 10;
