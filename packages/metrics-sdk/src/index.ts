@@ -141,7 +141,7 @@ export type {
   WorkerMetricsServerOptions,
   WorkerMetricsServerStats,
 } from './server/worker-server.js';
-export { DEFAULT_COLLECT_TIMEOUT_MS, serveMetricsFromWorker } from './server/worker-server.js';
+export { DEFAULT_COLLECT_TIMEOUT_MS, DEFAULT_NICENESS, serveMetricsFromWorker } from './server/worker-server.js';
 export type { BindEachArgs, HandlesByValue, InferClosedLabels } from './storage/bind-each.js';
 export type { ExemplarLabels } from './storage/exemplar-store.js';
 export type { BindArgs } from './storage/families.js';

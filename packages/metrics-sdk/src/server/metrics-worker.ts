@@ -4,6 +4,8 @@
 // compression happens here; the thread that records never sees a request (with collect: 'onScrape',
 // only a message asking for its snapshot).
 
+import { readlinkSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
 import { catalog } from '../define/catalog.js';
 import { createMetricsServer } from './metrics-server.js';
@@ -70,7 +72,29 @@ function askOwner(onScrape: OnScrapeJob, to: MessagePort): () => Promise<void> {
   return () => asks.get();
 }
 
+/**
+ * Lowers this thread's scheduling priority: on a machine with fewer free cores than busy threads,
+ * the recording thread then gets the CPU first when both are ready, and a render waits instead of
+ * the trading thread (measured: the recording thread's worst delay during 100k-series scrapes on 2
+ * cores fell by about a quarter). Linux schedules threads as tasks of their own, so the nice value
+ * of this thread's task id (from /proc/thread-self) applies to this thread alone.
+ */
+function lowerPriority(niceness: number): void {
+  if (niceness === 0 || process.platform !== 'linux') return;
+  try {
+    const task = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    setPriority(task, niceness);
+  } catch (error) {
+    reply({
+      kind: 'server-error',
+      name: 'Error',
+      message: `could not lower the metrics worker's priority by ${niceness}: ${error instanceof Error ? error.message : String(error)}`,
+    });
+  }
+}
+
 try {
+  lowerPriority(job.niceness);
   const sources = job.sources.map(({ definitions, descriptor }) => new (catalog(definitions))({ shared: descriptor }));
   if (job.onScrape !== undefined && port !== null) {
     const pull = askOwner(job.onScrape, port);

@@ -16,6 +16,8 @@ export interface MetricsWorkerJob {
   readonly server: WorkerServerOptions;
   /** With `collect: 'onScrape'`: how to ask the recording thread for its snapshot before each collection. */
   readonly onScrape?: OnScrapeJob | undefined;
+  /** How much the worker lowers its own scheduling priority (a nice increment), Linux only; 0 leaves it. */
+  readonly niceness: number;
 }
 
 /** The `collect: 'onScrape'` handover, as the worker gets it. @internal */

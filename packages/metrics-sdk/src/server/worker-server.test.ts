@@ -1,4 +1,5 @@
 import { once } from 'node:events';
+import { readdirSync, readFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { readExposition } from '@ttquant/test-kit';
 import { describe, expect, it } from 'vitest';
@@ -286,6 +287,7 @@ describe('serveMetricsFromWorker', () => {
     await rejects({ collectTimeoutMs: 100 }, 'collectTimeoutMs', /only with collect: 'onScrape'/);
     await rejects({ collect: 'onScrape', collectIntervalMs: 20 }, 'collectIntervalMs', /only with collect: 'timer'/);
     await rejects({ collect: 'onScrape', collectTimeoutMs: 0 }, 'collectTimeoutMs', /a positive integer/);
+    await rejects({ niceness: 20 }, 'niceness', /niceness: expected an integer from 0 to 19; got number 20/);
 
     const one = await serveMetricsFromWorker({ ...base, collect: 'onScrape' });
     try {
@@ -304,4 +306,33 @@ describe('serveMetricsFromWorker', () => {
     }
     await (await serveMetricsFromWorker({ ...base, collect: 'onScrape' })).close();
   }, 30_000);
+
+  // The nice value of each thread of this process, from /proc (field 19 of a task's stat, counted
+  // after the command name in parentheses, which may hold spaces).
+  const niceValues = (): number[] =>
+    readdirSync('/proc/self/task').map((task) => {
+      const stat = readFileSync(`/proc/self/task/${task}/stat`, 'utf8');
+      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+    });
+
+  it.skipIf(process.platform !== 'linux')(
+    'lowers the worker thread’s priority by niceness, and only that thread’s (skipped off Linux: no per-thread nice)',
+    async () => {
+      const desk = new SharedDesk({ shared: { threads: 3 } });
+      const base = { sources: [desk], service: 'x', port: 0, runtimeMetrics: false } as const;
+      const before = niceValues().filter((nice) => nice === 7).length;
+      const lowered = await serveMetricsFromWorker({ ...base, niceness: 7 });
+      try {
+        expect(niceValues().filter((nice) => nice === 7).length).toBe(before + 1);
+      } finally {
+        await lowered.close();
+      }
+      const left = await serveMetricsFromWorker({ ...base, niceness: 0 });
+      try {
+        expect(niceValues().filter((nice) => nice === 7).length).toBe(before);
+      } finally {
+        await left.close();
+      }
+    },
+  );
 });

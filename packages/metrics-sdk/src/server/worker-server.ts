@@ -3,7 +3,13 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Catalog, CatalogClass, CatalogDefs } from '../define/catalog.js';
 import { MetricsOptionError } from '../define/errors.js';
-import { expectOneOf, expectPositiveInteger, type OptionProblem, optionProblem } from '../define/option-checks.js';
+import {
+  expectInteger,
+  expectOneOf,
+  expectPositiveInteger,
+  type OptionProblem,
+  optionProblem,
+} from '../define/option-checks.js';
 import { RuntimeMetrics } from '../runtime/runtime-metrics.js';
 import type { OwnerSnapshot } from '../storage/shared/owner-snapshot.js';
 import type { MetricsServerAddress } from './metrics-server.js';
@@ -17,6 +23,9 @@ import {
 
 /** When this thread runs the sources' `beforeCollect` hooks; see {@link WorkerMetricsServerOptions.collect}. */
 export type WorkerCollectMode = 'timer' | 'onScrape';
+
+/** Default of {@link WorkerMetricsServerOptions.niceness}. */
+export const DEFAULT_NICENESS = 10;
 
 /** Default of {@link WorkerMetricsServerOptions.collectTimeoutMs}. */
 export const DEFAULT_COLLECT_TIMEOUT_MS = 250;
@@ -57,6 +66,13 @@ export interface WorkerMetricsServerOptions extends WorkerServerOptions {
    * at most this much when this thread is busy.
    */
   readonly collectTimeoutMs?: number;
+  /**
+   * How much the worker thread lowers its scheduling priority, a nice increment from 0 to 19
+   * (Linux, where threads have priorities of their own; ignored elsewhere). Default 10: when the
+   * machine has fewer free cores than busy threads, the recording thread runs first and a render
+   * waits. 0 leaves the worker at the process's priority.
+   */
+  readonly niceness?: number;
   /** Called with each error of the server in the worker (a failed request), on this thread. */
   readonly onError?: (error: Error) => void;
 }
@@ -111,10 +127,12 @@ export async function serveMetricsFromWorker(options: WorkerMetricsServerOptions
     collect,
     collectIntervalMs = 1000,
     collectTimeoutMs,
+    niceness,
     onError,
     runtimeMetrics = true,
     ...server
   } = options;
+  const lowerBy = niceness === undefined ? DEFAULT_NICENESS : expectInteger(niceness, 'niceness', 0, 19, optionError);
   const timeoutMs = checkCollect(collect, options.collectIntervalMs, collectTimeoutMs);
   const runtime =
     runtimeMetrics && !given.some((source) => source instanceof RuntimeMetrics)
@@ -147,6 +165,7 @@ export async function serveMetricsFromWorker(options: WorkerMetricsServerOptions
         descriptor: timeoutMs === undefined ? descriptor : { ...descriptor, readsSnapshotOf: snapshots[i]?.slab },
       })),
       server: { ...server, runtimeMetrics: false },
+      niceness: lowerBy,
       onScrape: timeoutMs === undefined ? undefined : { control, timeoutMs },
     };
   } catch (error) {
