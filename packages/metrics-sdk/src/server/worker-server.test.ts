@@ -67,6 +67,18 @@ async function scrapeWhileBlocked(
 // Long enough that an idle thread always answers in time, even on a loaded machine.
 const TIMEOUT_MS = 500;
 
+/** A ledger served with collect: 'onScrape' on a free port, without runtime metrics. */
+function serveOnScrape(ledger: FeedLedger, collectTimeoutMs: number) {
+  return serveMetricsFromWorker({
+    sources: [ledger],
+    service: 'worker-test',
+    port: 0,
+    runtimeMetrics: false,
+    collect: 'onScrape',
+    collectTimeoutMs,
+  });
+}
+
 describe('serveMetricsFromWorker', () => {
   const modes: { collect: 'timer' | 'onScrape'; options: Partial<WorkerMetricsServerOptions> }[] = [
     { collect: 'timer', options: { collectIntervalMs: 20 } },
@@ -143,14 +155,7 @@ describe('serveMetricsFromWorker', () => {
     async ({ burstMs, collectTimeoutMs }) => {
       const ledger = new FeedLedger({ shared: { threads: 2 } });
       const venue = feed(ledger, 'a');
-      const server = await serveMetricsFromWorker({
-        sources: [ledger],
-        service: 'worker-test',
-        port: 0,
-        runtimeMetrics: false,
-        collect: 'onScrape',
-        collectTimeoutMs,
-      });
+      const server = await serveOnScrape(ledger, collectTimeoutMs);
       // The feed: each turn of this thread's event loop, a burst of events (500, or for burstMs),
       // each keeping the invariants (a message received, or one written), until the scrapes are done.
       let running = true;
@@ -199,14 +204,7 @@ describe('serveMetricsFromWorker', () => {
     const mine = feed(ledger, 'a');
     for (let i = 0; i < 10; i++) mine.receive();
     for (let i = 0; i < 7; i++) mine.write();
-    const server = await serveMetricsFromWorker({
-      sources: [ledger],
-      service: 'worker-test',
-      port: 0,
-      runtimeMetrics: false,
-      collect: 'onScrape',
-      collectTimeoutMs: TIMEOUT_MS,
-    });
+    const server = await serveOnScrape(ledger, TIMEOUT_MS);
     const url = `${server.address.url}/metrics`;
     const names = ['feed_received_total', 'feed_written_total', 'feed_buffered', 'feed_write_ms_count'];
     const series = names.map((name) => `${name}{venue="a"}`);

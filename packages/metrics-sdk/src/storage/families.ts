@@ -343,8 +343,7 @@ export abstract class MetricFamily<L> {
     const merged = this.#merged;
     const store = this['~store'];
     if (shared === undefined || merged === undefined || store.table === undefined) return;
-    for (const axis of store.layout.axes) axis.interner?.sync();
-    store.table.sync(store.series);
+    this.#syncShared(store.table);
     sumSlabs(shared.slabs('values', merged.values.length), store.series, 1, merged.values);
     if (merged.counts.length > 0) {
       sumSlabs(shared.slabs('counts', merged.counts.length), store.series, store.stride, merged.counts);
@@ -368,6 +367,16 @@ export abstract class MetricFamily<L> {
         }
       }
     }
+  }
+
+  // The series other threads created, then the open-label values: in this order, since a thread
+  // interns a series' values before it creates the series, so every series listed here can be
+  // decoded (interners first could list a series whose value was interned in between, and a reader
+  // would cache its label as undefined).
+  #syncShared(table: SharedSeriesTable): void {
+    const store = this['~store'];
+    table.sync(store.series);
+    for (const axis of store.layout.axes) axis.interner?.sync();
   }
 
   #clear(offset: number): void {
@@ -432,7 +441,7 @@ export abstract class MetricFamily<L> {
     if (store.table !== undefined) {
       // Shared: whichever thread creates it first; every thread lists it from the shared log.
       if (store.touched[offset] === 0) store.table.create(offset, this.#now());
-      store.table.sync(store.series);
+      this.#syncShared(store.table);
       return offset;
     }
     if (store.touched[offset] === 0) {

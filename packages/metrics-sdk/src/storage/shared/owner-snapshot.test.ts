@@ -1,5 +1,6 @@
 import { readExposition } from '@ttquant/test-kit';
 import { describe, expect, it } from 'vitest';
+import { nativeKeys } from '../../../test/fixtures/native-keys.js';
 import { FeedLedger, feed, NATIVE, writeSample } from '../../../test/fixtures/owner-snapshot-ledger.js';
 import { PrometheusWriter } from '../../exposition/prometheus-text.js';
 import { NativeStore } from '../native-store.js';
@@ -21,18 +22,6 @@ function read(catalog: FeedLedger, venue: 'a' | 'b') {
     count: body.value('feed_write_ms_count', { venue }),
     sum: body.value('feed_write_ms_sum', { venue }),
   };
-}
-
-// Bucket key → count of one series' native buckets, at schema `schema` (≤ theirs).
-function nativeKeys(buckets: NativeBuckets, offset: number, schema: number): Map<number, number> {
-  const out = new Map<number, number>([[Number.NaN, buckets.zeroCounts[offset] as number]]);
-  for (let slot = 0; slot < buckets.window; slot++) {
-    const count = buckets.counts[offset * buckets.window + slot] as number;
-    if (count === 0) continue;
-    const key = -(-((buckets.lows[offset] as number) + slot) >> ((buckets.schemas[offset] as number) - schema));
-    out.set(key, (out.get(key) ?? 0) + count);
-  }
-  return out;
 }
 
 // The write times of the first `writes` writes, as one store holds them.

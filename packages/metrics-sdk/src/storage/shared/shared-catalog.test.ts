@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import { readExposition } from '@ttquant/test-kit';
 import { describe, expect, it } from 'vitest';
+import { nativeKeys } from '../../../test/fixtures/native-keys.js';
 import { NATIVE, SharedDesk, SYMBOL_BUDGET, spreadSample } from '../../../test/fixtures/shared-desk.js';
 import { GatewayMetrics } from '../../catalogs/gateway.js';
 import { MarketDataMetrics } from '../../catalogs/market-data.js';
@@ -10,6 +11,7 @@ import { PrometheusWriter } from '../../exposition/prometheus-text.js';
 import { OVERFLOW_RECORDS_METRIC } from '../../self-metrics/self-metrics.js';
 import { NativeStore } from '../native-store.js';
 import type { NativeBuckets } from '../series-reader.js';
+import type { SharedOpenLabelInterner } from './shared-interner.js';
 
 // A catalog shared across real worker threads: four workers attach it, start together, create
 // overlapping series and overflow a budget at once, while this thread renders the catalog
@@ -96,17 +98,7 @@ describe('a catalog shared across worker threads', () => {
     const offset = desk.spread['~reader'].series[0] as number;
     const schema = Math.min(merged.schemas[offset] as number, one.schemas[0] as number);
     expect(schema).toBeLessThan(NATIVE.schema);
-    const keysAt = (b: NativeBuckets, at: number, s: number) => {
-      const out = new Map<number, number>();
-      for (let slot = 0; slot < b.window; slot++) {
-        const count = b.counts[at * b.window + slot] as number;
-        if (count === 0) continue;
-        const key = -(-((b.lows[at] as number) + slot) >> ((b.schemas[at] as number) - s));
-        out.set(key, (out.get(key) ?? 0) + count);
-      }
-      return out;
-    };
-    expect(keysAt(merged, offset, schema)).toEqual(keysAt(one, 0, schema));
+    expect(nativeKeys(merged, offset, schema)).toEqual(nativeKeys(one, 0, schema));
     await Promise.all(exits);
     // The threads are gone; their slabs, and so their counts, are not.
     check();
@@ -130,5 +122,28 @@ describe('a catalog shared across worker threads', () => {
     // Another catalog's descriptor, and a catalog with exemplars (not shareable yet).
     expect(() => new MarketDataMetrics({ shared: desk.share() as never })).toThrow(MetricDefinitionError);
     expect(() => new GatewayMetrics({ shared: { threads: 2 } })).toThrow(/does not yet support exemplars/);
+  });
+
+  it('lists a series another thread creates mid-collection with its label values, never a label it cannot decode yet', () => {
+    const reader = new SharedDesk({ shared: { threads: 2 } });
+    const writer = new SharedDesk({ shared: reader.share() });
+    writer.ticks.inc({ venue: 'a', symbol: 'OLD' });
+    // The other thread interns a new symbol and creates its series while this thread's collection
+    // is reading the symbols: the series must either wait for the next collection or come with its
+    // symbol, never be listed with a symbol this thread has not read yet.
+    const symbols = reader.ticks['~store'].layout.axes[1]?.interner as SharedOpenLabelInterner;
+    const sync = symbols.sync.bind(symbols);
+    let injected = false;
+    symbols.sync = () => {
+      sync();
+      if (injected) return;
+      injected = true;
+      writer.ticks.inc({ venue: 'b', symbol: 'NEW' });
+    };
+    const first = readExposition(new PrometheusWriter([reader], { selfMetrics: false }).renderText());
+    expect(injected).toBe(true);
+    for (const sample of first.select('desk_ticks_total')) expect(['OLD', 'NEW']).toContain(sample.labels['symbol']);
+    const second = readExposition(new PrometheusWriter([reader], { selfMetrics: false }).renderText());
+    expect(second.value('desk_ticks_total', { venue: 'b', symbol: 'NEW' })).toBe(1);
   });
 });
