@@ -88,6 +88,8 @@ async function startService(port: number): Promise<MarketDataHandle> {
     MD_ZMQ_ENDPOINT: 'tcp://127.0.0.1:*',
     MD_METRICS_PORT: '0',
     DB_BUFFER_MAX: '1000000',
+    // MD_FEED_THREADS=0 in the environment measures the one-thread service for comparison.
+    ...(process.env.MD_FEED_THREADS === undefined ? {} : { MD_FEED_THREADS: process.env.MD_FEED_THREADS }),
   });
   return startMarketData(config, { logger });
 }
