@@ -28,6 +28,7 @@ const integration = [
   'packages/metrics-sdk/test/cluster/**/*.test.ts',
   'packages/metrics-sdk/test/conformance/**/*.test.ts',
   'packages/metrics-sdk/test/package/**/*.test.ts',
+  'packages/metrics-sdk/test/push/**/*.test.ts',
   'packages/metrics-sdk/test/load/**/*.test.ts',
   'packages/metrics-sdk/test/hardening/cardinality-flood.test.ts',
   'packages/metrics-sdk/test/hardening/hostile-records.prop.test.ts',

@@ -112,6 +112,8 @@ export { PROTOBUF_CONTENT_TYPE, ProtobufWriter } from './exposition/prometheus-p
 export type { PrometheusWriterOptions } from './exposition/prometheus-text.js';
 export { PROMETHEUS_CONTENT_TYPE, PrometheusWriter } from './exposition/prometheus-text.js';
 export type { ExpositionWriterOptions, MetricSource } from './exposition/sources.js';
+export type { PushFormat, PushgatewayOptions } from './push/pushgateway.js';
+export { DEFAULT_PUSH_TIMEOUT_MS, PushgatewayClient, PushgatewayError } from './push/pushgateway.js';
 export type { LintFinding, ReferenceCatalog, ReferenceOptions } from './reference/markdown.js';
 export { defaultReferenceCatalogs, lintFindings, renderMetricReference } from './reference/markdown.js';
 export { OMITTED_RUNTIME_METRICS } from './runtime/omitted.js';

@@ -19,6 +19,7 @@ export type Tool =
   | 'prometheus'
   | 'amtool'
   | 'prometheus-alertmanager'
+  | 'prometheus-pushgateway'
   | 'python-prometheus-client'
   | 'openssl';
 
@@ -28,6 +29,7 @@ const INSTALL: Record<Tool, string> = {
   prometheus: 'apt-get install -y prometheus',
   amtool: 'apt-get install -y prometheus-alertmanager',
   'prometheus-alertmanager': 'apt-get install -y prometheus-alertmanager',
+  'prometheus-pushgateway': 'apt-get install -y prometheus-pushgateway',
   'python-prometheus-client': 'apt-get install -y python3-prometheus-client',
   openssl: 'apt-get install -y openssl',
 };
@@ -475,6 +477,11 @@ export interface ServerOptions {
   readonly readyPath?: string;
   /** How long to wait for it; default 30 s. */
   readonly readyTimeoutMs?: number;
+  /**
+   * A status besides 2xx that also means ready: a server that requires credentials answers its
+   * ready path with 401 once it listens.
+   */
+  readonly readyStatus?: number;
 }
 
 /**
@@ -559,7 +566,7 @@ export async function startServer(
         const response = await fetch(`${url}${readyPath}`, { signal: AbortSignal.timeout(2_000) }).catch(
           () => undefined,
         );
-        return response?.ok ? true : undefined;
+        return response?.ok || (response !== undefined && response.status === options.readyStatus) ? true : undefined;
       },
       `${command} ${readyPath}`,
       options.readyTimeoutMs ?? 30_000,

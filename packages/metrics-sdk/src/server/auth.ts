@@ -1,5 +1,11 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { expectKeys, expectNonEmptyString, expectObject, optionProblem } from '../define/option-checks.js';
+import {
+  expectKeys,
+  expectNonEmptyString,
+  expectObject,
+  type OptionErrorFactory,
+  optionProblem,
+} from '../define/option-checks.js';
 import { serverOptionError } from './config-error.js';
 
 /**
@@ -15,27 +21,37 @@ export type MetricsAuth =
  * with a non-empty `username` and `password`), and no other key.
  *
  * @param value - what the caller passed as `auth`
+ * @param toError - the entry point's error factory (the server's by default)
  * @returns a frozen copy
  * @throws MetricsServerConfigError naming the option, e.g. `auth.basic.username`
  * @internal
  */
-export function checkAuth(value: unknown): MetricsAuth {
-  const auth = expectObject(value, 'auth', serverOptionError);
-  expectKeys(auth, 'auth', ['bearerToken', 'basic'], serverOptionError);
+export function checkAuth(value: unknown, toError: OptionErrorFactory = serverOptionError): MetricsAuth {
+  const auth = expectObject(value, 'auth', toError);
+  expectKeys(auth, 'auth', ['bearerToken', 'basic'], toError);
   const hasToken = auth['bearerToken'] !== undefined;
   if (hasToken === (auth['basic'] !== undefined)) {
-    throw serverOptionError(optionProblem('auth', 'exactly one of auth.bearerToken or auth.basic', value));
+    throw toError(optionProblem('auth', 'exactly one of auth.bearerToken or auth.basic', value));
   }
   if (hasToken) {
-    return Object.freeze({
-      bearerToken: expectNonEmptyString(auth['bearerToken'], 'auth.bearerToken', serverOptionError),
-    });
+    return Object.freeze({ bearerToken: expectNonEmptyString(auth['bearerToken'], 'auth.bearerToken', toError) });
   }
-  const basic = expectObject(auth['basic'], 'auth.basic', serverOptionError);
-  expectKeys(basic, 'auth.basic', ['username', 'password'], serverOptionError);
-  const username = expectNonEmptyString(basic['username'], 'auth.basic.username', serverOptionError);
-  const password = expectNonEmptyString(basic['password'], 'auth.basic.password', serverOptionError);
+  const basic = expectObject(auth['basic'], 'auth.basic', toError);
+  expectKeys(basic, 'auth.basic', ['username', 'password'], toError);
+  const username = expectNonEmptyString(basic['username'], 'auth.basic.username', toError);
+  const password = expectNonEmptyString(basic['password'], 'auth.basic.password', toError);
   return Object.freeze({ basic: Object.freeze({ username, password }) });
+}
+
+/**
+ * The `Authorization` header that carries these credentials.
+ *
+ * @internal
+ */
+export function authorizationHeader(auth: MetricsAuth): string {
+  return 'bearerToken' in auth
+    ? `Bearer ${auth.bearerToken}`
+    : `Basic ${Buffer.from(`${auth.basic.username}:${auth.basic.password}`, 'utf8').toString('base64')}`;
 }
 
 /**
@@ -48,11 +64,7 @@ export function checkAuth(value: unknown): MetricsAuth {
  * @internal
  */
 export function authorizationCheck(auth: MetricsAuth): (header: string | undefined) => boolean {
-  const expected =
-    'bearerToken' in auth
-      ? `Bearer ${auth.bearerToken}`
-      : `Basic ${Buffer.from(`${auth.basic.username}:${auth.basic.password}`, 'utf8').toString('base64')}`;
-  const want = digest(expected);
+  const want = digest(authorizationHeader(auth));
   return (header) => header !== undefined && timingSafeEqual(digest(header), want);
 }
 

@@ -101,7 +101,7 @@ export function resolveServerOptions(options: unknown): ResolvedServerOptions {
     runtimeMetrics: optional('runtimeMetrics', boolean, true),
     selfMetrics: optional('selfMetrics', boolean, true),
     formats: optional('formats', checkFormats, Object.freeze(servableFormats())),
-    auth: optional<MetricsAuth | undefined>('auth', checkAuth, undefined),
+    auth: optional<MetricsAuth | undefined>('auth', (v) => checkAuth(v), undefined),
     tls: optional<MetricsServerTls | undefined>('tls', checkTls, undefined),
     timeouts: resolveTimeouts(given['timeouts']),
     maxConnections: optional(
