@@ -66,7 +66,7 @@ describe('a metric added to a catalog', () => {
     const query = queriesOf(after).find((q) => q.expr.includes(GAPS.name));
     expect(query?.rowTitle).toBe('Other metrics');
     expect(query?.expr).toBe(
-      'sum by (exchange) (rate(market_data_sequence_gaps_total{job="market-data", exchange=~"$exchange"}[$__rate_interval]))',
+      'sum by (exchange) (rate(market_data_sequence_gaps_total{job="market-data", instance=~"$instance", exchange=~"$exchange"}[$__rate_interval]))',
     );
     const afterIds = idsByTitle(after);
     for (const [title, id] of idsByTitle(before)) expect(afterIds.get(title), title).toBe(id);

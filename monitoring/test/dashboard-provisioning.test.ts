@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { defaultDashboardConfig } from '../src/dashboards/config.js';
+import { DATASOURCE_VARIABLE, defaultDashboardConfig } from '../src/dashboards/config.js';
 import { buildTtquantDashboard } from '../src/dashboards/ttquant.js';
 
 const grafanaDir = fileURLToPath(new URL('../grafana/', import.meta.url));
@@ -31,9 +31,11 @@ describe('Grafana provisioning', () => {
       access: 'proxy',
       isDefault: true,
     });
+    // Every reference goes through the datasource variable, whose default is this datasource.
     const model = buildTtquantDashboard();
     const uids = new Set(JSON.stringify(model).match(/"uid":"[^"]*"/g));
-    expect(uids).toEqual(new Set([`"uid":"${prom?.uid}"`, `"uid":"${defaultDashboardConfig.uid}"`]));
+    expect(uids).toEqual(new Set([`"uid":"${DATASOURCE_VARIABLE}"`, `"uid":"${defaultDashboardConfig.uid}"`]));
+    expect(model.templating.list?.[0]?.current?.value).toBe(prom?.uid);
   });
 
   it('provisions the generated dashboards folder through a file provider', () => {

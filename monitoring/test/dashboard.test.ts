@@ -3,7 +3,7 @@ import type * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import { gatewayDefinitions, marketDataDefinitions, TRADING_CATALOGS } from '@ttquant/metrics';
 import { describe, expect, it } from 'vitest';
 import { monitoringConfig } from '../src/config.js';
-import { type DashboardConfig, defaultDashboardConfig } from '../src/dashboards/config.js';
+import { DATASOURCE_VARIABLE, type DashboardConfig, defaultDashboardConfig } from '../src/dashboards/config.js';
 import { dashboardQueries, needsNativeHistograms, queriesOf } from '../src/dashboards/extract-queries.js';
 import {
   GENERATED_DASHBOARD_PATH,
@@ -11,6 +11,7 @@ import {
   renderDashboardJson,
 } from '../src/dashboards/generate-dashboard.js';
 import { panelId } from '../src/dashboards/panel-ids.js';
+import { SDK_HEALTH_ROW_TITLE } from '../src/dashboards/sdk-health-row.js';
 import { buildTtquantDashboard, NATIVE_LATENCY_ROW } from '../src/dashboards/ttquant.js';
 import { substituteVariables, variablesIn } from '../src/dashboards/variables.js';
 import { checkDashboardExpression } from '../src/promql-check/grafana.js';
@@ -21,7 +22,7 @@ const model = buildTtquantDashboard();
 const all: AnyPanel[] = model.panels ?? [];
 const rows = all.filter((p): p is dashboard.RowPanel => p.type === 'row');
 const panels = all.filter((p): p is dashboard.Panel => p.type !== 'row');
-const ds = { type: 'prometheus', uid: defaultDashboardConfig.datasourceUid };
+const ds = { type: 'prometheus', uid: DATASOURCE_VARIABLE };
 
 interface Target {
   readonly datasource?: unknown;
@@ -55,9 +56,11 @@ describe('TTQuant dashboard', () => {
       'Trading',
       'Strategy Performance',
     ]);
-    // Then latency from native histograms; only the row of metrics without a designed panel may follow.
+    // Then latency from native histograms and the SDK's own health; only the row of metrics without
+    // a designed panel may follow.
     expect(rows[4]?.title).toBe(NATIVE_LATENCY_ROW.title);
-    expect(rows.slice(5).map((r) => r.title)).toEqual(rows.length > 5 ? ['Other metrics'] : []);
+    expect(rows[5]?.title).toBe(SDK_HEALTH_ROW_TITLE);
+    expect(rows.slice(6).map((r) => r.title)).toEqual(rows.length > 6 ? ['Other metrics'] : []);
     expect(panels.length).toBeGreaterThanOrEqual(34);
     expect(all[0]?.type).toBe('row');
   });
@@ -189,14 +192,17 @@ describe('TTQuant dashboard', () => {
     }
   });
 
-  it('names the Prometheus datasource uid on every row, panel, target and variable', () => {
+  it('reads from the datasource variable on every row, panel, target and query variable, the provisioned uid by default', () => {
     for (const r of rows) expect(r.datasource, `row ${r.title}`).toEqual(ds);
     for (const p of panels) {
       expect(p.datasource, `panel ${p.title}`).toEqual(ds);
       expect(targetsOf(p).length, `panel ${p.title} has no query`).toBeGreaterThan(0);
       for (const t of targetsOf(p)) expect(t.datasource, `target ${p.title}/${t.refId}`).toEqual(ds);
     }
-    for (const v of model.templating.list ?? []) expect(v.datasource, `variable ${v.name}`).toEqual(ds);
+    const [datasource, ...queries] = model.templating.list ?? [];
+    expect(datasource).toMatchObject({ type: 'datasource', name: 'datasource', query: 'prometheus' });
+    expect(datasource?.current?.value).toBe(defaultDashboardConfig.datasourceUid);
+    for (const v of queries) expect(v.datasource, `variable ${v.name}`).toEqual(ds);
   });
 
   it('gives every panel a unique id and a place on the 24-column grid without overlaps', () => {
@@ -219,9 +225,9 @@ describe('TTQuant dashboard', () => {
     }
   });
 
-  it('has multi-value query variables exchange, symbol and strategy listing catalog label values', () => {
-    const vars = model.templating.list ?? [];
-    expect(vars.map((v) => v.name)).toEqual(['exchange', 'symbol', 'strategy']);
+  it('has multi-value query variables exchange, symbol, strategy and instance listing label values', () => {
+    const vars = (model.templating.list ?? []).filter((v) => v.type === 'query');
+    expect(vars.map((v) => v.name)).toEqual(['exchange', 'symbol', 'strategy', 'instance']);
     for (const v of vars) {
       expect(v.type).toBe('query');
       expect(v.multi).toBe(true);
@@ -254,9 +260,8 @@ describe('TTQuant dashboard', () => {
       expect(q.expr, q.panelTitle).toMatch(/job="(md|gw|se)-x"/);
       expect(q.expr, q.panelTitle).not.toMatch(/job="(market-data|gateway|strategy-engine)"/);
     }
-    const rendered = JSON.stringify(buildTtquantDashboard(config));
-    expect(rendered).not.toContain(`"uid":"${defaultDashboardConfig.datasourceUid}"`);
-    expect(rendered).toContain('"uid":"prom-live"');
+    const [datasource] = buildTtquantDashboard(config).templating.list ?? [];
+    expect(datasource?.current?.value).toBe('prom-live');
   });
 
   it('exports every panel query for the live test, with substitutable variables', () => {
@@ -272,9 +277,9 @@ describe('TTQuant dashboard', () => {
     const rate = queries.find((q) => q.panelTitle === 'Market data receive rate');
     expect(rate?.rowTitle).toBe('Market Data');
     expect(substituteVariables(rate?.expr ?? '', { exchange: 'binance', __rate_interval: '30s' })).toBe(
-      'sum by (exchange, symbol) (rate(market_data_received_total{job="market-data", exchange=~"binance", symbol=~".*"}[30s]))',
+      'sum by (exchange, symbol) (rate(market_data_received_total{job="market-data", instance=~".*", exchange=~"binance", symbol=~".*"}[30s]))',
     );
-    expect(variablesIn(rate?.expr ?? '')).toEqual(['exchange', 'symbol', '__rate_interval']);
+    expect(variablesIn(rate?.expr ?? '')).toEqual(['instance', 'exchange', 'symbol', '__rate_interval']);
   });
 
   it('refuses to substitute a variable it has no value for', () => {

@@ -41,6 +41,14 @@ export const defaultDashboardConfig: DashboardConfig = {
   refresh: '5s',
 };
 
+/**
+ * The datasource every panel, target and query variable names: the `datasource` template variable,
+ * whose default is {@link DashboardConfig.datasourceUid}, so the dashboard can be pointed at another
+ * Prometheus (a VictoriaMetrics, a staging server) without editing it.
+ */
+// Grafana's `${name}` syntax, not a JavaScript template.
+export const DATASOURCE_VARIABLE = '$' + '{datasource}';
+
 /** The dashboard's template variables, in the order they appear. */
 export const templateVariables = ['exchange', 'symbol', 'strategy'] as const;
 

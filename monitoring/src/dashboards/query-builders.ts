@@ -19,16 +19,26 @@ export const RATE_WINDOW = '$__rate_interval';
 export const RANGE_WINDOW = '$__range';
 
 /**
+ * The matcher of the `instance` variable, beside each service's `job` matcher: the dashboard can
+ * narrow every panel to one process (a venue's market data, say) when a job has several.
+ */
+export const INSTANCE_MATCHER = 'instance=~"$instance"';
+
+/**
  * A vector selector for a metric (or one of a histogram's `_bucket`/`_sum`/`_count` series).
  *
  * @param name - wire name of the series
  * @param base - the service selector from the configuration, e.g. `job="gateway"`
  * @param filters - template variables to filter by, each rendered as `label=~"$label"`
- * @returns the selector text
+ * @returns the selector text: the service's matcher, then {@link INSTANCE_MATCHER}, then the filters
  */
 export function selectorText(name: string, base: string, filters: readonly string[]): string {
-  const matchers = [base, ...filters.map((label) => `${label}=~"$${label}"`)].filter((m) => m !== '');
-  return `${name}{${matchers.join(', ')}}`;
+  const matchers = [
+    base,
+    ...(base === '' ? [] : [INSTANCE_MATCHER]),
+    ...filters.map((label) => `${label}=~"$${label}"`),
+  ];
+  return `${name}{${matchers.filter((m) => m !== '').join(', ')}}`;
 }
 
 /**

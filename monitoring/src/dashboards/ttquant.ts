@@ -1,6 +1,7 @@
 import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import {
   type CounterDef,
+  DROPPED_VALUES_METRIC,
   engineDefinitions,
   type GaugeDef,
   gatewayDefinitions,
@@ -14,6 +15,7 @@ import {
 import { monitoringConfig } from '../config.js';
 import { isNativeHistogram } from '../histogram-queries.js';
 import {
+  DATASOURCE_VARIABLE,
   type DashboardConfig,
   defaultDashboardConfig,
   selectorOf,
@@ -33,6 +35,7 @@ import {
 import {
   type FilterOf,
   gaugeBy,
+  INSTANCE_MATCHER,
   increaseBy,
   type LabelOf,
   nativeQuantileBy,
@@ -41,6 +44,7 @@ import {
   rateBy,
   selectorText,
 } from './query-builders.js';
+import { sdkHealthRow } from './sdk-health-row.js';
 
 // The TTQuant overview dashboard: the original system's four areas as rows
 // (docs/origin.md). Every metric name comes from a
@@ -239,7 +243,7 @@ const upDown = [
  * @returns the row
  */
 export function systemOverviewRow(config: DashboardConfig): DashboardRow {
-  const ds = prometheusDatasource(config.datasourceUid);
+  const ds = prometheusDatasource(DATASOURCE_VARIABLE);
   const s = config.selectors;
   const status = (title: string, selector: string) =>
     statPanel(
@@ -247,7 +251,9 @@ export function systemOverviewRow(config: DashboardConfig): DashboardRow {
       {
         title,
         description: `Prometheus scrape of the service's /metrics (up{${selector}}): UP when the last scrape succeeded.`,
-        queries: [{ expr: `up{${selector}}`, legend: '{{instance}}' }],
+        queries: [{ expr: `up{${selector}, ${INSTANCE_MATCHER}}`, legend: '{{instance}}' }],
+        // A status shown as UP / DOWN: no unit, said so (the linter wants every panel's unit chosen).
+        unit: 'none',
         span: 5,
         height: 5,
       },
@@ -301,7 +307,7 @@ export function systemOverviewRow(config: DashboardConfig): DashboardRow {
  * @returns the row
  */
 export function marketDataRow(config: DashboardConfig): DashboardRow {
-  const ds = prometheusDatasource(config.datasourceUid);
+  const ds = prometheusDatasource(DATASOURCE_VARIABLE);
   const sel = config.selectors.marketData;
   const { rate, quantiles } = metricPanels(ds, sel);
   return {
@@ -325,6 +331,7 @@ export function marketDataRow(config: DashboardConfig): DashboardRow {
             title: 'WebSocket connection status',
             description: md.connectionStatus.help,
             queries: [{ expr: gaugeBy(md.connectionStatus, sel, ['exchange']), legend: '{{exchange}}' }],
+            unit: 'none',
             span: 6,
           },
           {
@@ -361,6 +368,8 @@ export function marketDataRow(config: DashboardConfig): DashboardRow {
             title: 'Last price',
             description: md.lastPrice.help,
             queries: [{ expr: gaugeBy(md.lastPrice, sel, ['exchange', 'symbol']) }],
+            // In each symbol's quote currency, which differs between symbols.
+            unit: 'none',
             span: 12,
           },
           'Last price',
@@ -374,6 +383,8 @@ export function marketDataRow(config: DashboardConfig): DashboardRow {
             title: '24h volume',
             description: md.volume24h.help,
             queries: [{ expr: gaugeBy(md.volume24h, sel, ['exchange', 'symbol']) }],
+            // In each symbol's base asset.
+            unit: 'none',
             span: 12,
           },
           '24h volume',
@@ -390,7 +401,7 @@ export function marketDataRow(config: DashboardConfig): DashboardRow {
  * @returns the row
  */
 export function tradingRow(config: DashboardConfig): DashboardRow {
-  const ds = prometheusDatasource(config.datasourceUid);
+  const ds = prometheusDatasource(DATASOURCE_VARIABLE);
   const sel = config.selectors.gateway;
   const { rate, total, gauge, quantiles } = metricPanels(ds, sel);
   return {
@@ -477,7 +488,7 @@ export function tradingRow(config: DashboardConfig): DashboardRow {
  * @returns the row
  */
 export function strategyRow(config: DashboardConfig): DashboardRow {
-  const ds = prometheusDatasource(config.datasourceUid);
+  const ds = prometheusDatasource(DATASOURCE_VARIABLE);
   const sel = config.selectors.strategyEngine;
   const { rate, gauge, quantiles } = metricPanels(ds, sel);
   const gauges = strategyGaugePair(ds, sel);
@@ -604,7 +615,7 @@ export function nativeLatencyRow(
   config: DashboardConfig,
   catalogs: readonly TradingCatalogInfo[] = TRADING_CATALOGS,
 ): DashboardRow {
-  const ds = prometheusDatasource(config.datasourceUid);
+  const ds = prometheusDatasource(DATASOURCE_VARIABLE);
   const panels = catalogs.flatMap((info) =>
     Object.values(info.definitions)
       .filter((def): def is HistogramDef => def.kind === 'histogram' && isNativeHistogram(def as HistogramDef))
@@ -654,11 +665,38 @@ export function variableSpecs(config: DashboardConfig): readonly VariableSpec[] 
   ];
 }
 
-function queryVariable(config: DashboardConfig, spec: VariableSpec): dashboard.QueryVariableBuilder {
+/** The Prometheus datasource to read from, the provisioned one by default. */
+function datasourceVariable(config: DashboardConfig): dashboard.DatasourceVariableBuilder {
+  return new dashboard.DatasourceVariableBuilder('datasource')
+    .label('Data source')
+    .type('prometheus')
+    .current({ selected: true, text: config.datasourceUid, value: config.datasourceUid });
+}
+
+/**
+ * The processes that serve the SDK, to narrow every panel to some of them (a venue's market-data
+ * process where each venue has its own): the self-metric every one of them exposes lists them.
+ */
+function instanceVariable(): dashboard.QueryVariableBuilder {
+  const query = `label_values(${DROPPED_VALUES_METRIC}, instance)`;
+  return new dashboard.QueryVariableBuilder('instance')
+    .label('Instance')
+    .datasource(prometheusDatasource(DATASOURCE_VARIABLE))
+    .query(query)
+    .definition(query)
+    .multi(true)
+    .includeAll(true)
+    .allValue('.*')
+    .current({ selected: true, text: ['All'], value: ['$__all'] })
+    .refresh(dashboard.VariableRefresh.OnTimeRangeChanged)
+    .sort(dashboard.VariableSort.AlphabeticalAsc);
+}
+
+function queryVariable(spec: VariableSpec): dashboard.QueryVariableBuilder {
   const query = `label_values(${spec.match}, ${spec.name})`;
   return new dashboard.QueryVariableBuilder(spec.name)
     .label(spec.label)
-    .datasource(prometheusDatasource(config.datasourceUid))
+    .datasource(prometheusDatasource(DATASOURCE_VARIABLE))
     .query(query)
     .definition(query)
     .multi(true)
@@ -671,7 +709,8 @@ function queryVariable(config: DashboardConfig, spec: VariableSpec): dashboard.Q
 
 /**
  * The dashboard's designed rows in display order: the original system's four, then latency from
- * native histograms (left out when no catalog histogram is declared native).
+ * native histograms (left out when no catalog histogram is declared native), then the SDK's own
+ * health.
  *
  * @param config - datasource and selectors
  * @param catalogs - the catalogs whose native histograms the native latency row draws
@@ -688,6 +727,7 @@ export function dashboardRows(
     tradingRow(config),
     strategyRow(config),
     ...(native.panels.length === 0 ? [] : [native]),
+    sdkHealthRow(config, catalogs),
   ];
 }
 
@@ -732,7 +772,7 @@ function grafanaUnit(def: MetricDef): string {
  * someone designs its panel in one of the rows above.
  */
 function defaultPanel(config: DashboardConfig, info: TradingCatalogInfo, def: MetricDef): DashboardPanel {
-  const ds = prometheusDatasource(config.datasourceUid);
+  const ds = prometheusDatasource(DATASOURCE_VARIABLE);
   const sel = selectorOf(config, info.service);
   const filters = filtersOf(def);
   const spec = { title: def.name, description: def.help, unit: grafanaUnit(def), span: 12 };
@@ -786,7 +826,7 @@ export function buildTtquantDashboard(
   config: DashboardConfig = defaultDashboardConfig,
   catalogs: readonly TradingCatalogInfo[] = TRADING_CATALOGS,
 ): dashboard.Dashboard {
-  const ds = prometheusDatasource(config.datasourceUid);
+  const ds = prometheusDatasource(DATASOURCE_VARIABLE);
   const builder = new dashboard.DashboardBuilder(config.title)
     .uid(config.uid)
     .description('TTQuant trading system: services, market data, trading and strategy performance.')
@@ -795,7 +835,7 @@ export function buildTtquantDashboard(
     .time({ from: 'now-1h', to: 'now' })
     .refresh(config.refresh)
     .tooltip(dashboard.DashboardCursorSync.Crosshair)
-    .variables(variableSpecs(config).map((v) => queryVariable(config, v)));
+    .variables([datasourceVariable(config), ...variableSpecs(config).map(queryVariable), instanceVariable()]);
   const designed = dashboardRows(config, catalogs);
   const other = unchartedRow(config, catalogs, designed);
   const rows = other === undefined ? designed : [...designed, other];

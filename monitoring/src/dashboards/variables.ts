@@ -3,7 +3,9 @@ import { type TemplateVariable, templateVariables } from './config.js';
 // Grafana's variable syntax, for running and checking dashboard queries outside Grafana.
 
 /** Values for Grafana's variables when a query runs outside Grafana. */
-export type VariableValues = Partial<Record<TemplateVariable | '__rate_interval' | '__interval' | '__range', string>>;
+export type VariableValues = Partial<
+  Record<TemplateVariable | 'instance' | '__rate_interval' | '__interval' | '__range', string>
+>;
 
 /**
  * Grafana's built-in and template variables the dashboard uses, with outside-Grafana defaults:
@@ -13,6 +15,7 @@ export const defaultVariableValues: Readonly<Required<VariableValues>> = {
   exchange: '.*',
   symbol: '.*',
   strategy: '.*',
+  instance: '.*',
   __rate_interval: '1m',
   __interval: '15s',
   __range: '1h',
@@ -21,6 +24,7 @@ export const defaultVariableValues: Readonly<Required<VariableValues>> = {
 /** Names a dashboard expression may reference as `$name` or `${name}`. */
 export const knownVariables: ReadonlySet<string> = new Set<string>([
   ...templateVariables,
+  'instance',
   '__rate_interval',
   '__interval',
   '__range',

@@ -22,13 +22,15 @@ export interface DashboardCheckOptions {
 }
 
 /**
- * What a dashboard may select: the catalogs and the scrape health series `up`, no exporter metrics.
+ * What a dashboard may select: the catalogs, the scrape health series `up` and the SDK's self-metrics;
+ * no exporter metrics.
  *
  * @param catalogs - the catalogs charted; default the four trading catalogs
  * @returns the vocabulary
  */
 export function dashboardVocabulary(catalogs: readonly TradingCatalogInfo[] = TRADING_CATALOGS): Vocabulary {
-  return catalogVocabulary([externalMetrics.up], catalogs);
+  const { up, overflowRecords, droppedValues, exemplarsDropped } = externalMetrics;
+  return catalogVocabulary([up, overflowRecords, droppedValues, exemplarsDropped], catalogs);
 }
 
 /**
