@@ -1,3 +1,6 @@
+import { ConfigError, envInteger } from '../shared/config.js';
+import { renderSummary, type SummaryNumbers, summaryNumbers } from './live-summary.js';
+import { prettyLine } from './pretty-logs.js';
 import { type RunningService, startService, stopServices } from './process-tree.js';
 import { pipelineSpecs } from './specs.js';
 
@@ -22,7 +25,46 @@ const DEMO_ENV: Readonly<Record<string, string>> = {
 };
 for (const [name, value] of Object.entries(DEMO_ENV)) process.env[name] ??= value;
 const quiet = process.env.DEMO_QUIET === '1';
-const onLine = quiet ? () => {} : undefined;
+// On a terminal, for a person: pretty log lines and a live summary; otherwise the JSON lines as they are.
+const person = process.stdout.isTTY === true && !quiet;
+let SUMMARY_MS: number;
+try {
+  SUMMARY_MS = envInteger(process.env, 'DEMO_SUMMARY_MS', 5_000, 0, 3_600_000);
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  console.error(`demo: ${error.message}`);
+  process.exit(2);
+}
+const onLine = quiet
+  ? () => {}
+  : person
+    ? (service: string, line: string) => process.stdout.write(`${prettyLine(service, line)}\n`)
+    : undefined;
+
+/** Prints the live summary every SUMMARY_MS from the services' /metrics. */
+function startSummary(services: readonly RunningService[]): () => void {
+  const url = (name: string) => services.find((s) => s.spec.name === name)?.url ?? '';
+  const read = async (name: string) => {
+    try {
+      const response = await fetch(`${url(name)}/metrics`, { signal: AbortSignal.timeout(2_000) });
+      return response.ok ? await response.text() : '';
+    } catch {
+      return '';
+    }
+  };
+  const endpoints = new Map(services.map((s) => [s.spec.name, s.url]));
+  const startedAt = Date.now();
+  let before: { numbers: SummaryNumbers; at: number } | undefined;
+  const timer = setInterval(async () => {
+    const [marketData, gateway, engine] = await Promise.all(['market-data', 'gateway', 'strategy-engine'].map(read));
+    const numbers = summaryNumbers({ marketData: marketData ?? '', gateway: gateway ?? '', engine: engine ?? '' });
+    const at = Date.now();
+    const seconds = before === undefined ? 0 : (at - before.at) / 1000;
+    process.stdout.write(`${renderSummary(numbers, before?.numbers, seconds, endpoints, at - startedAt)}\n`);
+    before = { numbers, at };
+  }, SUMMARY_MS);
+  return () => clearInterval(timer);
+}
 
 async function main(): Promise<void> {
   const started: RunningService[] = [];
@@ -63,6 +105,10 @@ async function main(): Promise<void> {
     console.log(`demo: ${s.spec.name} ${what} ${s.url}${suffix} (pid ${s.child.pid})`);
   }
   console.log('demo: pipeline running; press Ctrl-C to stop');
+  if (person && SUMMARY_MS > 0) {
+    const stop = startSummary(started);
+    process.once('SIGINT', stop).once('SIGTERM', stop);
+  }
 }
 
 await main();
