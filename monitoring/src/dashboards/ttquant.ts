@@ -678,24 +678,18 @@ function datasourceVariable(config: DashboardConfig): dashboard.DatasourceVariab
  * process where each venue has its own): the self-metric every one of them exposes lists them.
  */
 function instanceVariable(): dashboard.QueryVariableBuilder {
-  const query = `label_values(${DROPPED_VALUES_METRIC}, instance)`;
-  return new dashboard.QueryVariableBuilder('instance')
-    .label('Instance')
-    .datasource(prometheusDatasource(DATASOURCE_VARIABLE))
-    .query(query)
-    .definition(query)
-    .multi(true)
-    .includeAll(true)
-    .allValue('.*')
-    .current({ selected: true, text: ['All'], value: ['$__all'] })
-    .refresh(dashboard.VariableRefresh.OnTimeRangeChanged)
-    .sort(dashboard.VariableSort.AlphabeticalAsc);
+  return labelValuesVariable('instance', 'Instance', DROPPED_VALUES_METRIC);
 }
 
 function queryVariable(spec: VariableSpec): dashboard.QueryVariableBuilder {
-  const query = `label_values(${spec.match}, ${spec.name})`;
-  return new dashboard.QueryVariableBuilder(spec.name)
-    .label(spec.label)
+  return labelValuesVariable(spec.name, spec.label, spec.match);
+}
+
+/** A multi-value variable with "All" (`.*`), listing the values of label `name` on `match`. */
+function labelValuesVariable(name: string, label: string, match: string): dashboard.QueryVariableBuilder {
+  const query = `label_values(${match}, ${name})`;
+  return new dashboard.QueryVariableBuilder(name)
+    .label(label)
     .datasource(prometheusDatasource(DATASOURCE_VARIABLE))
     .query(query)
     .definition(query)
