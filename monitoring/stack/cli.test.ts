@@ -147,7 +147,7 @@ describe('monitoring CLI: ports and the configuration it runs', () => {
       PortName,
       number
     >;
-    const paths = writeNativeConfig({ layout, ports, receiverPort: 22_000, nativeHistogramsTwinPort: 22_001 });
+    const paths = writeNativeConfig({ layout, ports, victoriaMetricsPort: 22_000, nativeHistogramsTwinPort: 22_001 });
     const main = parse(readFileSync(paths.prometheus, 'utf8'));
     const twin = parse(readFileSync(paths.nativeHistogramsTwin, 'utf8'));
     expect(main).toHaveProperty('alerting');

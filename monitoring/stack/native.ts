@@ -25,8 +25,9 @@ import {
 import { installHint, missingTools, postgresBinDir, postgresUser, runCommand, type StackTool } from './tools.js';
 
 // The native stack: Debian's prometheus, prometheus-alertmanager, prometheus-node-exporter and
-// prometheus-postgres-exporter (plus a private PostgreSQL cluster for the exporter to watch), all on
-// 127.0.0.1, each a detached process with a PID file under the project folder.
+// prometheus-postgres-exporter (plus a private PostgreSQL cluster for the exporter to watch), and
+// optionally victoria-metrics as the long-term store Prometheus writes to, all on 127.0.0.1, each a
+// detached process with a PID file under the project folder.
 
 /** Names of the native components, in start order. */
 export const NATIVE_COMPONENTS = [
@@ -34,7 +35,7 @@ export const NATIVE_COMPONENTS = [
   'postgres-exporter',
   'node-exporter',
   'alertmanager',
-  'prometheus-receiver',
+  'victoria-metrics',
   'prometheus-native-histograms',
   'prometheus',
 ] as const;
@@ -68,10 +69,10 @@ export interface NativeStackOptions {
   /** remote_write endpoints; default `monitoringConfig.remoteWrite`. */
   readonly remoteWrite?: readonly RemoteWriteSpec[];
   /**
-   * Also start a second Prometheus on this port with `--web.enable-remote-write-receiver` and add it
-   * to remote_write: a stand-in for Thanos, Mimir or VictoriaMetrics.
+   * Also start VictoriaMetrics (Debian's `victoria-metrics`) on this port, as the long-term store
+   * Prometheus writes to (`remote_write` to its `/api/v1/write`); it answers PromQL on the same port.
    */
-  readonly receiverPort?: number;
+  readonly victoriaMetricsPort?: number;
   /** Alerting rules YAML; default monitoring/generated/alerts.yml. */
   readonly alertRules?: string;
   /** Where the local Alertmanager posts notifications; default `monitoringConfig.alertmanager.localWebhookUrl`. */
@@ -98,8 +99,8 @@ export interface NativeStack {
   /** `http://127.0.0.1:<port>` of Prometheus. */
   readonly prometheusUrl: string;
   readonly alertmanagerUrl: string;
-  /** The second Prometheus, when `receiverPort` was given. */
-  readonly receiverUrl?: string;
+  /** VictoriaMetrics, when `victoriaMetricsPort` was given. */
+  readonly victoriaMetricsUrl?: string;
   /** The twin Prometheus scraping native histograms, when `nativeHistogramsTwinPort` was given. */
   readonly nativeHistogramsTwinUrl?: string;
 }
@@ -108,15 +109,17 @@ export interface NativeStack {
  * The Debian programs the native stack runs.
  *
  * @param withPostgres - whether the private PostgreSQL cluster is needed (no DATABASE_URL)
+ * @param withVictoriaMetrics - whether VictoriaMetrics runs as the long-term store
  * @returns the programs
  */
-export function nativeTools(withPostgres: boolean): StackTool[] {
+export function nativeTools(withPostgres: boolean, withVictoriaMetrics = false): StackTool[] {
   return [
     'prometheus',
     'prometheus-alertmanager',
     'prometheus-node-exporter',
     'prometheus-postgres-exporter',
     ...(withPostgres ? (['postgres'] as const) : []),
+    ...(withVictoriaMetrics ? (['victoria-metrics'] as const) : []),
   ];
 }
 
@@ -197,21 +200,19 @@ const HEADER =
 export function writeNativeConfig(options: NativeStackOptions): {
   prometheus: string;
   alertmanager: string;
-  receiver: string;
   nativeHistogramsTwin: string;
 } {
   const { layout, ports } = options;
   ensureLayout(layout);
   const remoteWrite = [
     ...(options.remoteWrite ?? monitoringConfig.remoteWrite),
-    ...(options.receiverPort === undefined
+    ...(options.victoriaMetricsPort === undefined
       ? []
-      : [{ url: `http://${local(options.receiverPort)}/api/v1/write`, name: 'receiver' }]),
+      : [{ url: `http://${local(options.victoriaMetricsPort)}/api/v1/write`, name: 'victoria-metrics' }]),
   ];
   const paths = {
     prometheus: join(layout.config, 'prometheus.yml'),
     alertmanager: join(layout.config, 'alertmanager.yml'),
-    receiver: join(layout.config, 'prometheus-receiver.yml'),
     nativeHistogramsTwin: join(layout.config, 'prometheus-native-histograms.yml'),
   };
   const config = nativePrometheusConfig(ports, { ...options, remoteWrite });
@@ -233,8 +234,6 @@ export function writeNativeConfig(options: NativeStackOptions): {
   } else {
     writeFileSync(paths.alertmanager, renderAlertmanagerConfig('local', { webhookUrl: options.webhookUrl }));
   }
-  // The long-term store only receives: no scrape jobs, no rules.
-  if (options.receiverPort !== undefined) writeFileSync(paths.receiver, `${HEADER}global: {}\n`);
   return paths;
 }
 
@@ -336,7 +335,9 @@ async function waitReady(options: NativeStackOptions, name: string, probe: () =>
 export async function startNativeStack(options: NativeStackOptions): Promise<NativeStack> {
   const { layout, ports } = options;
   const log = options.log ?? (() => {});
-  const missing = missingTools(nativeTools(options.databaseUrl === undefined));
+  const missing = missingTools(
+    nativeTools(options.databaseUrl === undefined, options.victoriaMetricsPort !== undefined),
+  );
   if (missing.length > 0) throw new Error(`missing ${missing.join(', ')}: ${installHint(missing)}`);
   const running = nativeProcesses(layout).filter((p) => p.pid !== undefined);
   if (running.length > 0) {
@@ -376,15 +377,16 @@ export async function startNativeStack(options: NativeStackOptions): Promise<Nat
         '--cluster.listen-address=',
       ],
     }).then(track);
-    const receiver =
-      options.receiverPort === undefined
+    // The long-term store only receives (remote_write) and answers queries: no scrape of its own.
+    const victoriaMetrics =
+      options.victoriaMetricsPort === undefined
         ? Promise.resolve(undefined)
         : startProcess(layout, {
-            name: 'prometheus-receiver',
-            command: 'prometheus',
+            name: 'victoria-metrics',
+            command: 'victoria-metrics',
             args: [
-              ...prometheusArgs(options.receiverPort, paths.receiver, join(layout.data, 'prometheus-receiver')),
-              '--web.enable-remote-write-receiver',
+              `-storageDataPath=${join(layout.data, 'victoria-metrics')}`,
+              `-httpListenAddr=${local(options.victoriaMetricsPort)}`,
             ],
           }).then(track);
     const twinPort = options.nativeHistogramsTwinPort;
@@ -413,7 +415,7 @@ export async function startNativeStack(options: NativeStackOptions): Promise<Nat
       ],
     }).then(track);
     // Wait for every start, then for readiness, so one failure still lets the others be tracked.
-    const results = await Promise.allSettled([database, nodeExporter, alertmanager, receiver, twin, prometheus]);
+    const results = await Promise.allSettled([database, nodeExporter, alertmanager, victoriaMetrics, twin, prometheus]);
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed !== undefined) throw failed.reason;
     const exporter = await startProcess(layout, {
@@ -428,9 +430,11 @@ export async function startNativeStack(options: NativeStackOptions): Promise<Nat
       waitReady(options, 'alertmanager', () => httpOk(url(ports.alertmanager, '/-/ready'))),
       waitReady(options, 'prometheus', () => httpOk(url(ports.prometheus, '/-/ready'))),
       waitReady(options, exporter.name, () => httpOk(url(ports.postgresExporter, '/metrics'))),
-      ...(options.receiverPort === undefined
+      ...(options.victoriaMetricsPort === undefined
         ? []
-        : [waitReady(options, 'prometheus-receiver', () => httpOk(url(options.receiverPort as number, '/-/ready')))]),
+        : [
+            waitReady(options, 'victoria-metrics', () => httpOk(url(options.victoriaMetricsPort as number, '/health'))),
+          ]),
       ...(twinPort === undefined
         ? []
         : [waitReady(options, 'prometheus-native-histograms', () => httpOk(url(twinPort, '/-/ready')))]),
@@ -451,7 +455,9 @@ export async function startNativeStack(options: NativeStackOptions): Promise<Nat
       processes: started,
       prometheusUrl: url(ports.prometheus, ''),
       alertmanagerUrl: url(ports.alertmanager, ''),
-      ...(options.receiverPort === undefined ? {} : { receiverUrl: url(options.receiverPort, '') }),
+      ...(options.victoriaMetricsPort === undefined
+        ? {}
+        : { victoriaMetricsUrl: url(options.victoriaMetricsPort, '') }),
       ...(twinPort === undefined ? {} : { nativeHistogramsTwinUrl: url(twinPort, '') }),
     };
   } catch (error) {

@@ -12,6 +12,7 @@ export type StackTool =
   | 'amtool'
   | 'prometheus-node-exporter'
   | 'prometheus-postgres-exporter'
+  | 'victoria-metrics'
   | 'postgres';
 
 /** The Debian package of each program, for the "install" hint. */
@@ -22,6 +23,7 @@ export const DEBIAN_PACKAGES: Readonly<Record<StackTool, string>> = {
   amtool: 'prometheus-alertmanager',
   'prometheus-node-exporter': 'prometheus-node-exporter',
   'prometheus-postgres-exporter': 'prometheus-postgres-exporter',
+  'victoria-metrics': 'victoria-metrics',
   postgres: 'postgresql',
 };
 
