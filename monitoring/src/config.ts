@@ -11,6 +11,8 @@ export const COMPONENT_PORTS = Object.freeze({
   alertmanager: 9093,
   nodeExporter: 9100,
   postgresExporter: 9187,
+  /** VictoriaMetrics single node, the long-term store of the native stack. */
+  victoriaMetrics: 8428,
 } as const);
 
 /**

@@ -3,11 +3,11 @@ import { engineDefinitions, gatewayDefinitions, marketDataDefinitions, strategyD
 import { monitoringConfig } from '../src/config.js';
 import { externalMetrics } from '../src/external-metrics.js';
 import { alertGroups, recordingGroups } from '../src/rules/index.js';
-import type { StackLayout, StackPorts } from './layout.js';
+import { readState, type StackLayout, type StackPorts } from './layout.js';
 import { hasStackTool, installHint, runCommand } from './tools.js';
 
-// The original system's 12 checks (its monitoring test script; docs/origin.md): each one asks a running component, so with
-// nothing running every check fails. Grafana runs only in the Docker Compose stack; on the native
+// The original system's 12 checks (its monitoring test script; docs/origin.md), then one of the
+// long-term store: each one asks a running component, so with nothing running every check fails. Grafana runs only in the Docker Compose stack; on the native
 // stack its check says so and is neither a pass nor a failure.
 
 /** Outcome of one check. */
@@ -224,8 +224,32 @@ async function configValidation(options: StatusOptions, base: string): Promise<O
   return ok('Prometheus loaded its configuration; promtool and amtool accept the running files');
 }
 
+// VictoriaMetrics answers and holds what Prometheus wrote to it (the series index answers at once;
+// queries leave out the newest 30 s, -search.latencyOffset).
+async function longTermStorage(options: StatusOptions): Promise<Outcome> {
+  if (options.mode === 'docker') {
+    return { status: 'skipped', detail: 'the Docker Compose stack has no long-term store yet (native stack only)' };
+  }
+  const state = readState(options.layout);
+  if (state !== undefined && state.victoriaMetrics !== true) {
+    return { status: 'skipped', detail: 'started with --no-victoria-metrics' };
+  }
+  const base = `http://127.0.0.1:${options.ports.victoriaMetrics}`;
+  const healthy = await health(`${base}/health`);
+  if (healthy.status !== 'ok') return healthy;
+  try {
+    const series = await promApi<unknown[]>(base, `/api/v1/series?${new URLSearchParams({ 'match[]': 'up' })}`);
+    return series.length > 0
+      ? ok(`${base}: ${series.length} \`up\` series written by Prometheus`)
+      : fail(`${base}: no series written yet (remote_write from Prometheus)`);
+  } catch (error) {
+    return fail(`${base}: ${reason(error)}`);
+  }
+}
+
 /**
- * Runs the original system's 12 checks against the running stack, in their original order.
+ * Runs the original system's 12 checks against the running stack, in their original order, then
+ * the check of the long-term store.
  *
  * @param options - mode, ports and layout
  * @returns one result per check
@@ -272,6 +296,7 @@ export async function runStatusChecks(options: StatusOptions): Promise<CheckResu
     ['Alert rules', () => rules(prom)],
     ['Scrape performance', () => scrapePerformance(prom, options.maxScrapeSeconds ?? 0.5)],
     ['Config validation', () => configValidation(options, prom)],
+    ['Long-term storage', () => longTermStorage(options)],
   ];
   const outcomes = await Promise.all(checks.map(([, run]) => run()));
   return checks.map(([name], i) => ({ number: i + 1, name, ...(outcomes[i] as Outcome) }));

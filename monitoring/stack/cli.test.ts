@@ -207,7 +207,7 @@ describeRequiring('monitoring CLI: validate', { missing: validateTools, install:
 });
 
 describe('monitoring CLI: status with nothing running', () => {
-  it('reports a FAIL for each of the eleven checks, the Grafana skip line, never ok, and exits 1', async () => {
+  it('reports a FAIL for each of the twelve checks, the Grafana skip line, never ok, and exits 1', async () => {
     const ports = await Promise.all(Object.keys(DEFAULT_PORTS).map(() => freePort()));
     const flags = (Object.keys(DEFAULT_PORTS) as PortName[]).flatMap((name, i) => [
       `--${PORT_SETTINGS[name].flag}`,
@@ -217,7 +217,7 @@ describe('monitoring CLI: status with nothing running', () => {
     const code = await runCli(['status', '--mode', 'native', '--dir', tempDir(), ...flags], io);
     expect(code).toBe(1);
     const checks = io.lines.filter((l) => /^\s?\d+\. /.test(l));
-    expect(checks).toHaveLength(12);
+    expect(checks).toHaveLength(13);
     expect(checks.map((l) => l.slice(4, 28).trim())).toEqual([
       'Prometheus health',
       'Grafana health',
@@ -231,11 +231,12 @@ describe('monitoring CLI: status with nothing running', () => {
       'Alert rules',
       'Scrape performance',
       'Config validation',
+      'Long-term storage',
     ]);
     expect(checks[1]).toContain('skipped: no Grafana here');
     const others = checks.filter((_, i) => i !== 1);
     for (const line of others) expect(line.slice(28, 33), line).toBe('FAIL ');
     expect(io.lines.some((l) => /\bok\b/.test(l.slice(28, 33)))).toBe(false);
-    expect(io.lines.at(-1)).toBe('12 checks: 0 ok, 11 FAIL, 1 skipped');
+    expect(io.lines.at(-1)).toBe('13 checks: 0 ok, 12 FAIL, 1 skipped');
   }, 30_000);
 });

@@ -34,7 +34,7 @@ export const COMMANDS = [
   ['start', 'start the stack (Docker Compose when a Docker engine answers, else the native stack)'],
   ['stop', 'stop the stack (native: each process by the PID recorded when it started)'],
   ['restart', 'stop, then start'],
-  ['status', 'the 12 checks, each ok / FAIL / skipped (Grafana: only where it runs); exit 1 on a FAIL'],
+  ['status', 'the 13 checks, each ok / FAIL / skipped (Grafana: only where it runs); exit 1 on a FAIL'],
   ['logs', 'show the logs: logs [component] [--lines N] [--follow]'],
   ['reload', 'make Prometheus and Alertmanager re-read their configuration (POST /-/reload)'],
   ['validate', 'promtool check config/rules, promtool test rules, amtool check-config on the committed files'],
@@ -63,6 +63,7 @@ const OPTIONS = {
   'webhook-url': { type: 'string' },
   'admin-api': { type: 'boolean' },
   'native-histograms': { type: 'boolean' },
+  'victoria-metrics': { type: 'boolean' },
   lines: { type: 'string' },
   follow: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
@@ -96,6 +97,9 @@ export function helpText(): string {
     `                                native stack: Prometheus with ${NATIVE_HISTOGRAM_FLAG};`,
     '                                the latency histograms are then stored in native form only (no',
     '                                _bucket/_count/_sum); rules and dashboard answer either way',
+    '  --victoria-metrics, --no-victoria-metrics',
+    "                                native stack: Debian's victoria-metrics as the long-term store",
+    '                                Prometheus writes to (remote_write; default on)',
     '  --lines N, --follow           for logs',
     ports,
     '',
@@ -104,7 +108,8 @@ export function helpText(): string {
     '                                cluster under <dir>/data/postgres (initdb, run as user postgres under root)',
     '',
     `Docker mode runs docker compose -f ${COMPOSE_FILE}. The native mode runs Debian's prometheus,`,
-    'prometheus-alertmanager, prometheus-node-exporter and prometheus-postgres-exporter on 127.0.0.1.',
+    'prometheus-alertmanager, prometheus-node-exporter, prometheus-postgres-exporter and victoria-metrics',
+    '(the long-term store Prometheus writes to) on 127.0.0.1.',
   ].join('\n');
 }
 
@@ -158,6 +163,8 @@ async function start(ctx: Context): Promise<number> {
   const adminApi = (ctx.values['admin-api'] as boolean | undefined) ?? previous?.adminApi ?? false;
   const nativeHistograms =
     (ctx.values['native-histograms'] as boolean | undefined) ?? previous?.nativeHistograms ?? false;
+  const victoriaMetrics =
+    (ctx.values['victoria-metrics'] as boolean | undefined) ?? previous?.victoriaMetrics ?? previous === undefined;
   const databaseUrl = ctx.io.env['DATABASE_URL'];
   const stack = await startNativeStack({
     layout: ctx.layout,
@@ -166,9 +173,13 @@ async function start(ctx: Context): Promise<number> {
     ...(webhookUrl === undefined ? {} : { webhookUrl }),
     ...(adminApi ? { adminApi: true } : {}),
     ...(nativeHistograms ? { nativeHistograms: true } : {}),
+    ...(victoriaMetrics ? { victoriaMetricsPort: p.victoriaMetrics } : {}),
     log: ctx.io.out,
   });
-  ctx.io.out(`native stack running: Prometheus ${stack.prometheusUrl}, Alertmanager ${stack.alertmanagerUrl}`);
+  ctx.io.out(
+    `native stack running: Prometheus ${stack.prometheusUrl}, Alertmanager ${stack.alertmanagerUrl}` +
+      (stack.victoriaMetricsUrl === undefined ? '' : `, VictoriaMetrics ${stack.victoriaMetricsUrl}`),
+  );
   ctx.io.out(`files under ${ctx.layout.root}; \`status\` checks it, \`stop\` stops it`);
   return 0;
 }

@@ -22,6 +22,8 @@ export interface StackPorts {
   readonly alertmanager: number;
   readonly nodeExporter: number;
   readonly postgresExporter: number;
+  /** VictoriaMetrics, the long-term store Prometheus writes to (native stack). */
+  readonly victoriaMetrics: number;
   /** The private PostgreSQL cluster the postgres-exporter watches (unused with DATABASE_URL). */
   readonly postgres: number;
   /** Grafana, in the Docker Compose stack only. */
@@ -44,6 +46,7 @@ export const DEFAULT_PORTS: StackPorts = Object.freeze({
   alertmanager: COMPONENT_PORTS.alertmanager,
   nodeExporter: COMPONENT_PORTS.nodeExporter,
   postgresExporter: COMPONENT_PORTS.postgresExporter,
+  victoriaMetrics: COMPONENT_PORTS.victoriaMetrics,
   postgres: 55432,
   grafana: 3000,
   marketData: SERVICE_PORTS['market-data'],
@@ -149,6 +152,8 @@ export interface StackState {
   readonly adminApi?: boolean;
   /** Whether Prometheus scrapes native histograms (`--native-histograms`). */
   readonly nativeHistograms?: boolean;
+  /** Whether VictoriaMetrics runs as the long-term store (native; off with `--no-victoria-metrics`). */
+  readonly victoriaMetrics?: boolean;
   readonly startedAt: string;
 }
 

@@ -447,6 +447,7 @@ export async function startNativeStack(options: NativeStackOptions): Promise<Nat
       ...(options.webhookUrl === undefined ? {} : { webhookUrl: options.webhookUrl }),
       ...(options.adminApi === true ? { adminApi: true } : {}),
       ...(options.nativeHistograms === true ? { nativeHistograms: true } : {}),
+      ...(options.victoriaMetricsPort === undefined ? {} : { victoriaMetrics: true }),
       startedAt: new Date().toISOString(),
     };
     writeState(layout, state);

@@ -143,6 +143,7 @@ describeRequiring('live: the pipeline scraped by the native stack', { missing, i
     const free = await Promise.all(Array.from({ length: 10 }, freePort));
     const victoriaMetricsPort = free[9] as number;
     ports = {
+      victoriaMetrics: victoriaMetricsPort,
       prometheus: free[0] as number,
       alertmanager: free[1] as number,
       nodeExporter: free[2] as number,
