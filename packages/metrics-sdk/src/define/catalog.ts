@@ -11,7 +11,14 @@ import {
 import { MetricDefinitionError } from './errors.js';
 import type { OpenDomain } from './labels.js';
 import type { InferLabels, MetricDef } from './metric.js';
-import { expectFunction, expectKeys, expectObject, optionProblem, toDefinitionError } from './option-checks.js';
+import {
+  expectBoolean,
+  expectFunction,
+  expectKeys,
+  expectObject,
+  optionProblem,
+  toDefinitionError,
+} from './option-checks.js';
 import { validateDefinitions } from './validate.js';
 
 // The catalog joins the two lower layers: it validates declarations (define/) and allocates their
@@ -65,6 +72,13 @@ export interface CatalogOptions<D extends CatalogDefs = CatalogDefs> {
    * from the creating instance. Not yet for metrics with exemplars, nor with `remove()` and `reset()`.
    */
   readonly shared?: { readonly threads?: number } | SharedCatalogDescriptor;
+  /**
+   * Record nothing, expose nothing: the same typed API, every record a write into one scratch slot,
+   * no series, no storage per label set, and no family for a writer, the OTel bridge or the
+   * self-metrics to read. For code that must run with its metrics turned off (a backtest measured
+   * against itself, a benchmark's floor) without an `if` at every record. Labels are not checked.
+   */
+  readonly noop?: boolean;
 }
 
 /** What every catalog instance has besides its metric families. */
@@ -148,9 +162,11 @@ export function catalog<const D extends CatalogDefs>(defs: D): CatalogClass<D> {
         const overrideIssues = validateDefinitions(frozen, budgets);
         if (overrideIssues.length > 0) throw new MetricDefinitionError(overrideIssues);
       }
-      const onInvalidValue = options.onInvalidValue ?? warnOncePerMetric();
+      // A no-op catalog records nothing, so it has nothing to warn about either.
+      const onInvalidValue = options.noop === true ? () => {} : (options.onInvalidValue ?? warnOncePerMetric());
       const onOverflow = options.onOverflow ?? warnOnFirstOverflow();
       const now = options.now ?? Date.now;
+      const noop = options.noop === true;
       const families: MetricFamily<unknown>[] = [];
       for (const key of keys) {
         const def = frozen[key] as MetricDef;
@@ -162,6 +178,7 @@ export function catalog<const D extends CatalogDefs>(defs: D): CatalogClass<D> {
           onOverflow,
           now,
           shared: shared?.family(key, def.name, inForce ?? {}),
+          noop,
         };
         const family =
           def.kind === 'counter'
@@ -172,7 +189,8 @@ export function catalog<const D extends CatalogDefs>(defs: D): CatalogClass<D> {
         Object.defineProperty(this, key, { value: family, enumerable: true });
         families.push(family);
       }
-      Object.defineProperty(this, '~families', { value: Object.freeze(families) });
+      // A no-op catalog's families are reachable by key, and by nothing that reads or exports.
+      Object.defineProperty(this, '~families', { value: Object.freeze(noop ? [] : families) });
     }
 
     beforeCollect(hook: () => void): void {
@@ -208,6 +226,7 @@ const OPTION_KEYS = Object.keys({
   onOverflow: true,
   now: true,
   shared: true,
+  noop: true,
 } satisfies Record<keyof CatalogOptions, true>);
 
 // The containers only: budget values are checked with the declarations, by validateDefinitions.
@@ -222,6 +241,14 @@ function checkCatalogOptions(value: unknown): void {
   }
   for (const hook of ['onInvalidValue', 'onOverflow', 'now']) {
     if (options[hook] !== undefined) expectFunction(options[hook], `options.${hook}`, toDefinitionError);
+  }
+  if (options['noop'] !== undefined) {
+    expectBoolean(options['noop'], 'options.noop', toDefinitionError);
+    if (options['noop'] === true && options['shared'] !== undefined) {
+      throw toDefinitionError(
+        optionProblem('options.noop', 'not with options.shared', true, 'a no-op catalog records nothing to share'),
+      );
+    }
   }
 }
 

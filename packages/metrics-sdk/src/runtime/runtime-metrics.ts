@@ -366,6 +366,7 @@ const OPTION_KEYS = Object.keys({
   onOverflow: true,
   now: true,
   shared: true,
+  noop: true,
   eventLoopResolutionMs: true,
 } satisfies Record<keyof RuntimeMetricsOptions, true>);
 

@@ -31,6 +31,8 @@ export interface FamilyOptions {
   readonly now: () => number;
   /** The family's parts in shared memory, in a catalog shared across worker threads. */
   readonly shared?: SharedFamilyStorage | undefined;
+  /** Record nothing: one scratch slot takes every record, and no series ever exists. */
+  readonly noop?: boolean | undefined;
 }
 
 /**
@@ -172,6 +174,8 @@ export abstract class MetricFamily<L> {
   readonly #onOverflow: OverflowHook;
   readonly #shared: SharedFamilyStorage | undefined;
   readonly #merged: MergedView | undefined;
+  readonly #noop: boolean;
+  #declaredLayout: SeriesLayout | undefined;
 
   /** @internal built by `catalog()` */
   constructor(
@@ -185,7 +189,7 @@ export abstract class MetricFamily<L> {
   ) {
     this.name = def.name;
     this.help = def.help;
-    this.labelNames = layout.axes.map((axis) => axis.name);
+    this.labelNames = options.noop === true ? Object.keys(def.labels) : layout.axes.map((axis) => axis.name);
     this.#resolve = compileResolver(layout);
     this.#now = options.now;
     this.#onOverflow = options.onOverflow;
@@ -228,9 +232,23 @@ export abstract class MetricFamily<L> {
                     sum: new NativeStore(def.native, layout.capacity),
                   },
           };
+    this.#noop = options.noop === true;
+    // The scratch slot counts as existing, so records and binds take the fast path to it; it is
+    // never listed, so nothing is exposed.
+    if (this.#noop) this['~store'].touched[0] = 1;
     this['~reader'] = new FamilyReader(this['~store'], this.labelNames, this.#merged);
     this['~drops'] = new DropSink(def.name, stats, options.onInvalidValue);
     this['~exemplars'] = exemplars ?? new UndeclaredExemplars(def.name);
+  }
+
+  /**
+   * The layout that describes the declared labels, for `bindEach()`: the store's, or for a no-op
+   * family (whose store has no label axes) one computed from the declaration.
+   */
+  protected get labelLayout(): SeriesLayout {
+    if (!this.#noop) return this['~store'].layout;
+    this.#declaredLayout ??= computeLayout(this['~store'].def);
+    return this.#declaredLayout;
   }
 
   /** Values dropped as invalid (negative or non-finite), since start. */
@@ -277,6 +295,7 @@ export abstract class MetricFamily<L> {
    * ```
    */
   remove(...args: BindArgs<L>): boolean {
+    if (this.#noop) return false;
     const store = this['~store'];
     this.#refuseShared('remove()');
     const labels = (args[0] ?? {}) as unknown;
@@ -319,6 +338,7 @@ export abstract class MetricFamily<L> {
    * The `dropped` and `overflowed` counts are not reset: they account for the whole process life.
    */
   reset(): void {
+    if (this.#noop) return;
     const store = this['~store'];
     this.#refuseShared('reset()');
     for (const offset of store.series) this.#clear(offset);
@@ -532,7 +552,7 @@ export class CounterFamily<L> extends MetricFamily<L> {
    * ```
    */
   bindEach<K extends InferClosedLabels<L>>(label: K, ...args: BindEachArgs<L, K>): HandlesByValue<L, K, CounterHandle> {
-    return bindEachValue(this['~store'].def, this['~store'].layout, label, args[0], (labels) =>
+    return bindEachValue(this['~store'].def, this.labelLayout, label, args[0], (labels) =>
       this.bind(...([labels] as BindArgs<L>)),
     ) as HandlesByValue<L, K, CounterHandle>;
   }
@@ -606,7 +626,7 @@ export class GaugeFamily<L> extends MetricFamily<L> {
    * ```
    */
   bindEach<K extends InferClosedLabels<L>>(label: K, ...args: BindEachArgs<L, K>): HandlesByValue<L, K, GaugeHandle> {
-    return bindEachValue(this['~store'].def, this['~store'].layout, label, args[0], (labels) =>
+    return bindEachValue(this['~store'].def, this.labelLayout, label, args[0], (labels) =>
       this.bind(...([labels] as BindArgs<L>)),
     ) as HandlesByValue<L, K, GaugeHandle>;
   }
@@ -721,7 +741,7 @@ export class HistogramFamily<L> extends MetricFamily<L> {
     label: K,
     ...args: BindEachArgs<L, K>
   ): HandlesByValue<L, K, HistogramHandle> {
-    return bindEachValue(this['~store'].def, this['~store'].layout, label, args[0], (labels) =>
+    return bindEachValue(this['~store'].def, this.labelLayout, label, args[0], (labels) =>
       this.bind(...([labels] as BindArgs<L>)),
     ) as HandlesByValue<L, K, HistogramHandle>;
   }
@@ -758,7 +778,11 @@ function sumSlabs(slabs: readonly Float64Array[], series: readonly number[], wid
 }
 
 /** A family's layout: its open labels interned in shared memory when the catalog is shared. */
+// A no-op family's layout: one slot, no label axes, so every label set resolves to that slot at once.
+const NOOP_LAYOUT: SeriesLayout = Object.freeze({ axes: [], capacity: 1, overflowOffset: -1 });
+
 function familyLayout(def: MetricDef, options: FamilyOptions): SeriesLayout {
+  if (options.noop === true) return NOOP_LAYOUT;
   const shared = options.shared;
   if (shared === undefined) return computeLayout(def, options.budgets);
   return computeLayout(def, options.budgets, (label, budget) => shared.interner(label, budget));
