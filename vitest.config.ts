@@ -45,6 +45,7 @@ const integration = [
   'examples/market-data/tick-store.test.ts',
   'examples/minimal/service.test.ts',
   'examples/pipeline/**/*.test.ts',
+  'examples/shared/crash-policy.test.ts',
   'examples/shared/metrics-security.test.ts',
   'examples/shared/secure-metrics.test.ts',
   'examples/strategy-engine/main.test.ts',

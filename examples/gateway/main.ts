@@ -1,4 +1,5 @@
 import { ConfigError } from '../shared/config.js';
+import { exitOnCrash } from '../shared/crash-policy.js';
 import { createLogger } from '../shared/logger.js';
 import { describeMetricsSecurity } from '../shared/metrics-security.js';
 import { readGatewayConfig } from './config.js';
@@ -18,23 +19,22 @@ try {
   process.exit(2);
 }
 
-// A bug in a handler must not take the process down silently, nor leave it running half-broken
-// without a trace: log it; peers' bad input never gets this far (it is counted where it arrives).
-process.on('uncaughtException', (error) => log.error({ err: error }, 'uncaught exception'));
-process.on('unhandledRejection', (error) => log.error({ err: error }, 'unhandled rejection'));
+let gateway: Awaited<ReturnType<typeof startGateway>> | undefined;
+exitOnCrash({ logger: log, close: () => gateway?.close() });
 
 try {
-  const gateway = await startGateway(config, { logger: log });
-  console.log(`gateway: metrics at ${gateway.metricsUrl}/metrics${describeMetricsSecurity(config.metricsSecurity)}`);
-  console.log(`gateway: orders at ${gateway.orderUrl}/orders`);
-  console.log(`gateway: fills on ${gateway.zmqEndpoint}`);
+  const running = await startGateway(config, { logger: log });
+  gateway = running;
+  console.log(`gateway: metrics at ${running.metricsUrl}/metrics${describeMetricsSecurity(config.metricsSecurity)}`);
+  console.log(`gateway: orders at ${running.orderUrl}/orders`);
+  console.log(`gateway: fills on ${running.zmqEndpoint}`);
   let stopping = false;
   const shutdown = async (signal: string): Promise<void> => {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'stopping');
     try {
-      await gateway.close();
+      await running.close();
     } catch (error) {
       log.error({ err: error }, 'error while stopping');
     }

@@ -1,4 +1,5 @@
 import { ConfigError } from '../shared/config.js';
+import { exitOnCrash } from '../shared/crash-policy.js';
 import { createLogger } from '../shared/logger.js';
 import { describeMetricsSecurity } from '../shared/metrics-security.js';
 import { readMarketDataConfig } from './config.js';
@@ -41,8 +42,7 @@ async function shutdown(signal: string): Promise<void> {
 }
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
 process.on('SIGINT', () => void shutdown('SIGINT'));
-// A stray rejection (a peer's bad input should never cause one) is logged; the feed keeps running.
-process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'market-data: unhandled rejection'));
+exitOnCrash({ logger, close: () => service?.close() });
 
 try {
   service = await startMarketData(config, { logger });

@@ -1,4 +1,5 @@
 import { ConfigError } from '../shared/config.js';
+import { exitOnCrash } from '../shared/crash-policy.js';
 import { createLogger } from '../shared/logger.js';
 import { describeMetricsSecurity } from '../shared/metrics-security.js';
 import { readEngineConfig } from './config.js';
@@ -39,12 +40,7 @@ async function shutdown(signal: string, code: number): Promise<void> {
 
 process.on('SIGTERM', () => void shutdown('SIGTERM', 0));
 process.on('SIGINT', () => void shutdown('SIGINT', 0));
-process.on('unhandledRejection', (reason) => log.error({ err: reason }, 'unhandled rejection'));
-process.on('uncaughtException', (error) => {
-  // State may be inconsistent after an uncaught exception: close what can be closed and exit non-zero.
-  log.fatal({ err: error }, 'uncaught exception');
-  void shutdown('uncaughtException', 1);
-});
+exitOnCrash({ logger: log, close: () => engine?.close() });
 
 try {
   engine = await startStrategyEngine(config, { logger: log });
