@@ -244,8 +244,10 @@ export abstract class MetricFamily<L> {
   /**
    * The layout that describes the declared labels, for `bindEach()`: the store's, or for a no-op
    * family (whose store has no label axes) one computed from the declaration.
+   *
+   * @internal
    */
-  protected get labelLayout(): SeriesLayout {
+  get '~labelLayout'(): SeriesLayout {
     if (!this.#noop) return this['~store'].layout;
     this.#declaredLayout ??= computeLayout(this['~store'].def);
     return this.#declaredLayout;
@@ -552,7 +554,7 @@ export class CounterFamily<L> extends MetricFamily<L> {
    * ```
    */
   bindEach<K extends InferClosedLabels<L>>(label: K, ...args: BindEachArgs<L, K>): HandlesByValue<L, K, CounterHandle> {
-    return bindEachValue(this['~store'].def, this.labelLayout, label, args[0], (labels) =>
+    return bindEachValue(this['~store'].def, this['~labelLayout'], label, args[0], (labels) =>
       this.bind(...([labels] as BindArgs<L>)),
     ) as HandlesByValue<L, K, CounterHandle>;
   }
@@ -626,7 +628,7 @@ export class GaugeFamily<L> extends MetricFamily<L> {
    * ```
    */
   bindEach<K extends InferClosedLabels<L>>(label: K, ...args: BindEachArgs<L, K>): HandlesByValue<L, K, GaugeHandle> {
-    return bindEachValue(this['~store'].def, this.labelLayout, label, args[0], (labels) =>
+    return bindEachValue(this['~store'].def, this['~labelLayout'], label, args[0], (labels) =>
       this.bind(...([labels] as BindArgs<L>)),
     ) as HandlesByValue<L, K, GaugeHandle>;
   }
@@ -741,7 +743,7 @@ export class HistogramFamily<L> extends MetricFamily<L> {
     label: K,
     ...args: BindEachArgs<L, K>
   ): HandlesByValue<L, K, HistogramHandle> {
-    return bindEachValue(this['~store'].def, this.labelLayout, label, args[0], (labels) =>
+    return bindEachValue(this['~store'].def, this['~labelLayout'], label, args[0], (labels) =>
       this.bind(...([labels] as BindArgs<L>)),
     ) as HandlesByValue<L, K, HistogramHandle>;
   }
