@@ -3,9 +3,8 @@ import { MarketDataMetrics, type SharedCatalogDescriptor } from '@ttquant/metric
 import { createLogger } from '../shared/logger.js';
 import type { Venue } from '../shared/protocol.js';
 import type { FeedConfig } from './config.js';
-import { FeedClient } from './feed-client.js';
-import { FeedHandler } from './feed-handler.js';
 import type { TickRecord } from './tick-store.js';
+import { openVenueFeed } from './venue-feed.js';
 
 // One venue's feed thread: the WebSocket, the parse and the parse's metrics run here, recording into
 // this thread's slab of the service's shared MarketDataMetrics; parsed ticks go to the service's
@@ -39,30 +38,17 @@ function sendBatch(): void {
   post({ kind: 'ticks', ticks: batch });
   batch = [];
 }
-const handler = new FeedHandler({
+const { client, handler } = openVenueFeed({
   metrics,
   exchange,
-  symbols: feed.symbols,
-  maxFrameBytes: feed.maxFrameBytes,
-  now: Date.now,
+  feed,
   logger,
+  now: Date.now,
+  random: Math.random,
   onTick: (tick) => {
     if (batch.length === 0) setImmediate(sendBatch);
     batch.push(tick);
   },
-});
-const status = metrics.connectionStatus.bind({ exchange });
-const client = new FeedClient({
-  url: `${feed.wsBaseUrl}/ws/${exchange}`,
-  onFrame: (data, isBinary) => handler.frame(data, isBinary),
-  onOversizedFrame: () => handler.oversized(),
-  status,
-  reconnects: metrics.reconnects.bind({ exchange }),
-  logger,
-  reconnectMinMs: feed.reconnectMinMs,
-  reconnectMaxMs: feed.reconnectMaxMs,
-  staleMs: feed.staleMs,
-  maxPayload: Math.max(4 * 1024 * 1024, feed.maxFrameBytes),
   onStatus: (connected) => post({ kind: 'status', connected, skewed: handler.skewed }),
 });
 client.start();

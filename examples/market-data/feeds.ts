@@ -3,10 +3,9 @@ import type { MarketDataMetrics } from '@ttquant/metrics';
 import type { Logger } from '../shared/logger.js';
 import type { Venue } from '../shared/protocol.js';
 import type { FeedConfig } from './config.js';
-import { FeedClient } from './feed-client.js';
-import { FeedHandler } from './feed-handler.js';
 import type { FeedThreadData, FeedThreadMessage } from './feed-thread.js';
 import type { TickRecord } from './tick-store.js';
+import { openVenueFeed } from './venue-feed.js';
 
 // The venues' feeds, one per venue: each on a worker thread of its own (feed-thread.ts), recording
 // into the shared MarketDataMetrics, its ticks delivered to this thread in order; or all on this
@@ -55,28 +54,14 @@ export function startFeeds(options: FeedsOptions): Feeds {
 function startFeedsHere(options: FeedsOptions): Feeds {
   const { metrics, feed, logger, now, random, onTick } = options;
   const feeds = feed.exchanges.map((exchange) => {
-    const handler = new FeedHandler({
+    const { client, handler } = openVenueFeed({
       metrics,
       exchange,
-      symbols: feed.symbols,
-      maxFrameBytes: feed.maxFrameBytes,
-      now,
-      logger,
-      onTick,
-    });
-    const client = new FeedClient({
-      url: `${feed.wsBaseUrl}/ws/${exchange}`,
-      onFrame: (data, isBinary) => handler.frame(data, isBinary),
-      onOversizedFrame: () => handler.oversized(),
-      status: metrics.connectionStatus.bind({ exchange }),
-      reconnects: metrics.reconnects.bind({ exchange }),
+      feed,
       logger: logger.child({ exchange }),
-      reconnectMinMs: feed.reconnectMinMs,
-      reconnectMaxMs: feed.reconnectMaxMs,
-      staleMs: feed.staleMs,
-      // ws's own cap protects memory; frames between maxFrameBytes and this are counted by the parser.
-      maxPayload: Math.max(4 * 1024 * 1024, feed.maxFrameBytes),
+      now,
       random,
+      onTick,
     });
     client.start();
     return { client, handler };

@@ -264,7 +264,7 @@ for (const size of SIZES) {
   memoryRows.push(
     {
       id: `shared.${label}`,
-      label: `${label} series, shared (2 slabs)`,
+      label: `${label} series, shared (2 slabs and the snapshot slab)`,
       value: footprint(before, sharedMemory),
       extra: {
         buffers: (sharedMemory.arrayBuffers - before.arrayBuffers) / MB,
@@ -330,7 +330,7 @@ finish(
     groups,
     notes: [
       'The client is a worker thread (fetch, `Accept-Encoding: gzip`; body MB is the body uncompressed); this thread records 100 increments every 1 ms meanwhile, and its event-loop delay is sampled at 1 ms resolution from the first request to the last answer. prom-client gets no gzip (its README serves the plain body).',
-      'Memory: heapUsed + arrayBuffers growth after GC while building and filling the catalog, and the RSS growth over the same steps (pages the process touched; RSS is not given back after GC, so it is an upper bound); a shared catalog holds one slab per thread (2 here) in SharedArrayBuffers.',
+      "Memory: heapUsed + arrayBuffers growth after GC while building and filling the catalog, and the RSS growth over the same steps (pages the process touched; RSS is not given back after GC, so it is an upper bound); a shared catalog holds one slab per thread (2 here) and one for the owning thread's snapshot in SharedArrayBuffers.",
     ],
   },
   args,

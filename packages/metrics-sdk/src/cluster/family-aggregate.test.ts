@@ -119,6 +119,10 @@ describe('FamilyAggregate', () => {
     for (const snapshot of bad) {
       expect(() => ticks?.apply(new WorkerFamily(), snapshot, '0')).toThrow(/t_ticks_total: the snapshot's arrays/);
     }
+    // The overflow series of a metric that has none (no open label) is refused, not created at -1.
+    const latency = primary.aggregate.families[1];
+    const overflowOfNone = { ...(takeSnapshot([new Desk()], undefined)[0]?.[1] as FamilySnapshot), labels: [null] };
+    expect(() => latency?.apply(new WorkerFamily(), { ...overflowOfNone, from: 0 }, '0')).toThrow(/no open label/);
     // A closed label value the declaration does not allow is refused by the catalog itself.
     const unknownVenue = { ...good, count: 1, values: Float64Array.of(1), labels: [['z', 'A']] };
     expect(() => ticks?.apply(new WorkerFamily(), unknownVenue, '0')).toThrow(/venue/);

@@ -162,11 +162,11 @@ export function catalog<const D extends CatalogDefs>(defs: D): CatalogClass<D> {
         const overrideIssues = validateDefinitions(frozen, budgets);
         if (overrideIssues.length > 0) throw new MetricDefinitionError(overrideIssues);
       }
+      const noop = options.noop === true;
       // A no-op catalog records nothing, so it has nothing to warn about either.
-      const onInvalidValue = options.noop === true ? () => {} : (options.onInvalidValue ?? warnOncePerMetric());
+      const onInvalidValue = noop ? () => {} : (options.onInvalidValue ?? warnOncePerMetric());
       const onOverflow = options.onOverflow ?? warnOnFirstOverflow();
       const now = options.now ?? Date.now;
-      const noop = options.noop === true;
       const families: MetricFamily<unknown>[] = [];
       for (const key of keys) {
         const def = frozen[key] as MetricDef;

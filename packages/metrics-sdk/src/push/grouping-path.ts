@@ -5,13 +5,19 @@
 /** Label names as Prometheus accepts them. */
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
-/** Why a grouping key cannot be used, or `undefined`. @internal */
-export function groupingProblem(job: string, grouping: Readonly<Record<string, string>>): string | undefined {
-  if (job === '') return 'job: expected a non-empty string';
-  for (const [name, value] of Object.entries(grouping)) {
-    if (!LABEL_NAME.test(name) || name.startsWith('__')) return `grouping.${name}: not a label name Prometheus accepts`;
-    if (name === 'job') return 'grouping.job: the job is given as `job`, not as a grouping label';
-    if (typeof value !== 'string') return `grouping.${name}: expected a string`;
+/**
+ * The first grouping label that cannot be used, and why; `undefined` when all can.
+ *
+ * @internal
+ */
+export function groupingProblem(
+  grouping: Readonly<Record<string, unknown>>,
+): { readonly label: string; readonly reason: string } | undefined {
+  for (const [label, value] of Object.entries(grouping)) {
+    if (!LABEL_NAME.test(label) || label.startsWith('__'))
+      return { label, reason: 'not a label name Prometheus accepts' };
+    if (label === 'job') return { label, reason: 'the job is given as `job`, not as a grouping label' };
+    if (typeof value !== 'string') return { label, reason: 'expected a string' };
   }
   return undefined;
 }

@@ -120,10 +120,10 @@ export class PushgatewayClient {
       given['grouping'] === undefined
         ? {}
         : (expectObject(given['grouping'], 'grouping', optionError) as Record<string, string>);
-    const problem = groupingProblem(job, grouping);
+    const problem = groupingProblem(grouping);
     if (problem !== undefined) {
-      const [option = 'grouping'] = problem.split(':');
-      throw optionError({ ...optionProblem(option, 'a valid grouping key', given['grouping']), message: problem });
+      const { label, reason } = problem;
+      throw optionError(optionProblem(`grouping.${label}`, 'a label name and a string value', grouping[label], reason));
     }
     this.url = `${base}${groupingPath(job, grouping)}`;
     const headers: Record<string, string> = {};

@@ -328,9 +328,15 @@ export abstract class MetricFamily<L> {
    * are, folded into the overflow series when a budget is full), or `null` for the overflow series.
    *
    * @internal the cluster aggregate maps each worker's series into its own
+   * @throws MetricLabelError for labels that do not fit the declaration, or `null` for a metric
+   *   without an open label (it has no overflow series)
    */
   '~seriesFor'(labels: Readonly<Record<string, string>> | null): number {
-    if (labels === null) return this.#create(this['~store'].layout.overflowOffset);
+    if (labels === null) {
+      const overflow = this['~store'].layout.overflowOffset;
+      if (overflow < 0) throw labelError(this['~store'].def, '', null, 'has no open label, so no overflow series');
+      return this.#create(overflow);
+    }
     return this.offsetOf(labels as L);
   }
 
@@ -779,10 +785,10 @@ function sumSlabs(slabs: readonly Float64Array[], series: readonly number[], wid
   }
 }
 
-/** A family's layout: its open labels interned in shared memory when the catalog is shared. */
 // A no-op family's layout: one slot, no label axes, so every label set resolves to that slot at once.
 const NOOP_LAYOUT: SeriesLayout = Object.freeze({ axes: [], capacity: 1, overflowOffset: -1 });
 
+/** A family's layout: its open labels interned in shared memory when the catalog is shared. */
 function familyLayout(def: MetricDef, options: FamilyOptions): SeriesLayout {
   if (options.noop === true) return NOOP_LAYOUT;
   const shared = options.shared;
