@@ -19,10 +19,11 @@ const SAMPLE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{([^}]*)\})? (\S+)/;
 /** Sums of one metric's samples in a body, grouped by one label (or under `''`). */
 function sums(body: string, metric: string, by?: string): Map<string, number> {
   const out = new Map<string, number>();
+  const label = by === undefined ? undefined : new RegExp(`(?:^|,)${by}="([^"]*)"`);
   for (const line of body.split('\n')) {
     const match = SAMPLE.exec(line);
     if (match === null || match[1] !== metric) continue;
-    const key = by === undefined ? '' : (new RegExp(`(?:^|,)${by}="([^"]*)"`).exec(match[2] ?? '')?.[1] ?? '');
+    const key = label === undefined ? '' : (label.exec(match[2] ?? '')?.[1] ?? '');
     out.set(key, (out.get(key) ?? 0) + Number(match[3]));
   }
   return out;
