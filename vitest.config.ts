@@ -36,7 +36,9 @@ const integration = [
   // Examples: each service's entry point started with tsx, the pipeline as a process tree, a real
   // PostgreSQL, openssl certificates.
   'examples/fixtures/exchange/exchange.test.ts',
+  'examples/backtest/backtest.test.ts',
   'examples/gateway/service.test.ts',
+  'examples/market-data/gap-free.test.ts',
   'examples/market-data/main.test.ts',
   'examples/market-data/tick-store.pg.test.ts',
   // PostgreSQL compiled to WASM (PGlite) in process: no child process, but seconds of start-up per

@@ -1,26 +1,41 @@
-import { catalog, closed, gauge } from '@ttquant/metrics';
+import { catalog, closed, counter, gauge } from '@ttquant/metrics';
 
-// One metric of this example's own, beside those of MarketDataMetrics: the ticks waiting in memory
-// for the database. With it, one scrape balances the tick counts exactly:
+// This example's own tick accounting, beside MarketDataMetrics: the ticks waiting in memory for the
+// database, the rows a restarted service took back from its spool, and the rows the database
+// already had. With them, one scrape balances the tick counts exactly:
 //
-//   sum(market_data_received_total) = sum(db_writes_total)
-//                                     + sum(db_write_errors_total{reason="dropped"})
-//                                     + sum(db_buffered_ticks)
+//   sum(market_data_received_total) + sum(db_spool_restored_ticks_total)
+//     = sum(db_writes_total) + sum(db_duplicate_ticks_total)
+//       + sum(db_write_errors_total{reason="dropped"}) + sum(db_buffered_ticks)
 //
 // It is set in a beforeCollect hook that runs with the collection of the counters, on the thread
 // that counts them (in the render itself, or, with /metrics in a worker thread, in the snapshot
 // that thread takes for each scrape), so the four numbers are of one instant; the tick path pays
 // nothing for it.
 
-/** Declarations of the market-data example's own metrics (a user-defined catalog). */
+const exchange = closed('binance', 'okx');
+
+/** Declarations of the market-data example's own tick accounting (a user-defined catalog). */
 export const tickBufferDefinitions = {
   buffered: gauge(
     'db_buffered_ticks',
-    'Ticks received and waiting in memory for the database (received = written + dropped + buffered).',
-    { exchange: closed('binance', 'okx') },
+    'Ticks received and waiting in memory for the database (received + restored = written + duplicates + dropped + buffered).',
+    { exchange },
+    { unit: '1' },
+  ),
+  restored: counter(
+    'db_spool_restored_ticks_total',
+    'Ticks an earlier process had spooled to disk but not seen committed, buffered again at start.',
+    { exchange },
+    { unit: '1' },
+  ),
+  duplicates: counter(
+    'db_duplicate_ticks_total',
+    'Ticks the database already had (same venue, feed session and sequence number): skipped, not stored twice.',
+    { exchange },
     { unit: '1' },
   ),
 } as const;
 
-/** The market-data example's own catalog: `db_buffered_ticks{exchange}`. */
+/** The market-data example's own tick accounting: buffered, restored and duplicate ticks per venue. */
 export class TickBufferMetrics extends catalog(tickBufferDefinitions) {}

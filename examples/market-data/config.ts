@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { ConfigError, envInteger, envList, envNumber, envPort, envString } from '../shared/config.js';
 import { type MetricsSecurity, readMetricsSecurity } from '../shared/metrics-security.js';
 import { DEFAULTS } from '../shared/ports.js';
@@ -12,6 +13,8 @@ export interface FeedConfig {
   readonly exchanges: readonly Venue[];
   /** Base URL of the exchange's WebSocket server, without a trailing slash (`ws://127.0.0.1:9400`). */
   readonly wsBaseUrl: string;
+  /** Base URL of the exchange's HTTP API, where missed messages are replayed (`http://127.0.0.1:9400`). */
+  readonly replayBaseUrl: string;
   /** Accepted symbols; `'*'` accepts any well-formed symbol (up to {@link MAX_DYNAMIC_SYMBOLS} per venue). */
   readonly symbols: readonly string[] | '*';
   /** First reconnect delay; doubles per failed attempt up to `reconnectMaxMs`, with jitter. */
@@ -48,7 +51,17 @@ export interface DatabaseConfig {
   /** Simulated outage: writes fail with a connection error from `faultAtMs` after start for `faultForMs`. */
   readonly faultAtMs: number;
   readonly faultForMs: number;
+  /**
+   * Write-ahead spool of buffered ticks and the feeds' checkpoints (MD_SPOOL_DIR); undefined
+   * (MD_SPOOL_DIR='') keeps them in memory only, and a killed process then resumes from live data.
+   */
+  readonly spoolDir: string | undefined;
+  /** How often each venue's resume point is written beside the spool, ms. */
+  readonly checkpointMs: number;
 }
+
+/** Default MD_SPOOL_DIR: `.data/market-data/spool` at the repository's root (git-ignored). */
+export const DEFAULT_SPOOL_DIR = fileURLToPath(new URL('../../.data/market-data/spool', import.meta.url));
 
 /** The market-data service's configuration. */
 export interface MarketDataConfig {
@@ -101,6 +114,7 @@ export function readMarketDataConfig(
     feed: {
       exchanges,
       wsBaseUrl: wsBaseUrl(env),
+      replayBaseUrl: replayBaseUrl(env),
       symbols: symbolList(env),
       reconnectMinMs,
       reconnectMaxMs,
@@ -120,6 +134,9 @@ export function readMarketDataConfig(
       shutdownFlushMs: envNumber(env, 'DB_SHUTDOWN_FLUSH_MS', 5_000, 0, 600_000),
       faultAtMs: envNumber(env, 'DB_FAULT_AT_MS', 0, 0),
       faultForMs: envNumber(env, 'DB_FAULT_FOR_MS', 0, 0),
+      spoolDir:
+        env.MD_SPOOL_DIR === undefined ? DEFAULT_SPOOL_DIR : env.MD_SPOOL_DIR === '' ? undefined : env.MD_SPOOL_DIR,
+      checkpointMs: envNumber(env, 'MD_CHECKPOINT_MS', 1_000, 10, 600_000),
     },
     zmqEndpoint: zmqEndpoint(env),
     zmqSendHighWaterMark: envInteger(env, 'MD_ZMQ_SNDHWM', 10_000, 1, 10_000_000),
@@ -127,6 +144,23 @@ export function readMarketDataConfig(
     metricsPort: envPort(env, 'MD_METRICS_PORT', DEFAULTS.mdMetricsPort),
     metricsSecurity: readMetricsSecurity(env),
   };
+}
+
+/** EXCHANGE_URL (http or https), else EXCHANGE_WS_URL with ws(s) turned into http(s). */
+function replayBaseUrl(env: Readonly<Record<string, string | undefined>>): string {
+  const explicit = env.EXCHANGE_URL;
+  const name = explicit !== undefined && explicit !== '' ? 'EXCHANGE_URL' : 'EXCHANGE_WS_URL';
+  const raw = name === 'EXCHANGE_URL' ? (explicit as string) : envString(env, 'EXCHANGE_WS_URL', DEFAULTS.exchangeUrl);
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(`${name}=${raw}: not a URL`);
+  }
+  const scheme = { 'ws:': 'http:', 'wss:': 'https:', 'http:': 'http:', 'https:': 'https:' }[url.protocol];
+  if (scheme === undefined) throw new ConfigError(`${name}=${raw}: expected ws://, wss://, http:// or https://`);
+  url.protocol = scheme;
+  return url.toString().replace(/\/+$/, '');
 }
 
 /** EXCHANGE_WS_URL, else EXCHANGE_URL with http(s) turned into ws(s). */

@@ -41,6 +41,8 @@ export class FeedHandler {
   readonly #latency: PerType<HistogramHandle>;
   readonly #parseErrors: Readonly<Record<ParseErrorReason, CounterHandle>>;
   #lastSkewLog = Number.NEGATIVE_INFINITY;
+  /** The feed session of this connection, from its first frame; '' before it (or from a feed without one). */
+  #session = '';
 
   constructor(options: FeedHandlerOptions) {
     this.#o = options;
@@ -50,6 +52,11 @@ export class FeedHandler {
     if (options.symbols !== '*') {
       for (const symbol of options.symbols) this.#symbols.set(symbol, { lastPrice: undefined, volume24h: undefined });
     }
+  }
+
+  /** The connection was lost: its session is no longer known (the next connection says it again). */
+  disconnected(): void {
+    this.#session = '';
   }
 
   /** A frame `ws` refused as too large: counted as unparseable JSON. */
@@ -64,6 +71,10 @@ export class FeedHandler {
     const msg = parseMarketMessage(data, isBinary, o.maxFrameBytes);
     if (typeof msg === 'string') {
       this.#parseErrors[msg].inc();
+      return;
+    }
+    if (msg.type === 'session') {
+      this.#session = msg.session;
       return;
     }
     let gauges = this.#symbols.get(msg.symbol);
@@ -114,6 +125,8 @@ export class FeedHandler {
       bidQty: msg.bidQty,
       askPrice: msg.askPrice,
       askQty: msg.askQty,
+      session: this.#session,
+      sequence: msg.sequence,
     });
   }
 }

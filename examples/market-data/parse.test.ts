@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { type MarketMessage, parseMarketMessage } from './parse.js';
+import { type MarketMessage, parseMarketMessage, type SessionMessage } from './parse.js';
 
 const T = 1_700_000_000_000;
 const trade = { e: 'trade', s: 'BTCUSDT', p: '65000.10', q: '0.002', S: 'buy', T };
 const ticker = { e: 'ticker', s: 'ETHUSDT', p: '3500.5', v: '123456.75', T };
 const book = { e: 'book', s: 'SOLUSDT', b: ['150.00', '12'], a: ['150.50', '3.5'], T };
 
-function parse(value: unknown): MarketMessage | string {
+function parse(value: unknown): MarketMessage | SessionMessage | string {
   return parseMarketMessage(JSON.stringify(value));
 }
 
@@ -24,7 +24,21 @@ describe('parseMarketMessage: valid messages', () => {
       askPrice: 0,
       askQty: 0,
       exchangeTime: T,
+      sequence: 0,
     });
+  });
+
+  it('reads the sequence number u, and a session frame', () => {
+    expect(parse({ ...trade, u: 42 })).toMatchObject({ type: 'trade', sequence: 42 });
+    expect(parse({ e: 'session', id: 'binance-abc-1', u: 0 })).toEqual({
+      type: 'session',
+      session: 'binance-abc-1',
+      last: 0,
+    });
+    for (const u of [0, -1, 1.5, '7', 2 ** 53]) expect(parse({ ...trade, u })).toBe('invalid_value');
+    expect(parse({ e: 'session', u: 3 })).toBe('missing_field');
+    expect(parse({ e: 'session', id: 'has space', u: 3 })).toBe('invalid_value');
+    expect(parse({ e: 'session', id: 'x', u: -1 })).toBe('invalid_value');
   });
 
   it('parses a ticker with its 24 h volume', () => {

@@ -31,7 +31,19 @@ export interface MarketMessage {
   readonly askQty: number;
   /** The exchange's timestamp, ms since the epoch. */
   readonly exchangeTime: number;
+  /** Sequence number in the venue's feed session (`u`); 0 when the feed sends none. */
+  readonly sequence: number;
 }
+
+/** A feed's session frame: the session its sequence numbers belong to, and the last number so far. */
+export interface SessionMessage {
+  readonly type: 'session';
+  readonly session: string;
+  readonly last: number;
+}
+
+/** A session id as the exchange sends it: printable, no quotes or spaces, at most 64 characters. */
+const SESSION_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 
 // A decimal as venues send it: "65000.10", "0.00100000", "1e-8". No sign, no hex, no spaces, no
 // "Infinity" (Number() alone would take all of those).
@@ -44,11 +56,13 @@ const DECIMAL = /^(?:\d{1,40})(?:\.\d{1,40})?(?:[eE][+-]?\d{1,3})?$/;
  * - `invalid_json`: a binary frame, a non-text payload, a frame over `maxBytes`, or text that is not JSON;
  * - `invalid_value`: JSON that is not an object;
  * - `missing_field`: no `e` (or `null`);
+ * - a `"session"` frame: its `id` and `u` checked (`missing_field` / `invalid_value`), then returned;
  * - `unknown_type`: `e` is not `"trade"`, `"ticker"` or `"book"`;
  * - `missing_field`: `s`, `T` or a field the type requires is absent or `null`;
  * - `invalid_value`: a malformed symbol, a price that is not a positive finite decimal string, a
  *   negative quantity or volume, a side other than buy/sell, a book level that is not
- *   `[price, qty]`, a crossed book (bid > ask), or `T` that is not a positive finite number.
+ *   `[price, qty]`, a crossed book (bid > ask), `T` that is not a positive finite number, or a
+ *   sequence number `u` (optional) that is not a whole number from 1 up.
  *
  * @param data - the frame as `ws` delivers it (Buffer, ArrayBuffer, Buffer[]) or a string
  * @param isBinary - whether it arrived as a binary frame (the protocol sends text frames only)
@@ -64,7 +78,7 @@ export function parseMarketMessage(
   data: unknown,
   isBinary = false,
   maxBytes: number = DEFAULT_MAX_FRAME_BYTES,
-): MarketMessage | ParseErrorReason {
+): MarketMessage | SessionMessage | ParseErrorReason {
   if (isBinary) return 'invalid_json';
   const text = frameText(data, maxBytes);
   if (text === undefined) return 'invalid_json';
@@ -78,6 +92,13 @@ export function parseMarketMessage(
   const m = value as Record<string, unknown>;
   const e = m.e;
   if (e === undefined || e === null) return 'missing_field';
+  if (e === 'session') {
+    if (absent(m.id) || absent(m.u)) return 'missing_field';
+    const last = m.u;
+    if (typeof m.id !== 'string' || !SESSION_ID.test(m.id)) return 'invalid_value';
+    if (typeof last !== 'number' || !Number.isSafeInteger(last) || last < 0) return 'invalid_value';
+    return { type: 'session', session: m.id, last };
+  }
   if (e !== 'trade' && e !== 'ticker' && e !== 'book') return 'unknown_type';
   if (absent(m.s) || absent(m.T)) return 'missing_field';
   if (e === 'trade') {
@@ -90,19 +111,25 @@ export function parseMarketMessage(
   if (typeof symbol !== 'string' || !SYMBOL_PATTERN.test(symbol)) return 'invalid_value';
   const exchangeTime = m.T;
   if (typeof exchangeTime !== 'number' || !Number.isFinite(exchangeTime) || exchangeTime <= 0) return 'invalid_value';
+  const u = m.u;
+  let sequence = 0;
+  if (u !== undefined) {
+    if (typeof u !== 'number' || !Number.isSafeInteger(u) || u < 1) return 'invalid_value';
+    sequence = u;
+  }
 
   if (e === 'trade') {
     const price = decimal(m.p);
     const quantity = decimal(m.q);
     const side = m.S;
     if (!(price > 0) || !(quantity > 0) || (side !== 'buy' && side !== 'sell')) return 'invalid_value';
-    return message('trade', symbol, price, quantity, 0, side, 0, 0, 0, 0, exchangeTime);
+    return message('trade', symbol, price, quantity, 0, side, 0, 0, 0, 0, exchangeTime, sequence);
   }
   if (e === 'ticker') {
     const price = decimal(m.p);
     const volume = decimal(m.v);
     if (!(price > 0) || !(volume >= 0)) return 'invalid_value';
-    return message('ticker', symbol, price, 0, volume, null, 0, 0, 0, 0, exchangeTime);
+    return message('ticker', symbol, price, 0, volume, null, 0, 0, 0, 0, exchangeTime, sequence);
   }
   const bid = m.b;
   const ask = m.a;
@@ -126,6 +153,7 @@ export function parseMarketMessage(
     askPrice,
     askQty,
     exchangeTime,
+    sequence,
   );
 }
 
@@ -175,7 +203,8 @@ function message(
   askPrice: number,
   askQty: number,
   exchangeTime: number,
+  sequence: number,
 ): MarketMessage {
   // One object shape for every type, so the consumers' property loads stay monomorphic.
-  return { type, symbol, price, quantity, volume24h, side, bidPrice, bidQty, askPrice, askQty, exchangeTime };
+  return { type, symbol, price, quantity, volume24h, side, bidPrice, bidQty, askPrice, askQty, exchangeTime, sequence };
 }

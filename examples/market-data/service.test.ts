@@ -66,6 +66,7 @@ beforeAll(async () => {
     DB_FLUSH_MS: '60000',
     DB_RETRY_MIN_MS: '5',
     DB_RETRY_MAX_MS: '20',
+    MD_SPOOL_DIR: '',
   });
   md = await startMarketData(config, {
     metrics,

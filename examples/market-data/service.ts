@@ -5,9 +5,13 @@ import { TickBufferMetrics } from './buffer-metrics.js';
 import type { MarketDataConfig } from './config.js';
 import { openDatabase, type SqlClient } from './database.js';
 import { FEED_THREAD_RESTARTS, startFeeds } from './feeds.js';
+import { GapRecovery } from './gap-recovery.js';
 import type { MessageType } from './parse.js';
+import { FeedSequenceMetrics } from './sequence-metrics.js';
+import { SequenceTracker } from './sequence-tracker.js';
 import { tickJson, tickJsonPrefix } from './tick-json.js';
 import { TickPublisher } from './tick-publisher.js';
+import { type SpoolLeftovers, TickSpool } from './tick-spool.js';
 import { type TickCounts, type TickRecord, TickStore } from './tick-store.js';
 
 // The market-data service: venue WebSocket feeds in (a thread each, feeds.ts); validated ticks out
@@ -18,8 +22,10 @@ import { type TickCounts, type TickRecord, TickStore } from './tick-store.js';
 export interface MarketDataDeps {
   /** The catalog to record into (default a new one). */
   readonly metrics?: MarketDataMetrics;
-  /** The example's own catalog, `db_buffered_ticks` (default a new one). */
+  /** The example's own tick accounting, `db_buffered_ticks` and friends (default a new one). */
   readonly bufferMetrics?: TickBufferMetrics;
+  /** The example's feed-integrity metrics: gaps, recovered and lost messages (default a new one). */
+  readonly sequenceMetrics?: FeedSequenceMetrics;
   readonly logger?: Logger;
   /** The database (default: opened from `config.db`); closed by `close()`. */
   readonly database?: SqlClient;
@@ -32,8 +38,10 @@ export interface MarketDataDeps {
 /** A running market-data service. */
 export interface MarketDataHandle {
   readonly metrics: MarketDataMetrics;
-  /** `db_buffered_ticks{exchange}`, served beside {@link MarketDataHandle.metrics}. */
+  /** `db_buffered_ticks{exchange}` and friends, served beside {@link MarketDataHandle.metrics}. */
   readonly bufferMetrics: TickBufferMetrics;
+  /** Sequence gaps, recovered and lost messages, served beside {@link MarketDataHandle.metrics}. */
+  readonly sequenceMetrics: FeedSequenceMetrics;
   /** Base URL of the metrics server (`${metricsUrl}/metrics`). */
   readonly metricsUrl: string;
   /** The bound ZeroMQ endpoint (the real port when `*` was configured). */
@@ -44,8 +52,13 @@ export interface MarketDataHandle {
   readonly buffered: number;
   /** Messages whose exchange timestamp was ahead of our clock (their latency was recorded as 0). */
   readonly clockSkewed: number;
+  /** Messages of detected gaps still being recovered, over every venue. */
+  readonly gapsPending: number;
+  /** Waits until every gap detected so far is recovered or given up (tests). */
+  gapsSettled(): Promise<void>;
   /**
-   * Where the parsed ticks went, for all venues or one: `received = written + dropped + buffered`.
+   * Where the parsed ticks went, for all venues or one:
+   * `received + restored = written + duplicates + dropped + buffered`.
    *
    * @param exchange - one venue; default all
    */
@@ -85,6 +98,16 @@ interface VenueState {
   readonly published: PerType<() => void>;
 }
 
+/** A venue's feed sequence: where it is, the gaps being recovered, and their counters. */
+interface VenueSequence {
+  readonly tracker: SequenceTracker;
+  readonly recovery: GapRecovery;
+  readonly gaps: CounterHandle;
+  readonly duplicates: CounterHandle;
+}
+
+type LiveVenue = VenueState & { readonly sequence: VenueSequence };
+
 /**
  * Starts the market-data service: opens the database, binds ZeroMQ, serves metrics, then connects
  * to each venue's feed.
@@ -112,10 +135,20 @@ export async function startMarketData(config: MarketDataConfig, deps: MarketData
   const now = deps.now ?? Date.now;
   const random = deps.random ?? Math.random;
 
+  const bufferMetrics = deps.bufferMetrics ?? new TickBufferMetrics(shared);
+  const sequenceMetrics = deps.sequenceMetrics ?? new FeedSequenceMetrics(shared);
   const database = deps.database ?? (await openDatabase(db, logger));
+  let spool: TickSpool | undefined;
+  let leftovers: SpoolLeftovers = { rows: [], checkpoints: new Map(), unreadable: 0 };
+  if (db.spoolDir !== undefined) ({ spool, leftovers } = TickSpool.open(db.spoolDir, feed.exchanges, logger));
   const store = new TickStore(database, {
     exchanges: feed.exchanges,
     metrics,
+    accounting: {
+      duplicates: (exchange) => bufferMetrics.duplicates.bind({ exchange }),
+      restored: (exchange) => bufferMetrics.restored.bind({ exchange }),
+    },
+    ...(spool === undefined ? {} : { spool }),
     batchSize: db.batchSize,
     flushMs: db.flushMs,
     bufferMax: db.bufferMax,
@@ -127,7 +160,6 @@ export async function startMarketData(config: MarketDataConfig, deps: MarketData
     now,
     random,
   });
-  const bufferMetrics = deps.bufferMetrics ?? new TickBufferMetrics(shared);
   const bufferedGauges = feed.exchanges.map((exchange) => ({
     exchange,
     gauge: bufferMetrics.buffered.bind({ exchange }),
@@ -144,7 +176,7 @@ export async function startMarketData(config: MarketDataConfig, deps: MarketData
     publisher = await TickPublisher.open(config.zmqEndpoint, config.zmqSendHighWaterMark, logger);
     const options = {
       service: 'market-data',
-      sources: [metrics, bufferMetrics],
+      sources: [metrics, bufferMetrics, sequenceMetrics],
       host: config.metricsHost,
       port: config.metricsPort,
       ...config.metricsSecurity,
@@ -166,26 +198,98 @@ export async function startMarketData(config: MarketDataConfig, deps: MarketData
     await server?.close();
     await publisher?.close();
     await store.close(0);
+    spool?.close();
     throw error;
   }
   const pub = publisher;
+  // What an earlier, killed process had spooled and not seen committed goes to the database first.
+  if (leftovers.rows.length > 0) {
+    store.restore(leftovers.rows);
+    spool?.flush();
+    logger.info(
+      { rows: leftovers.rows.length, checkpoints: Object.fromEntries(leftovers.checkpoints) },
+      'market-data: spooled ticks of an earlier process restored',
+    );
+  }
 
-  const venues = new Map(feed.exchanges.map((exchange) => [exchange, venueState(metrics, exchange, feed.symbols)]));
+  const venues = new Map(
+    feed.exchanges.map((exchange) => {
+      const state = venueState(metrics, exchange, feed.symbols);
+      const recovery = new GapRecovery({
+        exchange,
+        baseUrl: feed.replayBaseUrl,
+        onTick: recovered,
+        metrics: {
+          recovered: sequenceMetrics.gapMessages.bind({ exchange, outcome: 'recovered' }),
+          lost: sequenceMetrics.gapMessages.bind({ exchange, outcome: 'lost' }),
+          pending: sequenceMetrics.pending.bind({ exchange }),
+        },
+        logger: logger.child({ exchange }),
+        now,
+      });
+      const sequence = {
+        tracker: new SequenceTracker(leftovers.checkpoints.get(exchange)),
+        recovery,
+        gaps: sequenceMetrics.gaps.bind({ exchange }),
+        duplicates: sequenceMetrics.duplicates.bind({ exchange }),
+      };
+      return [exchange, { ...state, sequence } satisfies LiveVenue] as const;
+    }),
+  );
 
-  /** Where a parsed tick goes: counted received, published, and stored (or counted dropped). */
-  function deliver(tick: TickRecord): void {
-    const venue = venues.get(tick.exchange) as VenueState;
-    let sym = venue.symbols.get(tick.symbol);
+  function symbolOf(venue: VenueState, symbol: string): SymbolState {
+    let sym = venue.symbols.get(symbol);
     if (sym === undefined) {
       // A symbol the feed learnt at run time (MD_SYMBOLS=*; the feed caps how many).
-      sym = symbolState(metrics, venue.exchange, tick.symbol);
-      venue.symbols.set(tick.symbol, sym);
+      sym = symbolState(metrics, venue.exchange, symbol);
+      venue.symbols.set(symbol, sym);
     }
+    return sym;
+  }
+
+  /**
+   * Where a live tick goes: checked against its feed's sequence (a gap is recovered, a repeat
+   * skipped), counted received, published, and stored (or counted dropped).
+   */
+  function deliver(tick: TickRecord): void {
+    const venue = venues.get(tick.exchange) as LiveVenue;
+    const verdict = venue.sequence.tracker.observe(tick.session, tick.sequence);
+    if (verdict === 'duplicate') {
+      venue.sequence.duplicates.inc();
+      return;
+    }
+    if (verdict !== 'next') {
+      venue.sequence.gaps.inc();
+      venue.sequence.recovery.request(verdict);
+    }
+    const sym = symbolOf(venue, tick.symbol);
     sym.received[tick.type].inc();
     // Only the protocol's Tick fields go on the bus (the record also carries side and book levels).
     pub.publish(sym.topic, tickJson(sym.json[tick.type], tick), venue.published[tick.type]);
     store.append(tick);
   }
+
+  /** A message recovered from the exchange's replay: counted received and stored, not published (it is old news). */
+  function recovered(tick: TickRecord): void {
+    const venue = venues.get(tick.exchange) as VenueState;
+    symbolOf(venue, tick.symbol).received[tick.type].inc();
+    store.append(tick);
+  }
+
+  /** Writes each venue's resume point: below it, every message is in the database or the spool, or counted lost. */
+  function checkpoint(): void {
+    if (spool === undefined) return;
+    for (const [exchange, venue] of venues) {
+      const position = venue.sequence.tracker.position;
+      if (position === undefined) continue;
+      const missing = venue.sequence.recovery.lowestMissing(position.session);
+      spool.checkpoint(exchange, {
+        session: position.session,
+        next: Math.min(position.next, missing ?? position.next),
+      });
+    }
+  }
+  const checkpointTimer = spool === undefined ? undefined : setInterval(checkpoint, db.checkpointMs);
 
   const feeds = startFeeds({ metrics, feed, logger, now, random, onTick: deliver });
   const feedUrls = feed.exchanges.map((exchange) => `${feed.wsBaseUrl}/ws/${exchange}`);
@@ -203,7 +307,11 @@ export async function startMarketData(config: MarketDataConfig, deps: MarketData
   let closing: Promise<TickCounts> | undefined;
   async function close(): Promise<TickCounts> {
     await feeds.close();
+    clearInterval(checkpointTimer);
+    await Promise.all([...venues.values()].map((v) => v.sequence.recovery.close()));
+    checkpoint();
     const final = await store.close(db.shutdownFlushMs);
+    spool?.close();
     await pub.close();
     await server?.close();
     logger.info(
@@ -216,6 +324,7 @@ export async function startMarketData(config: MarketDataConfig, deps: MarketData
   return {
     metrics,
     bufferMetrics,
+    sequenceMetrics,
     metricsUrl,
     zmqEndpoint: pub.endpoint,
     feedUrls,
@@ -224,6 +333,14 @@ export async function startMarketData(config: MarketDataConfig, deps: MarketData
     },
     get clockSkewed() {
       return feeds.skewed;
+    },
+    get gapsPending() {
+      let n = 0;
+      for (const v of venues.values()) n += v.sequence.recovery.pending;
+      return n;
+    },
+    async gapsSettled() {
+      await Promise.all([...venues.values()].map((v) => v.sequence.recovery.settled()));
     },
     counts: (exchange) => store.counts(exchange),
     connected: (exchange) => feeds.connected(exchange),

@@ -1,5 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { MarketDataMetrics } from '@ttquant/metrics';
@@ -88,6 +91,8 @@ async function startService(port: number): Promise<MarketDataHandle> {
     MD_ZMQ_ENDPOINT: 'tcp://127.0.0.1:*',
     MD_METRICS_PORT: '0',
     DB_BUFFER_MAX: '1000000',
+    // The spool on, as by default, in a fresh folder (MD_SPOOL_DIR='' in the environment measures without it).
+    MD_SPOOL_DIR: process.env.MD_SPOOL_DIR ?? mkdtempSync(join(tmpdir(), 'md-bench-spool-')),
     // MD_FEED_THREADS=0 in the environment measures the one-thread service for comparison.
     ...(process.env.MD_FEED_THREADS === undefined ? {} : { MD_FEED_THREADS: process.env.MD_FEED_THREADS }),
   });

@@ -77,6 +77,8 @@ function trade(): TickRecord {
     bidQty: 0,
     askPrice: 0,
     askQty: 0,
+    session: 'okx-test',
+    sequence: seq,
   };
 }
 
@@ -139,11 +141,25 @@ describeRequiring(
           exposed(metrics.dbWriteErrors.name, { exchange: 'okx', reason: 'connection' }) +
           exposed(metrics.dbWriteErrors.name, { exchange: 'okx', reason: 'timeout' });
         await pollUntil(() => errors() >= 2, 'failed attempts while the server is down', 10_000, 5);
-        expect(store.counts()).toEqual({ received: 17, written: 10, dropped: 0, buffered: 7 });
+        expect(store.counts()).toEqual({
+          received: 17,
+          restored: 0,
+          written: 10,
+          duplicates: 0,
+          dropped: 0,
+          buffered: 7,
+        });
 
         await startServer();
         await store.flush();
-        expect(store.counts()).toEqual({ received: 17, written: 17, dropped: 0, buffered: 0 });
+        expect(store.counts()).toEqual({
+          received: 17,
+          restored: 0,
+          written: 17,
+          duplicates: 0,
+          dropped: 0,
+          buffered: 0,
+        });
         await check.connect();
         const rows = await check.query('SELECT count(*)::int AS n, count(DISTINCT price)::int AS d FROM trades');
         expect(rows.rows[0]).toEqual({ n: 17, d: 17 });

@@ -33,7 +33,15 @@ beforeEach(async () => {
 let seq = 0;
 function tick(type: TickRecord['type'], exchange: Venue = 'binance', symbol = 'BTCUSDT'): TickRecord {
   seq++;
-  const base = { exchange, symbol, type, exchangeTime: 1_700_000_000_000 + seq, receivedTime: 1_700_000_000_005 + seq };
+  const base = {
+    exchange,
+    symbol,
+    type,
+    exchangeTime: 1_700_000_000_000 + seq,
+    receivedTime: 1_700_000_000_005 + seq,
+    session: `${exchange}-test`,
+    sequence: seq,
+  };
   if (type === 'trade') {
     return {
       ...base,
@@ -104,7 +112,7 @@ async function count(table: string): Promise<number> {
 }
 
 function holds(a: TickCounts): boolean {
-  return a.received === a.written + a.dropped + a.buffered;
+  return a.received + a.restored === a.written + a.duplicates + a.dropped + a.buffered;
 }
 
 /**
@@ -146,11 +154,11 @@ describe('TickStore batching', () => {
     ];
     for (const t of ticks) store.append(t);
     await pollUntil(() => store.counts().written === 6, 'two full batches', 5_000, 5);
-    expect(store.counts()).toEqual({ received: 7, written: 6, dropped: 0, buffered: 1 });
+    expect(store.counts()).toEqual({ received: 7, restored: 0, written: 6, duplicates: 0, dropped: 0, buffered: 1 });
     expect([await count('trades'), await count('tickers'), await count('books')]).toEqual([4, 1, 1]);
     expect([writes(metrics, 'trades'), writes(metrics, 'tickers'), writes(metrics, 'books')]).toEqual([4, 1, 1]);
     await store.flush();
-    expect(store.counts()).toEqual({ received: 7, written: 7, dropped: 0, buffered: 0 });
+    expect(store.counts()).toEqual({ received: 7, restored: 0, written: 7, duplicates: 0, dropped: 0, buffered: 0 });
     expect(writes(metrics, 'books')).toBe(2);
   });
 
@@ -160,8 +168,22 @@ describe('TickStore batching', () => {
     store.append(tick('ticker', 'okx', 'ETHUSDT'));
     expect(store.buffered).toBe(2);
     await pollUntil(() => store.buffered === 0, 'the timed flush', 5_000, 5);
-    expect(store.counts('binance')).toEqual({ received: 1, written: 1, dropped: 0, buffered: 0 });
-    expect(store.counts('okx')).toEqual({ received: 1, written: 1, dropped: 0, buffered: 0 });
+    expect(store.counts('binance')).toEqual({
+      received: 1,
+      restored: 0,
+      written: 1,
+      duplicates: 0,
+      dropped: 0,
+      buffered: 0,
+    });
+    expect(store.counts('okx')).toEqual({
+      received: 1,
+      restored: 0,
+      written: 1,
+      duplicates: 0,
+      dropped: 0,
+      buffered: 0,
+    });
   });
 
   it('stores every column of each kind of tick', async () => {
@@ -203,13 +225,13 @@ describe('TickStore during a database outage', () => {
     store.injectFault(1_000);
     for (let i = 0; i < 5; i++) store.append(tick('trade'));
     await pollUntil(() => errors(metrics, 'connection') >= 3, 'three failed attempts', 5_000, 5);
-    expect(store.counts()).toEqual({ received: 5, written: 0, dropped: 0, buffered: 5 });
+    expect(store.counts()).toEqual({ received: 5, restored: 0, written: 0, duplicates: 0, dropped: 0, buffered: 5 });
     expect(holds(store.counts())).toBe(true);
     expect(await count('trades')).toBe(0);
 
     clock.t = 1_000; // the outage is over
     await store.flush();
-    expect(store.counts()).toEqual({ received: 5, written: 5, dropped: 0, buffered: 0 });
+    expect(store.counts()).toEqual({ received: 5, restored: 0, written: 5, duplicates: 0, dropped: 0, buffered: 0 });
     const prices = (await shared.query('SELECT price FROM trades ORDER BY price')).rows.map(
       (r) => (r as { price: number }).price,
     );
@@ -230,8 +252,22 @@ describe('TickStore during a database outage', () => {
     );
     clock.t = 1_000;
     await store.flush();
-    expect(store.counts('binance')).toEqual({ received: 2, written: 2, dropped: 0, buffered: 0 });
-    expect(store.counts('okx')).toEqual({ received: 2, written: 2, dropped: 0, buffered: 0 });
+    expect(store.counts('binance')).toEqual({
+      received: 2,
+      restored: 0,
+      written: 2,
+      duplicates: 0,
+      dropped: 0,
+      buffered: 0,
+    });
+    expect(store.counts('okx')).toEqual({
+      received: 2,
+      restored: 0,
+      written: 2,
+      duplicates: 0,
+      dropped: 0,
+      buffered: 0,
+    });
   });
 
   it('follows the configured window DB_FAULT_AT_MS / DB_FAULT_FOR_MS, relative to construction', async () => {
@@ -245,25 +281,25 @@ describe('TickStore during a database outage', () => {
     clock.t = 150;
     expect(store.faultActive).toBe(false);
     await store.flush();
-    expect(store.counts()).toEqual({ received: 2, written: 2, dropped: 0, buffered: 0 });
+    expect(store.counts()).toEqual({ received: 2, restored: 0, written: 2, duplicates: 0, dropped: 0, buffered: 0 });
   });
 
   it('bounds the buffer: ticks past DB_BUFFER_MAX are dropped and counted one by one', async () => {
     const { store, metrics, clock } = makeStore({ batchSize: 4, bufferMax: 10 });
     store.injectFault(1_000);
     for (let i = 0; i < 25; i++) store.append(tick(i % 2 === 0 ? 'trade' : 'book', i < 20 ? 'binance' : 'okx'));
-    expect(store.counts()).toEqual({ received: 25, written: 0, dropped: 15, buffered: 10 });
+    expect(store.counts()).toEqual({ received: 25, restored: 0, written: 0, duplicates: 0, dropped: 15, buffered: 10 });
     expect(errors(metrics, 'dropped', 'binance')).toBe(10);
     expect(errors(metrics, 'dropped', 'okx')).toBe(5);
     expect(holds(store.counts('binance')) && holds(store.counts('okx'))).toBe(true);
 
     clock.t = 1_000;
     await store.flush();
-    expect(store.counts()).toEqual({ received: 25, written: 10, dropped: 15, buffered: 0 });
+    expect(store.counts()).toEqual({ received: 25, restored: 0, written: 10, duplicates: 0, dropped: 15, buffered: 0 });
     expect((await count('trades')) + (await count('books'))).toBe(10);
     // Room again: new ticks are buffered, not dropped.
     store.append(tick('trade'));
-    expect(store.counts()).toEqual({ received: 26, written: 10, dropped: 15, buffered: 1 });
+    expect(store.counts()).toEqual({ received: 26, restored: 0, written: 10, duplicates: 0, dropped: 15, buffered: 1 });
   });
 
   it('drops a batch whose statement keeps failing (a query error), after maxQueryAttempts', async () => {
@@ -286,7 +322,7 @@ describe('TickStore during a database outage', () => {
     expect(failures).toBe(3);
     expect(errors(metrics, 'query')).toBe(3);
     expect(errors(metrics, 'dropped')).toBe(2);
-    expect(store.counts()).toEqual({ received: 2, written: 0, dropped: 2, buffered: 0 });
+    expect(store.counts()).toEqual({ received: 2, restored: 0, written: 0, duplicates: 0, dropped: 2, buffered: 0 });
   });
 });
 
@@ -295,10 +331,10 @@ describe('TickStore.close', () => {
     const { store, metrics } = makeStore({ batchSize: 100 });
     for (let i = 0; i < 7; i++) store.append(tick('ticker'));
     const final = await store.close(5_000);
-    expect(final).toEqual({ received: 7, written: 7, dropped: 0, buffered: 0 });
+    expect(final).toEqual({ received: 7, restored: 0, written: 7, duplicates: 0, dropped: 0, buffered: 0 });
     expect(await count('tickers')).toBe(7);
     store.append(tick('ticker'));
-    expect(store.counts()).toEqual({ received: 8, written: 7, dropped: 1, buffered: 0 });
+    expect(store.counts()).toEqual({ received: 8, restored: 0, written: 7, duplicates: 0, dropped: 1, buffered: 0 });
     expect(errors(metrics, 'dropped')).toBe(1);
   });
 
@@ -311,7 +347,7 @@ describe('TickStore.close', () => {
     await pollUntil(() => errors(metrics, 'connection') >= 1, 'a failed attempt during close', 5_000, 5);
     clock.t = 2_000;
     const final = await closing;
-    expect(final).toEqual({ received: 4, written: 0, dropped: 0, buffered: 4 });
+    expect(final).toEqual({ received: 4, restored: 0, written: 0, duplicates: 0, dropped: 0, buffered: 4 });
     expect(holds(final)).toBe(true);
   });
 });

@@ -7,10 +7,14 @@ import { classifyDbError, DatabaseFaultError, type SqlClient } from './database.
 // down, rows wait in a bounded buffer and the failed batch is retried with backoff; a tick that finds
 // the buffer full is dropped and counted. Nothing is lost silently:
 //
-//   received = written + dropped + buffered        (per venue, at every moment)
+//   received + restored = written + duplicates + dropped + buffered    (per venue, at every moment)
 //
 // One writer runs at a time and a batch leaves the buffer only once its INSERT has committed, so a
-// retry re-sends the same rows and a crash of the write loses nothing that was not counted.
+// retry re-sends the same rows and a crash of the write loses nothing that was not counted. With a
+// spool, every buffered row is also on disk until its batch commits, and a restarted service hands
+// the spooled rows back (`restored`). A row carries its feed session and sequence number, unique per
+// venue in the database, so a row sent twice (a batch whose commit the killed process never heard
+// of, a range recovered again) is skipped by the database and counted as a duplicate.
 
 /** A stored tick: the bus's Tick plus what only the database keeps (trade side, book levels). */
 export interface TickRecord extends Tick {
@@ -21,18 +25,34 @@ export interface TickRecord extends Tick {
   readonly bidQty: number;
   readonly askPrice: number;
   readonly askQty: number;
+  /** The exchange's feed session the sequence number belongs to; '' for a feed without numbers. */
+  readonly session: string;
+  /** Sequence number in the session (from 1); 0 for a feed without numbers. */
+  readonly sequence: number;
 }
 
-/** Where every tick handed to the store went. `received = written + dropped + buffered`. */
+/** Where every tick handed to the store went. `received + restored = written + duplicates + dropped + buffered`. */
 export interface TickCounts {
   /** Ticks handed to `append()`. */
   readonly received: number;
+  /** Rows handed back from the spool of an earlier process (`restore()`). */
+  readonly restored: number;
   /** Ticks committed to the database. */
   readonly written: number;
+  /** Rows the database already had (same venue, session and sequence number): skipped, not written twice. */
+  readonly duplicates: number;
   /** Ticks given up: the buffer was full, a batch failed as a query too often, or the store was closed. */
   readonly dropped: number;
   /** Ticks waiting in memory (including a batch being written). */
   readonly buffered: number;
+}
+
+/** Where buffered rows are kept on disk until they commit (tick-spool.ts). */
+export interface RowSpool {
+  /** Keeps a row accepted into the buffer, in the venue's buffer order. */
+  append(row: TickRecord): void;
+  /** The venue's first `n` buffered rows have left the buffer (committed or counted dropped). */
+  release(exchange: Venue, n: number): void;
 }
 
 /** Options of {@link TickStore}. */
@@ -41,6 +61,10 @@ export interface TickStoreOptions {
   readonly exchanges: readonly Venue[];
   /** Where db_writes_total and db_write_errors_total are recorded. */
   readonly metrics: MarketDataMetrics;
+  /** Where duplicates and restored rows are counted (`db_duplicate_ticks_total`, `db_spool_restored_ticks_total`). */
+  readonly accounting?: TickAccountingHandles;
+  /** Keeps buffered rows on disk until they commit; default none (memory only). */
+  readonly spool?: RowSpool;
   /** Rows per INSERT, and the buffered count that triggers a write (default 500). */
   readonly batchSize?: number;
   /** Longest a row waits before a write starts (default 250 ms). */
@@ -62,21 +86,42 @@ export interface TickStoreOptions {
   readonly random?: () => number;
 }
 
-/** DDL for the three tables; `IF NOT EXISTS`, so starting against an existing database is a no-op. */
+/** Per-venue counters of the rows the database skipped and of the rows restored from the spool. */
+export interface TickAccountingHandles {
+  duplicates(exchange: Venue): CounterHandle;
+  restored(exchange: Venue): CounterHandle;
+}
+
+/** The three tick tables. */
+export const TICK_TABLES = ['trades', 'tickers', 'books'] as const;
+
+/**
+ * DDL for the three tables; `IF NOT EXISTS`, so starting against an existing database is a no-op. A
+ * table created before rows carried their feed session (`feed`) and sequence number gains both
+ * columns; its old rows keep NULLs, which the unique index lets be.
+ */
 export const TICK_SCHEMA = `
 CREATE TABLE IF NOT EXISTS trades (
   time timestamptz NOT NULL, received_at timestamptz NOT NULL, exchange text NOT NULL, symbol text NOT NULL,
-  price double precision NOT NULL, quantity double precision NOT NULL, side text NOT NULL);
+  price double precision NOT NULL, quantity double precision NOT NULL, side text NOT NULL,
+  feed text, sequence bigint);
 CREATE INDEX IF NOT EXISTS trades_exchange_symbol_time ON trades (exchange, symbol, time);
 CREATE TABLE IF NOT EXISTS tickers (
   time timestamptz NOT NULL, received_at timestamptz NOT NULL, exchange text NOT NULL, symbol text NOT NULL,
-  price double precision NOT NULL, volume_24h double precision NOT NULL);
+  price double precision NOT NULL, volume_24h double precision NOT NULL,
+  feed text, sequence bigint);
 CREATE INDEX IF NOT EXISTS tickers_exchange_symbol_time ON tickers (exchange, symbol, time);
 CREATE TABLE IF NOT EXISTS books (
   time timestamptz NOT NULL, received_at timestamptz NOT NULL, exchange text NOT NULL, symbol text NOT NULL,
   bid_price double precision NOT NULL, bid_qty double precision NOT NULL,
-  ask_price double precision NOT NULL, ask_qty double precision NOT NULL);
+  ask_price double precision NOT NULL, ask_qty double precision NOT NULL,
+  feed text, sequence bigint);
 CREATE INDEX IF NOT EXISTS books_exchange_symbol_time ON books (exchange, symbol, time);
+${TICK_TABLES.map(
+  (t) => `ALTER TABLE ${t} ADD COLUMN IF NOT EXISTS feed text;
+ALTER TABLE ${t} ADD COLUMN IF NOT EXISTS sequence bigint;
+CREATE UNIQUE INDEX IF NOT EXISTS ${t}_exchange_feed_sequence ON ${t} (exchange, feed, sequence);`,
+).join('\n')}
 `;
 
 /** One venue's pending rows (a FIFO: `rows[head..]`) and counts. */
@@ -84,20 +129,27 @@ class VenueQueue {
   rows: TickRecord[] = [];
   head = 0;
   received = 0;
+  restored = 0;
   written = 0;
+  duplicates = 0;
   dropped = 0;
   /** Failed attempts since the last success, and those that were query errors (for the drop rule). */
   failures = 0;
   queryFailures = 0;
   readonly writes: Readonly<Record<'trades' | 'tickers' | 'books', CounterHandle>>;
   readonly errors: Readonly<Record<'connection' | 'query' | 'timeout' | 'dropped', CounterHandle>>;
+  readonly duplicateCounter: CounterHandle | undefined;
+  readonly restoredCounter: CounterHandle | undefined;
 
   constructor(
     readonly exchange: Venue,
     metrics: MarketDataMetrics,
+    accounting: TickAccountingHandles | undefined,
   ) {
     this.writes = metrics.dbWrites.bindEach('table', { exchange });
     this.errors = metrics.dbWriteErrors.bindEach('reason', { exchange });
+    this.duplicateCounter = accounting?.duplicates(exchange);
+    this.restoredCounter = accounting?.restored(exchange);
   }
 
   get length(): number {
@@ -128,6 +180,7 @@ class VenueQueue {
  */
 export class TickStore {
   readonly #client: SqlClient;
+  readonly #spool: RowSpool | undefined;
   readonly #queues: VenueQueue[];
   readonly #byExchange = new Map<string, VenueQueue>();
   readonly #batchSize: number;
@@ -162,7 +215,8 @@ export class TickStore {
    */
   constructor(client: SqlClient, options: TickStoreOptions) {
     this.#client = client;
-    this.#queues = options.exchanges.map((exchange) => new VenueQueue(exchange, options.metrics));
+    this.#spool = options.spool;
+    this.#queues = options.exchanges.map((exchange) => new VenueQueue(exchange, options.metrics, options.accounting));
     for (const q of this.#queues) this.#byExchange.set(q.exchange, q);
     this.#batchSize = options.batchSize ?? 500;
     this.#flushMs = options.flushMs ?? 250;
@@ -204,6 +258,26 @@ export class TickStore {
     const q = this.#byExchange.get(tick.exchange);
     if (q === undefined) return; // a venue the store was not built for: a programming error upstream
     q.received++;
+    this.#accept(q, tick);
+  }
+
+  /**
+   * Buffers rows an earlier process had spooled but not seen committed (counted `restored`, not
+   * `received`); rows the database already has are skipped there and counted as duplicates.
+   *
+   * @param rows - spooled rows, in their spool order
+   */
+  restore(rows: readonly TickRecord[]): void {
+    for (const row of rows) {
+      const q = this.#byExchange.get(row.exchange);
+      if (q === undefined) continue;
+      q.restored++;
+      q.restoredCounter?.inc();
+      this.#accept(q, row);
+    }
+  }
+
+  #accept(q: VenueQueue, tick: TickRecord): void {
     if (this.#closed || this.#total >= this.#bufferMax) {
       q.dropped++;
       q.errors.dropped.inc();
@@ -217,6 +291,7 @@ export class TickStore {
       return;
     }
     q.rows.push(tick);
+    this.#spool?.append(tick);
     this.#total++;
     if (q.length >= this.#batchSize) this.#startWriter();
     else if (this.#timer === undefined && this.#writer === undefined) {
@@ -233,21 +308,25 @@ export class TickStore {
    * Where the received ticks went, for all venues or one.
    *
    * @param exchange - one venue; default all
-   * @returns counts that satisfy `received = written + dropped + buffered`
+   * @returns counts that satisfy `received + restored = written + duplicates + dropped + buffered`
    */
   counts(exchange?: Venue): TickCounts {
     let received = 0;
+    let restored = 0;
     let written = 0;
+    let duplicates = 0;
     let dropped = 0;
     let buffered = 0;
     for (const q of this.#queues) {
       if (exchange !== undefined && q.exchange !== exchange) continue;
       received += q.received;
+      restored += q.restored;
       written += q.written;
+      duplicates += q.duplicates;
       dropped += q.dropped;
       buffered += q.length;
     }
-    return { received, written, dropped, buffered };
+    return { received, restored, written, duplicates, dropped, buffered };
   }
 
   /**
@@ -395,7 +474,13 @@ export class TickStore {
       const counts = await insertBatch(this.#client, q.exchange, q.rows, q.head, n);
       q.take(n);
       this.#total -= n;
-      q.written += n;
+      this.#spool?.release(q.exchange, n);
+      const inserted = counts.trades + counts.tickers + counts.books;
+      q.written += inserted;
+      if (inserted < n) {
+        q.duplicates += n - inserted;
+        q.duplicateCounter?.add(n - inserted);
+      }
       if (counts.trades > 0) q.writes.trades.add(counts.trades);
       if (counts.tickers > 0) q.writes.tickers.add(counts.tickers);
       if (counts.books > 0) q.writes.books.add(counts.books);
@@ -416,6 +501,7 @@ export class TickStore {
         // The statement itself fails: retrying the same rows forever would stall every venue.
         q.take(n);
         this.#total -= n;
+        this.#spool?.release(q.exchange, n);
         q.dropped += n;
         q.errors.dropped.add(n);
         q.queryFailures = 0;
@@ -466,33 +552,49 @@ interface TableCounts {
 
 const statements = new Map<number, string>();
 
-/** One statement per batch (data-modifying CTEs), so the batch commits or fails as a whole. */
+/**
+ * One statement per batch (data-modifying CTEs), so the batch commits or fails as a whole. A row
+ * whose (exchange, feed, sequence) is already stored is skipped (`ON CONFLICT DO NOTHING`); the
+ * statement returns how many rows each table took.
+ */
 function insertStatement(mask: number): string {
   const cached = statements.get(mask);
   if (cached !== undefined) return cached;
   const parts: string[] = [];
+  const counts: string[] = [];
   let p = 2; // $1 is the exchange
   const arrays = (types: string[]): string => types.map((t) => `$${p++}::${t}[]`).join(', ');
   const ts = 'to_timestamp(u.t / 1000.0), to_timestamp(u.r / 1000.0), $1';
-  if (mask & 1) {
-    const args = arrays(['float8', 'float8', 'text', 'float8', 'float8', 'text']);
+  const skip = 'ON CONFLICT (exchange, feed, sequence) DO NOTHING RETURNING 1';
+  const table = (bit: number, name: string, alias: string, columns: string, types: string[], select: string) => {
+    if (!(mask & bit)) {
+      counts.push('0');
+      return;
+    }
+    const args = arrays([...types, 'text', 'int8']);
     parts.push(
-      `t AS (INSERT INTO trades (time, received_at, exchange, symbol, price, quantity, side) SELECT ${ts}, u.s, u.p, u.q, u.sd FROM unnest(${args}) AS u(t, r, s, p, q, sd))`,
+      `${alias} AS (INSERT INTO ${name} (time, received_at, exchange, symbol, ${columns}, feed, sequence) SELECT ${ts}, u.s, ${select}, u.f, u.n FROM unnest(${args}) AS u(t, r, s, ${select.replaceAll('u.', '')}, f, n) ${skip})`,
     );
-  }
-  if (mask & 2) {
-    const args = arrays(['float8', 'float8', 'text', 'float8', 'float8']);
-    parts.push(
-      `k AS (INSERT INTO tickers (time, received_at, exchange, symbol, price, volume_24h) SELECT ${ts}, u.s, u.p, u.v FROM unnest(${args}) AS u(t, r, s, p, v))`,
-    );
-  }
-  if (mask & 4) {
-    const args = arrays(['float8', 'float8', 'text', 'float8', 'float8', 'float8', 'float8']);
-    parts.push(
-      `b AS (INSERT INTO books (time, received_at, exchange, symbol, bid_price, bid_qty, ask_price, ask_qty) SELECT ${ts}, u.s, u.bp, u.bq, u.ap, u.aq FROM unnest(${args}) AS u(t, r, s, bp, bq, ap, aq))`,
-    );
-  }
-  const sql = `WITH ${parts.join(', ')} SELECT 1`;
+    counts.push(`(SELECT count(*) FROM ${alias})::int`);
+  };
+  table(
+    1,
+    'trades',
+    't',
+    'price, quantity, side',
+    ['float8', 'float8', 'text', 'float8', 'float8', 'text'],
+    'u.p, u.q, u.sd',
+  );
+  table(2, 'tickers', 'k', 'price, volume_24h', ['float8', 'float8', 'text', 'float8', 'float8'], 'u.p, u.v');
+  table(
+    4,
+    'books',
+    'b',
+    'bid_price, bid_qty, ask_price, ask_qty',
+    ['float8', 'float8', 'text', 'float8', 'float8', 'float8', 'float8'],
+    'u.bp, u.bq, u.ap, u.aq',
+  );
+  const sql = `WITH ${parts.join(', ')} SELECT ${counts[0]} AS trades, ${counts[1]} AS tickers, ${counts[2]} AS books`;
   statements.set(mask, sql);
   return sql;
 }
@@ -504,26 +606,31 @@ async function insertBatch(
   from: number,
   n: number,
 ): Promise<TableCounts> {
-  // Column arrays per table: 7 parameters per table whatever the batch size (unnest), instead of
-  // one placeholder per value, which would hit PostgreSQL's 65,535-parameter limit at ~9k rows.
-  const tr: unknown[][] = [[], [], [], [], [], []];
-  const tk: unknown[][] = [[], [], [], [], []];
-  const bk: unknown[][] = [[], [], [], [], [], [], []];
+  // Column arrays per table: 9 parameters per table whatever the batch size (unnest), instead of
+  // one placeholder per value, which would hit PostgreSQL's 65,535-parameter limit at ~7k rows.
+  const tr: unknown[][] = [[], [], [], [], [], [], [], []];
+  const tk: unknown[][] = [[], [], [], [], [], [], []];
+  const bk: unknown[][] = [[], [], [], [], [], [], [], [], []];
   for (let i = from; i < from + n; i++) {
     const r = rows[i] as TickRecord;
-    if (r.type === 'trade') push(tr, r.exchangeTime, r.receivedTime, r.symbol, r.price, r.quantity, r.side ?? 'buy');
-    else if (r.type === 'ticker') push(tk, r.exchangeTime, r.receivedTime, r.symbol, r.price, r.volume24h);
-    else push(bk, r.exchangeTime, r.receivedTime, r.symbol, r.bidPrice, r.bidQty, r.askPrice, r.askQty);
+    // A feed without numbers stores NULLs, which the unique index never matches.
+    const feed = r.session === '' || r.sequence === 0 ? null : r.session;
+    const seq = feed === null ? null : r.sequence;
+    if (r.type === 'trade') {
+      push(tr, r.exchangeTime, r.receivedTime, r.symbol, r.price, r.quantity, r.side ?? 'buy', feed, seq);
+    } else if (r.type === 'ticker') push(tk, r.exchangeTime, r.receivedTime, r.symbol, r.price, r.volume24h, feed, seq);
+    else push(bk, r.exchangeTime, r.receivedTime, r.symbol, r.bidPrice, r.bidQty, r.askPrice, r.askQty, feed, seq);
   }
-  const counts = { trades: lengthOf(tr), tickers: lengthOf(tk), books: lengthOf(bk) };
-  const mask = (counts.trades > 0 ? 1 : 0) | (counts.tickers > 0 ? 2 : 0) | (counts.books > 0 ? 4 : 0);
-  if (mask === 0) return counts;
+  const sizes = { trades: lengthOf(tr), tickers: lengthOf(tk), books: lengthOf(bk) };
+  const mask = (sizes.trades > 0 ? 1 : 0) | (sizes.tickers > 0 ? 2 : 0) | (sizes.books > 0 ? 4 : 0);
+  if (mask === 0) return sizes;
   const params: unknown[] = [exchange];
   if (mask & 1) params.push(...tr);
   if (mask & 2) params.push(...tk);
   if (mask & 4) params.push(...bk);
-  await client.query(insertStatement(mask), params);
-  return counts;
+  const result = await client.query(insertStatement(mask), params);
+  const row = result.rows[0] as { trades?: unknown; tickers?: unknown; books?: unknown } | undefined;
+  return { trades: Number(row?.trades ?? 0), tickers: Number(row?.tickers ?? 0), books: Number(row?.books ?? 0) };
 }
 
 function push(columns: unknown[][], ...values: unknown[]): void {

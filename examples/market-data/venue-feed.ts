@@ -55,7 +55,10 @@ export function openVenueFeed(options: VenueFeedOptions): { client: FeedClient; 
     // ws's own cap protects memory; frames between maxFrameBytes and this are counted by the parser.
     maxPayload: Math.max(4 * 1024 * 1024, feed.maxFrameBytes),
     random: options.random,
-    ...(options.onStatus === undefined ? {} : { onStatus: options.onStatus }),
+    onStatus: (connected) => {
+      if (!connected) handler.disconnected();
+      options.onStatus?.(connected);
+    },
   });
   return { client, handler };
 }

@@ -18,7 +18,13 @@ export type Side = 'buy' | 'sell';
 // ---------------------------------------------------------------------------------------------
 // Exchange market-data feed: WebSocket `ws://HOST:PORT/ws/{venue}`, one JSON text frame per message.
 // Prices and quantities are decimal strings (as real venues send them); `T` is the exchange's
-// timestamp in ms since the epoch.
+// timestamp in ms since the epoch; `u` numbers the venue's messages 1, 2, 3… within a feed session.
+// The first frame of a connection is a WireSession: the session id and the last number so far. A
+// receiver that sees a number skipped asks for the missing ones:
+//   GET /api/{venue}/feed?session=ID&from=N&to=M  → 200 { session, from, frames: [frame text…] }
+//       (at most 2,000 frames; ask again for the rest), 410 { error: 'gone', reason: 'session' |
+//       'evicted', oldest } when the session ended (the exchange restarted) or the frames left its
+//       history, 400 when the numbers are not reached yet or malformed.
 
 /** A public trade. */
 export interface WireTrade {
@@ -28,6 +34,8 @@ export interface WireTrade {
   readonly q: string;
   readonly S: Side;
   readonly T: number;
+  /** Sequence number in the feed session; feeds without numbers leave it out. */
+  readonly u?: number;
 }
 
 /** A 24-hour ticker: last price and rolling base volume. */
@@ -37,6 +45,7 @@ export interface WireTicker {
   readonly p: string;
   readonly v: string;
   readonly T: number;
+  readonly u?: number;
 }
 
 /** A top-of-book update: best bid and ask as [price, quantity]. */
@@ -46,6 +55,14 @@ export interface WireBook {
   readonly b: readonly [string, string];
   readonly a: readonly [string, string];
   readonly T: number;
+  readonly u?: number;
+}
+
+/** First frame of a feed connection: the session its sequence numbers belong to, and the last number so far. */
+export interface WireSession {
+  readonly e: 'session';
+  readonly id: string;
+  readonly u: number;
 }
 
 export type WireMarketMessage = WireTrade | WireTicker | WireBook;
