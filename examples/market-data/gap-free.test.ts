@@ -16,9 +16,9 @@ import { type MarketDataHandle, startMarketData } from './service.js';
 // Gap-free ticks against the real simulated exchange: it numbers every message per venue, corrupts
 // some and drops the connections every 700 ms; market data detects each skipped number, fetches the
 // missing messages from the exchange's replay, and stores each (venue, session, sequence) once. A
-// first process is stopped with its database down and no time to flush, so its ticks are only in the
-// spool; the second takes them back, resumes from the checkpoint and recovers what went by while
-// no process listened.
+// first process is stopped with its database down (its buffer full, the ticks that found no room
+// left for the replay) and no time to flush, so its ticks are only in the spool; the second takes
+// them back, resumes from the checkpoint and recovers what went by while no process listened.
 
 const logger = createLogger('gap-free-test', { LOG_LEVEL: process.env.TEST_LOG ?? 'silent' });
 const cleanup: (() => Promise<unknown> | unknown)[] = [];
@@ -27,11 +27,12 @@ afterAll(async () => {
 });
 
 /** A feed-integrity count over both venues, read from the catalog's own exposition. */
-function sum(md: MarketDataHandle, metric: 'gaps' | 'recovered' | 'lost' | 'duplicates'): number {
+function sum(md: MarketDataHandle, metric: 'gaps' | 'recovered' | 'lost' | 'duplicates' | 'deferred'): number {
   const read = readExposition(new PrometheusWriter([md.sequenceMetrics], { selfMetrics: false }).renderText());
   const m = md.sequenceMetrics;
   if (metric === 'gaps') return read.sum(m.gaps.name) ?? 0;
   if (metric === 'duplicates') return read.sum(m.duplicates.name) ?? 0;
+  if (metric === 'deferred') return read.sum(m.deferred.name) ?? 0;
   return read.sum(m.gapMessages.name, { outcome: metric }) ?? 0;
 }
 
@@ -60,19 +61,26 @@ describe('gap-free ticks against the simulated exchange', () => {
       MD_CHECKPOINT_MS: '50',
       DB_FLUSH_MS: '50',
       DB_SHUTDOWN_FLUSH_MS: '0',
+      DB_BUFFER_MAX: '3000',
     });
     const database = pgliteClient(pglite, false);
 
     // First life: gaps come and are recovered.
     const first = await startMarketData(config, { logger, database });
     await pollUntil(() => sum(first, 'recovered') > 50 && first.counts().written > 2_000, 'gaps recovered', 20_000);
-    // Then the database goes down, ticks pile up in the buffer (and the spool), and the process stops
-    // without a moment to flush them.
+    // Then the database goes down: ticks pile up in the buffer (and the spool) until it is full, the
+    // next are left for the exchange's replay, and the process stops without a moment to flush.
     first.injectFault(60_000);
-    await pollUntil(() => first.counts().buffered > 500, 'ticks buffered during the outage', 10_000);
+    await pollUntil(() => sum(first, 'deferred') > 200, 'ticks deferred with the buffer full', 15_000);
     const firstCounts = await first.close();
     expect(firstCounts.buffered).toBeGreaterThan(500);
-    const firstFigures = { gaps: sum(first, 'gaps'), recovered: sum(first, 'recovered'), lost: sum(first, 'lost') };
+    const firstFigures = {
+      gaps: sum(first, 'gaps'),
+      recovered: sum(first, 'recovered'),
+      lost: sum(first, 'lost'),
+      deferred: sum(first, 'deferred'),
+    };
+    expect(firstCounts.dropped).toBe(0);
 
     // Away for a while: the exchange keeps numbering messages nobody receives.
     await new Promise((resolve) => setTimeout(resolve, 500));
@@ -97,6 +105,7 @@ describe('gap-free ticks against the simulated exchange', () => {
     const final = await second.close();
     expect(final.received + final.restored).toBe(final.written + final.duplicates + final.dropped + final.buffered);
     expect(final.duplicates).toBeGreaterThanOrEqual(restored - firstCounts.buffered);
+    expect(final.dropped).toBe(0);
 
     const sessions = await pglite.query<{
       exchange: string;

@@ -9,15 +9,20 @@ import type { TickRecord } from './tick-store.js';
 // (GET /api/{venue}/feed?session=&from=&to=, examples/shared/protocol.ts), one request at a time,
 // oldest gap first, and hands each recovered message on as a tick. An exchange that answers 410 (the
 // session ended with a restart, or the messages left its history) makes the rest of the gap lost,
-// counted; an exchange that does not answer is asked again with backoff until it does.
+// counted; an exchange that does not answer is asked again with backoff until it does. Messages the
+// store had no room for (the database down, the buffer full) are queued the same way and fetched
+// once the store has room again, so a long outage costs replays, not ticks, while the exchange's
+// history reaches back far enough.
 
 /** Options of {@link GapRecovery}. */
 export interface GapRecoveryOptions {
   readonly exchange: Venue;
   /** The exchange's HTTP base URL (`http://host:port`). */
   readonly baseUrl: string;
-  /** Where each recovered message goes, in sequence order. */
-  readonly onTick: (tick: TickRecord) => void;
+  /** Where each recovered message goes, in sequence order; false when it could not be kept (asked again later). */
+  readonly onTick: (tick: TickRecord) => boolean;
+  /** How many recovered messages may be handed on now (the store's free room); none: no fetch yet. */
+  readonly room: () => number;
   readonly metrics: {
     readonly recovered: CounterHandle;
     readonly lost: CounterHandle;
@@ -72,6 +77,23 @@ export class GapRecovery {
   }
 
   /**
+   * Queues a message that arrived live but could not be stored (the buffer was full): it joins the
+   * last queued gap when it follows it, so a run of them is one request.
+   *
+   * @param session - its session
+   * @param sequence - its number
+   */
+  defer(session: string, sequence: number): void {
+    const last = this.#gaps.at(-1);
+    if (last !== undefined && last.session === session && last.to === sequence - 1) {
+      last.to = sequence;
+      this.#addPending(1);
+      return;
+    }
+    this.request({ session, from: sequence, to: sequence });
+  }
+
+  /**
    * Queues a gap for recovery.
    *
    * @param gap - the missing numbers
@@ -107,7 +129,13 @@ export class GapRecovery {
     let failures = 0;
     while (!this.#closed && this.#gaps.length > 0) {
       const gap = this.#gaps[0] as { session: string; from: number; to: number };
-      const outcome = await this.#fetchSome(gap);
+      const room = this.#o.room();
+      if (room <= 0) {
+        // The store is full (the database is down): wait for room rather than fetch what cannot be kept.
+        await this.#pause(200);
+        continue;
+      }
+      const outcome = await this.#fetchSome(gap, room);
       if (outcome === 'retry') {
         failures++;
         const ceiling = Math.min(
@@ -123,9 +151,10 @@ export class GapRecovery {
   }
 
   /** One request: recovers a page of the gap, or gives the gap up, or says to try again. */
-  async #fetchSome(gap: { session: string; from: number; to: number }): Promise<'progress' | 'retry'> {
+  async #fetchSome(gap: { session: string; from: number; to: number }, room: number): Promise<'progress' | 'retry'> {
     const o = this.#o;
-    const url = `${o.baseUrl}/api/${o.exchange}/feed?session=${encodeURIComponent(gap.session)}&from=${gap.from}&to=${gap.to}`;
+    const to = Math.min(gap.to, gap.from + room - 1);
+    const url = `${o.baseUrl}/api/${o.exchange}/feed?session=${encodeURIComponent(gap.session)}&from=${gap.from}&to=${to}`;
     let status: number;
     let body: unknown;
     try {
@@ -147,7 +176,7 @@ export class GapRecovery {
       const receivedTime = this.#now();
       let expected = gap.from;
       for (const frame of frames) {
-        if (expected > gap.to) break;
+        if (expected > to) break;
         const msg = parseMarketMessage(frame);
         if (typeof msg === 'string' || msg.type === 'session' || msg.sequence !== expected) {
           // Not the message asked for: give this number up rather than store something else.
@@ -157,7 +186,7 @@ export class GapRecovery {
           );
           o.metrics.lost.inc();
         } else {
-          o.onTick({
+          const kept = o.onTick({
             exchange: o.exchange,
             symbol: msg.symbol,
             type: msg.type,
@@ -174,7 +203,8 @@ export class GapRecovery {
             session: gap.session,
             sequence: msg.sequence,
           });
-          o.metrics.recovered.inc();
+          if (kept) o.metrics.recovered.inc();
+          else this.defer(gap.session, expected);
         }
         expected++;
       }

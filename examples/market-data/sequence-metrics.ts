@@ -27,6 +27,12 @@ export const feedSequenceDefinitions = {
     { exchange },
     { unit: '1' },
   ),
+  deferred: counter(
+    'market_data_deferred_messages_total',
+    'Live messages published but not stored because the database buffer was full: recovered from the exchange once it has room.',
+    { exchange },
+    { unit: '1' },
+  ),
   duplicates: counter(
     'market_data_duplicate_messages_total',
     'Live messages whose sequence number was already seen: skipped.',

@@ -103,6 +103,7 @@ interface VenueSequence {
   readonly tracker: SequenceTracker;
   readonly recovery: GapRecovery;
   readonly gaps: CounterHandle;
+  readonly deferred: CounterHandle;
   readonly duplicates: CounterHandle;
 }
 
@@ -219,6 +220,8 @@ export async function startMarketData(config: MarketDataConfig, deps: MarketData
         exchange,
         baseUrl: feed.replayBaseUrl,
         onTick: recovered,
+        // A page at most half the free room: live ticks keep arriving meanwhile.
+        room: () => Math.max(0, Math.floor((db.bufferMax - store.buffered) / 2)),
         metrics: {
           recovered: sequenceMetrics.gapMessages.bind({ exchange, outcome: 'recovered' }),
           lost: sequenceMetrics.gapMessages.bind({ exchange, outcome: 'lost' }),
@@ -231,6 +234,7 @@ export async function startMarketData(config: MarketDataConfig, deps: MarketData
         tracker: new SequenceTracker(leftovers.checkpoints.get(exchange)),
         recovery,
         gaps: sequenceMetrics.gaps.bind({ exchange }),
+        deferred: sequenceMetrics.deferred.bind({ exchange }),
         duplicates: sequenceMetrics.duplicates.bind({ exchange }),
       };
       return [exchange, { ...state, sequence } satisfies LiveVenue] as const;
@@ -249,7 +253,9 @@ export async function startMarketData(config: MarketDataConfig, deps: MarketData
 
   /**
    * Where a live tick goes: checked against its feed's sequence (a gap is recovered, a repeat
-   * skipped), counted received, published, and stored (or counted dropped).
+   * skipped), counted received, published, and stored (or counted dropped). A numbered tick that
+   * finds the buffer full is published and left for the recovery to fetch again once there is room
+   * (counted received then), instead of being dropped.
    */
   function deliver(tick: TickRecord): void {
     const venue = venues.get(tick.exchange) as LiveVenue;
@@ -263,17 +269,27 @@ export async function startMarketData(config: MarketDataConfig, deps: MarketData
       venue.sequence.recovery.request(verdict);
     }
     const sym = symbolOf(venue, tick.symbol);
-    sym.received[tick.type].inc();
     // Only the protocol's Tick fields go on the bus (the record also carries side and book levels).
     pub.publish(sym.topic, tickJson(sym.json[tick.type], tick), venue.published[tick.type]);
+    if (tick.sequence !== 0 && tick.session !== '' && !store.hasRoom()) {
+      venue.sequence.deferred.inc();
+      venue.sequence.recovery.defer(tick.session, tick.sequence);
+      return;
+    }
+    sym.received[tick.type].inc();
     store.append(tick);
   }
 
-  /** A message recovered from the exchange's replay: counted received and stored, not published (it is old news). */
-  function recovered(tick: TickRecord): void {
+  /**
+   * A message recovered from the exchange's replay: counted received and stored, not published (it
+   * is old news); refused while the buffer is full, to be fetched again.
+   */
+  function recovered(tick: TickRecord): boolean {
+    if (!store.hasRoom()) return false;
     const venue = venues.get(tick.exchange) as VenueState;
     symbolOf(venue, tick.symbol).received[tick.type].inc();
     store.append(tick);
+    return true;
   }
 
   /** Writes each venue's resume point: below it, every message is in the database or the spool, or counted lost. */

@@ -263,7 +263,10 @@ export class TickStore {
 
   /**
    * Buffers rows an earlier process had spooled but not seen committed (counted `restored`, not
-   * `received`); rows the database already has are skipped there and counted as duplicates.
+   * `received`); rows the database already has are skipped there and counted as duplicates. They
+   * are taken whatever the buffer's bound: they were within the earlier process's bound, plus the
+   * committed rows sharing a spool segment with them, and dropping them would lose them for good.
+   * Live ticks wait (for the replay) until the buffer is below its bound again.
    *
    * @param rows - spooled rows, in their spool order
    */
@@ -273,12 +276,12 @@ export class TickStore {
       if (q === undefined) continue;
       q.restored++;
       q.restoredCounter?.inc();
-      this.#accept(q, row);
+      this.#accept(q, row, true);
     }
   }
 
-  #accept(q: VenueQueue, tick: TickRecord): void {
-    if (this.#closed || this.#total >= this.#bufferMax) {
+  #accept(q: VenueQueue, tick: TickRecord, unbounded = false): void {
+    if (this.#closed || (this.#total >= this.#bufferMax && !unbounded)) {
       q.dropped++;
       q.errors.dropped.inc();
       if (!this.#full) {
@@ -297,6 +300,15 @@ export class TickStore {
     else if (this.#timer === undefined && this.#writer === undefined) {
       this.#timer = setTimeout(this.#onTimer, this.#flushMs);
     }
+  }
+
+  /**
+   * Whether `n` more ticks fit in the buffer now (the store is open and below its bound).
+   *
+   * @param n - ticks (default 1)
+   */
+  hasRoom(n = 1): boolean {
+    return !this.#closed && this.#total + n <= this.#bufferMax;
   }
 
   /** Ticks waiting in memory, including a batch being written. */
