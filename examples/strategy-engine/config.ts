@@ -18,14 +18,23 @@ export interface StrategySpec {
   readonly lot: number;
 }
 
+/** Where the engine reaches one venue: its market-data bus and its gateway. */
+export interface VenueEndpoints {
+  /** Market-data bus carrying this venue's ticks (topic prefix `tick.`). */
+  readonly mdZmqEndpoint: string;
+  /** The fill publisher of the gateway routing this venue (topic prefix `fill.`). */
+  readonly gatewayZmqEndpoint: string;
+  /** Base URL of that gateway's order entry; this venue's orders go to `${gatewayUrl}/orders`. */
+  readonly gatewayUrl: string;
+}
+
 /** The engine's configuration. */
 export interface EngineConfig {
-  /** Market-data bus to subscribe to (topic prefix `tick.`). */
-  readonly mdZmqEndpoint: string;
-  /** The gateway's fill publisher (topic prefix `fill.`). */
-  readonly gatewayZmqEndpoint: string;
-  /** Base URL of the gateway's order entry; orders go to `${gatewayUrl}/orders`. */
-  readonly gatewayUrl: string;
+  /**
+   * Endpoints of each venue a strategy trades (and of no other). Several venues may share one
+   * market-data bus or one gateway: the engine connects once per distinct endpoint.
+   */
+  readonly venues: ReadonlyMap<Venue, VenueEndpoints>;
   readonly metricsHost: string;
   /** 0 picks a free port. */
   readonly metricsPort: number;
@@ -89,14 +98,13 @@ export function readEngineConfig(env: Env = process.env): EngineConfig {
   if (params.mrExitZ >= params.mrEntryZ) {
     throw new ConfigError(`ENGINE_MR_EXIT_Z=${params.mrExitZ}: must be below ENGINE_MR_ENTRY_Z=${params.mrEntryZ}`);
   }
+  const strategies = parseStrategies(envString(env, 'ENGINE_STRATEGIES', DEFAULT_STRATEGIES));
   return {
-    mdZmqEndpoint: envString(env, 'MD_ZMQ_ENDPOINT', DEFAULTS.mdZmqEndpoint),
-    gatewayZmqEndpoint: envString(env, 'GATEWAY_ZMQ_ENDPOINT', DEFAULTS.gatewayZmqEndpoint),
-    gatewayUrl: envUrl(env, 'GATEWAY_URL', DEFAULTS.gatewayUrl),
+    venues: readVenueEndpoints(env, strategies),
     metricsHost: envString(env, 'METRICS_HOST', DEFAULTS.metricsHost),
     metricsPort: envPort(env, 'ENGINE_METRICS_PORT', DEFAULTS.engineMetricsPort),
     metricsSecurity: readMetricsSecurity(env),
-    strategies: parseStrategies(envString(env, 'ENGINE_STRATEGIES', DEFAULT_STRATEGIES)),
+    strategies,
     params,
     maxPositionLots: envInteger(env, 'ENGINE_MAX_POSITION_LOTS', 3, 1, 1_000_000),
     capitalUsd: envNumber(env, 'ENGINE_CAPITAL_USD', 100_000, Number.MIN_VALUE),
@@ -159,14 +167,121 @@ export function parseStrategies(raw: string): StrategySpec[] {
   return specs;
 }
 
-function envUrl(env: Env, name: string, fallback: string): string {
-  const raw = envString(env, name, fallback);
+/** One per-venue endpoint setting: the map variable, its single-endpoint fallback, and the default. */
+interface EndpointSetting {
+  readonly field: keyof VenueEndpoints;
+  readonly perVenue: string;
+  readonly single: string;
+  readonly fallback: string;
+  /** Checks one value, returns it normalised; `what` names the variable (and entry) in errors. */
+  readonly check: (raw: string, what: string) => string;
+}
+
+const ENDPOINT_SETTINGS: readonly EndpointSetting[] = [
+  {
+    field: 'mdZmqEndpoint',
+    perVenue: 'MD_ZMQ_ENDPOINTS',
+    single: 'MD_ZMQ_ENDPOINT',
+    fallback: DEFAULTS.mdZmqEndpoint,
+    check: checkZmq,
+  },
+  {
+    field: 'gatewayZmqEndpoint',
+    perVenue: 'GATEWAY_ZMQ_ENDPOINTS',
+    single: 'GATEWAY_ZMQ_ENDPOINT',
+    fallback: DEFAULTS.gatewayZmqEndpoint,
+    check: checkZmq,
+  },
+  {
+    field: 'gatewayUrl',
+    perVenue: 'GATEWAY_URLS',
+    single: 'GATEWAY_URL',
+    fallback: DEFAULTS.gatewayUrl,
+    check: checkUrl,
+  },
+];
+
+/**
+ * The endpoints of each venue the strategies trade. A venue's endpoint comes from the per-venue
+ * variable (`MD_ZMQ_ENDPOINTS=binance=tcp://…,okx=tcp://…`), else from the single variable
+ * (`MD_ZMQ_ENDPOINT`, one service for every venue). The single variable's default applies only when
+ * the per-venue one is unset: once venues are listed, a traded venue left out is a mistake, not a
+ * reason to guess an address.
+ *
+ * @param env - the environment
+ * @param strategies - the configured strategies (their venues are the ones needed)
+ * @returns endpoints per traded venue, in the order the strategies name them
+ * @throws ConfigError for a malformed entry, an unknown or repeated venue, or a traded venue without an endpoint
+ */
+export function readVenueEndpoints(env: Env, strategies: readonly StrategySpec[]): Map<Venue, VenueEndpoints> {
+  const resolved = ENDPOINT_SETTINGS.map((setting) => {
+    const perVenue = parseVenueMap(env, setting);
+    const rawSingle = env[setting.single];
+    const singleSet = rawSingle !== undefined && rawSingle !== '';
+    const single =
+      singleSet || perVenue.size === 0
+        ? checkSingle(setting, envString(env, setting.single, setting.fallback))
+        : undefined;
+    return { setting, perVenue, single };
+  });
+  const venues = new Map<Venue, VenueEndpoints>();
+  for (const spec of strategies) {
+    if (venues.has(spec.exchange)) continue;
+    const endpoints: Partial<Record<keyof VenueEndpoints, string>> = {};
+    for (const { setting, perVenue, single } of resolved) {
+      const value = perVenue.get(spec.exchange) ?? single;
+      if (value === undefined) {
+        throw new ConfigError(
+          `${setting.perVenue}=${env[setting.perVenue]}: strategy "${spec.name}" trades ${spec.exchange}, which has no entry (add ${spec.exchange}=…, or set ${setting.single} for every venue)`,
+        );
+      }
+      endpoints[setting.field] = value;
+    }
+    venues.set(spec.exchange, endpoints as VenueEndpoints);
+  }
+  return venues;
+}
+
+function checkSingle(setting: EndpointSetting, raw: string): string {
+  return setting.check(raw, `${setting.single}=${raw}`);
+}
+
+/** Parses one `venue=value,venue=value` variable; empty or unset is an empty map. */
+function parseVenueMap(env: Env, setting: EndpointSetting): Map<Venue, string> {
+  const raw = envString(env, setting.perVenue, '');
+  const out = new Map<Venue, string>();
+  for (const item of raw.split(',').map((s) => s.trim())) {
+    if (item === '') continue;
+    const eq = item.indexOf('=');
+    const bad = (why: string) => new ConfigError(`${setting.perVenue}=${raw}: "${item}" ${why}`);
+    if (eq <= 0) throw bad('is not venue=endpoint');
+    const venue = item.slice(0, eq).trim();
+    if (!(VENUES as readonly string[]).includes(venue)) {
+      throw bad(`names venue "${venue}"; expected one of ${VENUES.join(', ')}`);
+    }
+    if (out.has(venue as Venue)) throw bad(`repeats venue "${venue}"`);
+    out.set(venue as Venue, setting.check(item.slice(eq + 1).trim(), `${setting.perVenue}=${raw}: "${item}"`));
+  }
+  return out;
+}
+
+// ZeroMQ parses an endpoint fully at connect (a failure there is a ConfigError naming the variable
+// too); this only catches what is plainly not an endpoint, e.g. a URL pasted into the wrong variable.
+const ZMQ_ENDPOINT = /^(tcp|ipc|inproc):\/\/\S+$/;
+
+/** `what` names the value in errors, e.g. `MD_ZMQ_ENDPOINT=x` or `MD_ZMQ_ENDPOINTS=…: "okx=x"`. */
+function checkZmq(raw: string, what: string): string {
+  if (!ZMQ_ENDPOINT.test(raw)) throw new ConfigError(`${what}: expected a ZeroMQ endpoint like tcp://host:5555`);
+  return raw;
+}
+
+function checkUrl(raw: string, what: string): string {
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
-    throw new ConfigError(`${name}=${raw}: expected an http:// URL`);
+    throw new ConfigError(`${what}: expected an http:// URL`);
   }
-  if (url.protocol !== 'http:') throw new ConfigError(`${name}=${raw}: expected an http:// URL`);
+  if (url.protocol !== 'http:') throw new ConfigError(`${what}: expected an http:// URL`);
   return raw.replace(/\/+$/, '');
 }

@@ -554,3 +554,116 @@ describe('shutdown with an order out', () => {
     }
   });
 });
+
+describe('two venues, each with its own market-data bus and gateway', () => {
+  it('routes each strategy to its venue: ticks from both buses, orders to both gateways, fills from both booked', async () => {
+    // Binance uses the file's market-data bus and gateway; OKX gets a second of each.
+    const okxMd = new zmq.Publisher({ linger: 0 });
+    const okxFills = new zmq.Publisher({ linger: 0 });
+    await okxMd.bind('tcp://127.0.0.1:*');
+    await okxFills.bind('tcp://127.0.0.1:*');
+    const okxGateway = new FakeGateway(okxFills);
+    okxGateway.server.listen(0, '127.0.0.1');
+    await once(okxGateway.server, 'listening');
+    let okxSends: Promise<void> = Promise.resolve();
+    const sendOkx = (frames: (string | Buffer)[]): Promise<void> => {
+      okxSends = okxSends.then(() => okxMd.send(frames));
+      return okxSends;
+    };
+    const binanceOrdersBefore = gateway.orders.length;
+    const clock = { t: 2_000_000_000_000 };
+    const env = engineEnv({
+      ENGINE_STRATEGIES: 'bin=ma_cross:binance:BTCUSDT,ok=ma_cross:okx:BTCUSDT',
+      MD_ZMQ_ENDPOINTS: `binance=${mdPub.lastEndpoint},okx=${okxMd.lastEndpoint}`,
+      GATEWAY_ZMQ_ENDPOINTS: `binance=${fillPub.lastEndpoint},okx=${okxFills.lastEndpoint}`,
+      GATEWAY_URLS: `binance=${gateway.url},okx=${okxGateway.url}`,
+    });
+    // No single-endpoint fallback: every address comes from the per-venue lists.
+    for (const single of ['MD_ZMQ_ENDPOINT', 'GATEWAY_ZMQ_ENDPOINT', 'GATEWAY_URL']) delete env[single];
+    const engine = await startStrategyEngine(readEngineConfig(env), {
+      logger: pino({ level: 'silent' }),
+      now: () => clock.t,
+      runtimeMetrics: false,
+    });
+    try {
+      // Each subscription live: a book tick of an untraded symbol per market-data bus, and on each
+      // fill bus a fill refused for a reason of its own (unknown strategy on Binance's, wrong symbol on OKX's).
+      const books = (exchange: Venue): number =>
+        exposed(engine, 'engine_market_data_received_total', { exchange, type: 'book' }) ?? 0;
+      await pollUntil(
+        async () => {
+          const bad = engine.stats().bad.fills;
+          const live = {
+            binanceMd: books('binance') > 0,
+            okxMd: books('okx') > 0,
+            binanceFills: bad.unknown_strategy !== undefined,
+            okxFills: bad.symbol !== undefined,
+          };
+          if (!live.binanceMd) await sendMd(['tick.binance.XRPUSDT', tickJson('binance', 'XRPUSDT', 0.5, 'book')]);
+          if (!live.okxMd) await sendOkx(['tick.okx.XRPUSDT', tickJson('okx', 'XRPUSDT', 0.5, 'book')]);
+          if (!live.binanceFills) await gateway.publish(['fill.nobody', JSON.stringify(otherFill)]);
+          if (!live.okxFills) {
+            await okxGateway.publish([
+              'fill.ok',
+              JSON.stringify({ ...otherFill, strategy: 'ok', exchange: 'okx', symbol: 'ETHUSDT' }),
+            ]);
+          }
+          return Object.values(live).every(Boolean);
+        },
+        'the subscriptions to both venues',
+        5_000,
+        10,
+      );
+
+      // The same symbol on both venues at different prices: each venue's ticks come from its own
+      // bus, and reach the strategy of that venue only. A rise after a flat start buys one lot.
+      const trades = (exchange: Venue): number =>
+        exposed(engine, 'engine_market_data_received_total', { exchange, type: 'trade' }) ?? 0;
+      gateway.prices.set('binance.BTCUSDT', 101);
+      okxGateway.prices.set('okx.BTCUSDT', 201);
+      for (const [b, o] of [
+        [100, 200],
+        [100, 200],
+        [100, 200],
+        [100, 200],
+        [101, 201],
+      ] as const) {
+        await sendMd(['tick.binance.BTCUSDT', tickJson('binance', 'BTCUSDT', b)]);
+        await sendOkx(['tick.okx.BTCUSDT', tickJson('okx', 'BTCUSDT', o)]);
+      }
+      await pollUntil(() => trades('binance') === 5 && trades('okx') === 5, 'five ticks per venue', 5_000, 5);
+      await pollUntil(() => engine.stats().fills === 2, 'a fill from each gateway', 5_000, 5);
+
+      const binanceOrders = gateway.orders.slice(binanceOrdersBefore);
+      expect(binanceOrders.map((o) => `${o.strategy} ${o.side} ${o.quantity} ${o.exchange} ${o.symbol}`)).toEqual([
+        'bin buy 0.01 binance BTCUSDT',
+      ]);
+      expect(okxGateway.orders.map((o) => `${o.strategy} ${o.side} ${o.quantity} ${o.exchange} ${o.symbol}`)).toEqual([
+        'ok buy 0.01 okx BTCUSDT',
+      ]);
+      expect(engine.stats().strategies).toEqual([
+        { name: 'bin', position: 0.01, working: false },
+        { name: 'ok', position: 0.01, working: false },
+      ]);
+      const body = await scrape(engine);
+      for (const [strategy, exchange] of [
+        ['bin', 'binance'],
+        ['ok', 'okx'],
+      ] as const) {
+        expect(sample(body, 'engine_orders_sent_total', { strategy, exchange, side: 'buy' })).toBe(1);
+        expect(sample(body, 'engine_trades_received_total', { strategy, exchange })).toBe(1);
+        // Five ticks of its own venue decided, none of the other venue's.
+        expect(sample(body, 'engine_strategy_latency_ms_count', { strategy })).toBe(5);
+      }
+      // Each venue's ledger marks at its own price: 0.01 BTC at 101 on Binance, at 201 on OKX.
+      expect(sample(body, 'strategy_position_value_usd', { strategy: 'bin', symbol: 'BTCUSDT' })).toBeCloseTo(1.01, 9);
+      expect(sample(body, 'strategy_position_value_usd', { strategy: 'ok', symbol: 'BTCUSDT' })).toBeCloseTo(2.01, 9);
+    } finally {
+      await engine.close();
+      okxGateway.server.closeAllConnections();
+      await new Promise((resolve) => okxGateway.server.close(resolve));
+      okxMd.close();
+      okxFills.close();
+    }
+  });
+});

@@ -18,14 +18,17 @@ import { type Decision, StrategyRunner } from './runner.js';
 import { createStrategy } from './strategies.js';
 import { type BadMessageReason, readFill, readTick } from './wire.js';
 
-// The strategy engine: ticks from the market-data bus drive the strategies, their orders go to the
-// gateway over HTTP, fills come back on the gateway's bus and feed each strategy's position and the
-// TradingLedger, which keeps the 13 strategy metrics. Served with the engine's own 6 metrics on one
-// /metrics endpoint.
+// The strategy engine: ticks from the market-data buses drive the strategies, each strategy's orders
+// go over HTTP to the gateway of its venue, fills come back on the gateways' buses and feed each
+// strategy's position and the TradingLedger, which keeps the 13 strategy metrics. Served with the
+// engine's own 6 metrics on one /metrics endpoint.
 //
-//   MD_ZMQ_ENDPOINT ──tick.*──▶ readTick ──▶ runner.onPrice ──POST /orders──▶ gateway
-//                                   └──▶ ledger.onMark            ▲              │
-//   GATEWAY_ZMQ_ENDPOINT ──fill.*──▶ readFill ──▶ runner.onFill, ledger.onFill ◀─┘
+//   md bus of each venue ──tick.*──▶ readTick ──▶ runner.onPrice ──POST /orders──▶ gateway of its venue
+//                                        └──▶ ledger.onMark               ▲                 │
+//   fill bus of each gateway ──fill.*──▶ readFill ──▶ runner.onFill, ledger.onFill ◀────────┘
+//
+// One SUB socket reads every market-data bus and one every fill bus (a ZeroMQ SUB connects to many
+// publishers and fair-queues them); a tick is routed by the venue it names, a fill by its strategy.
 
 /** Optional collaborators of {@link startStrategyEngine}; tests inject these. */
 export interface EngineDeps {
@@ -83,7 +86,7 @@ export interface StrategyEngine {
   stats(): EngineStats;
   /**
    * Stops deciding, waits (bounded by `shutdownTimeoutMs`) for the orders out and their fills, then
-   * closes both ZeroMQ sockets, the gateway client and the metrics server. Safe to call twice.
+   * closes both ZeroMQ sockets, the gateway clients and the metrics server. Safe to call twice.
    *
    * @returns resolves when everything is closed
    */
@@ -102,7 +105,8 @@ interface Route {
  * @param config - from {@link readEngineConfig}
  * @param deps - optional logger, clock and catalogs
  * @returns the running engine, once the metrics server listens
- * @throws ConfigError for a ZeroMQ endpoint that does not parse; the listen error when the metrics port is taken
+ * @throws ConfigError for a ZeroMQ endpoint that does not parse or a strategy whose venue has no endpoints;
+ *   the listen error when the metrics port is taken
  * @example
  * ```ts
  * const engine = await startStrategyEngine(readEngineConfig());
@@ -130,7 +134,26 @@ export async function startStrategyEngine(config: EngineConfig, deps: EngineDeps
     ...(config.sharpePeriodsPerYear === undefined ? {} : { periodsPerYear: config.sharpePeriodsPerYear }),
   };
   const ledgers = new Map<Venue, TradingLedger>();
-  const gateway: GatewayClient = createGatewayClient({ url: config.gatewayUrl, timeoutMs: config.orderTimeoutMs });
+  // readEngineConfig gives every traded venue its endpoints; a config built by hand might not.
+  for (const spec of config.strategies) {
+    if (!config.venues.has(spec.exchange)) {
+      throw new ConfigError(`strategy "${spec.name}": no endpoints configured for ${spec.exchange}`);
+    }
+  }
+  // One client per distinct gateway URL: venues served by one gateway share its connections.
+  const gateways = new Map<string, GatewayClient>();
+  const gatewayOf = new Map<Venue, GatewayClient>();
+  for (const [venue, endpoints] of config.venues) {
+    let client = gateways.get(endpoints.gatewayUrl);
+    if (client === undefined) {
+      client = createGatewayClient({ url: endpoints.gatewayUrl, timeoutMs: config.orderTimeoutMs });
+      gateways.set(endpoints.gatewayUrl, client);
+    }
+    gatewayOf.set(venue, client);
+  }
+  const closeGateways = () => {
+    for (const client of gateways.values()) client.close();
+  };
   const orderCounts = { sent: 0, accepted: 0, riskRejected: 0, failed: 0 };
   const idPrefix = `${process.pid}-${startedAt.toString(36)}`;
 
@@ -168,6 +191,7 @@ export async function startStrategyEngine(config: EngineConfig, deps: EngineDeps
 
   function createRunner(spec: StrategySpec): StrategyRunner {
     const sent = em.ordersSent.bindEach('side', { strategy: spec.name, exchange: spec.exchange });
+    const gateway = gatewayOf.get(spec.exchange) as GatewayClient; // checked at the start
     let seq = 0;
     return new StrategyRunner(
       spec,
@@ -304,13 +328,17 @@ export async function startStrategyEngine(config: EngineConfig, deps: EngineDeps
 
   const mdSub = new zmq.Subscriber({ linger: 0 });
   const fillSub = new zmq.Subscriber({ linger: 0 });
+  const mdEndpoints = distinct([...config.venues.values()].map((v) => v.mdZmqEndpoint));
+  const fillEndpoints = distinct([...config.venues.values()].map((v) => v.gatewayZmqEndpoint));
   try {
-    connect(mdSub, config.mdZmqEndpoint, 'MD_ZMQ_ENDPOINT', 'tick.');
-    connect(fillSub, config.gatewayZmqEndpoint, 'GATEWAY_ZMQ_ENDPOINT', 'fill.');
+    for (const endpoint of mdEndpoints) connect(mdSub, endpoint, 'MD_ZMQ_ENDPOINT(S)');
+    for (const endpoint of fillEndpoints) connect(fillSub, endpoint, 'GATEWAY_ZMQ_ENDPOINT(S)');
+    mdSub.subscribe('tick.');
+    fillSub.subscribe('fill.');
   } catch (error) {
     mdSub.close();
     fillSub.close();
-    gateway.close();
+    closeGateways();
     throw error;
   }
 
@@ -330,7 +358,7 @@ export async function startStrategyEngine(config: EngineConfig, deps: EngineDeps
   } catch (error) {
     mdSub.close();
     fillSub.close();
-    gateway.close();
+    closeGateways();
     await server.close();
     throw error;
   }
@@ -369,9 +397,7 @@ export async function startStrategyEngine(config: EngineConfig, deps: EngineDeps
   log.info(
     {
       metrics: `${address.url}/metrics`,
-      md: config.mdZmqEndpoint,
-      fills: config.gatewayZmqEndpoint,
-      gateway: config.gatewayUrl,
+      venues: Object.fromEntries(config.venues),
       strategies: config.strategies.map((s) => `${s.name}=${s.kind}:${s.exchange}:${s.symbol}`),
     },
     'strategy engine started',
@@ -398,7 +424,7 @@ export async function startStrategyEngine(config: EngineConfig, deps: EngineDeps
         log.warn({ waiting: runners.filter((r) => !r.idle).map((r) => r.spec.name) }, 'orders still out at shutdown');
       }
     }
-    gateway.close();
+    closeGateways();
     fillSub.close();
     clearInterval(sampler);
     await Promise.all(loops);
@@ -428,11 +454,14 @@ export async function startStrategyEngine(config: EngineConfig, deps: EngineDeps
   };
 }
 
-function connect(sub: zmq.Subscriber, endpoint: string, variable: string, prefix: string): void {
+function connect(sub: zmq.Subscriber, endpoint: string, variable: string): void {
   try {
     sub.connect(endpoint);
   } catch (error) {
-    throw new ConfigError(`${variable}=${endpoint}: ${(error as Error).message}`);
+    throw new ConfigError(`${variable}: ${endpoint}: ${(error as Error).message}`);
   }
-  sub.subscribe(prefix);
+}
+
+function distinct(values: readonly string[]): string[] {
+  return [...new Set(values)];
 }
