@@ -26,6 +26,8 @@ export interface DatabaseOptions {
   readonly dataDir?: string | undefined;
   /** Statement and connect timeout on a server, ms. */
   readonly writeTimeoutMs?: number;
+  /** The connections' `application_name` on a server (shown in pg_stat_activity). */
+  readonly applicationName?: string;
 }
 
 /** Why a database call failed: the `reason` label of `db_write_errors_total` (besides `dropped`). */
@@ -45,7 +47,9 @@ export type DbErrorReason = 'connection' | 'query' | 'timeout';
  * ```
  */
 export async function openDatabase(options: DatabaseOptions, logger: Logger): Promise<SqlClient> {
-  if (options.url !== undefined) return postgresClient(options.url, options.writeTimeoutMs ?? 5_000, logger);
+  if (options.url !== undefined) {
+    return postgresClient(options.url, options.writeTimeoutMs ?? 5_000, options.applicationName, logger);
+  }
   return openPgliteWorker(options.dataDir, logger);
 }
 
@@ -150,9 +154,15 @@ export function pgliteClient(db: PGlite, owned: boolean): SqlClient {
   };
 }
 
-function postgresClient(url: string, timeoutMs: number, logger: Logger): SqlClient {
+function postgresClient(
+  url: string,
+  timeoutMs: number,
+  applicationName: string | undefined,
+  logger: Logger,
+): SqlClient {
   const pool = new pg.Pool({
     connectionString: url,
+    ...(applicationName === undefined ? {} : { application_name: applicationName }),
     max: 2,
     connectionTimeoutMillis: timeoutMs,
     // The server cancels a slow batch and rolls it back, so a retry cannot insert it twice.

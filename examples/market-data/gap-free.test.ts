@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
@@ -143,6 +143,21 @@ describe('gap-free ticks against the simulated exchange', () => {
     expect(figures.secondLife.gaps).toBeGreaterThan(0);
     expect(figures.secondLife.recovered).toBeGreaterThan(0);
   }, 90_000);
+});
+
+describe('the spool folder', () => {
+  it('refuses to start on a spool folder it cannot use, naming MD_SPOOL_DIR', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gap-free-'));
+    cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
+    const file = join(dir, 'not-a-folder');
+    writeFileSync(file, 'x');
+    const pglite = new PGlite();
+    cleanup.push(() => pglite.close());
+    const config = readMarketDataConfig({ MD_SPOOL_DIR: file, MD_METRICS_PORT: '0', MD_FEED_THREADS: '0' });
+    await expect(startMarketData(config, { logger, database: pgliteClient(pglite, false) })).rejects.toThrow(
+      `MD_SPOOL_DIR=${file}: cannot be used`,
+    );
+  });
 });
 
 const UNION = ['trades', 'tickers', 'books']

@@ -138,10 +138,19 @@ export async function startMarketData(config: MarketDataConfig, deps: MarketData
 
   const bufferMetrics = deps.bufferMetrics ?? new TickBufferMetrics(shared);
   const sequenceMetrics = deps.sequenceMetrics ?? new FeedSequenceMetrics(shared);
-  const database = deps.database ?? (await openDatabase(db, logger));
+  const database =
+    deps.database ??
+    (await openDatabase({ ...db, applicationName: `market-data:${feed.exchanges.join(',')}` }, logger));
   let spool: TickSpool | undefined;
   let leftovers: SpoolLeftovers = { rows: [], checkpoints: new Map(), unreadable: 0 };
-  if (db.spoolDir !== undefined) ({ spool, leftovers } = TickSpool.open(db.spoolDir, feed.exchanges, logger));
+  if (db.spoolDir !== undefined) {
+    try {
+      ({ spool, leftovers } = TickSpool.open(db.spoolDir, feed.exchanges, logger));
+    } catch (error) {
+      await database.close();
+      throw new Error(`MD_SPOOL_DIR=${db.spoolDir}: cannot be used: ${(error as Error).message}`);
+    }
+  }
   const store = new TickStore(database, {
     exchanges: feed.exchanges,
     metrics,

@@ -2,11 +2,12 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { runtimeDefinitions } from '@ttquant/metrics';
-import { freePort, pollUntil, readExposition } from '@ttquant/test-kit';
+import { pollUntil, readExposition } from '@ttquant/test-kit';
 import { afterAll, describe, expect, it } from 'vitest';
+import { PROCESS_NAMES } from './specs.js';
 
-// `npm run demo` runs this entry point: start it on free ports, check every service serves, then
-// SIGTERM the parent and check the whole tree is gone with exit code 0.
+// `npm run demo` runs this entry point: start it on free ports (DEMO_PORTS=free), check every
+// service serves, then SIGTERM the parent and check the whole tree is gone with exit code 0.
 
 const main = fileURLToPath(new URL('./main.ts', import.meta.url));
 const pids: number[] = [];
@@ -25,24 +26,9 @@ afterAll(() => {
 });
 
 describe('npm run demo (examples/pipeline/main.ts)', () => {
-  it('starts the exchange and the three services, serves /metrics, and stops the whole tree on SIGTERM', async () => {
-    const ports = await Promise.all(Array.from({ length: 7 }, freePort));
-    const [exchange, mdMetrics, gwMetrics, order, engineMetrics, mdZmq, gwZmq] = ports;
+  it('starts the exchange, a market data and a gateway per venue and the engine, serves /metrics, and stops the whole tree on SIGTERM', async () => {
     const demo = spawn(process.execPath, ['--import', 'tsx', main], {
-      env: {
-        ...process.env,
-        DEMO_QUIET: '1',
-        LOG_LEVEL: 'warn',
-        EXCHANGE_PORT: String(exchange),
-        EXCHANGE_URL: `http://127.0.0.1:${exchange}`,
-        MD_METRICS_PORT: String(mdMetrics),
-        GATEWAY_METRICS_PORT: String(gwMetrics),
-        GATEWAY_ORDER_PORT: String(order),
-        GATEWAY_URL: `http://127.0.0.1:${order}`,
-        ENGINE_METRICS_PORT: String(engineMetrics),
-        MD_ZMQ_ENDPOINT: `tcp://127.0.0.1:${mdZmq}`,
-        GATEWAY_ZMQ_ENDPOINT: `tcp://127.0.0.1:${gwZmq}`,
-      },
+      env: { ...process.env, DEMO_QUIET: '1', LOG_LEVEL: 'warn', DEMO_PORTS: 'free' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     if (demo.pid !== undefined) pids.push(demo.pid);
@@ -62,26 +48,29 @@ describe('npm run demo (examples/pipeline/main.ts)', () => {
       45_000,
     );
     for (const match of output.matchAll(/\(pid (\d+)\)/g)) pids.push(Number(match[1]));
-    expect(pids).toHaveLength(5);
+    expect(pids).toHaveLength(PROCESS_NAMES.length + 1);
+    const urls = [...output.matchAll(/^demo: (\S+) metrics at (http:\/\/\S+)\/metrics/gm)].map((m) => [m[1], m[2]]);
+    expect(urls.map(([name]) => name)).toEqual(PROCESS_NAMES.filter((name) => name !== 'exchange'));
     // Each service serves its catalogs and the Node.js runtime metrics of its own process.
-    for (const port of [mdMetrics, gwMetrics, engineMetrics]) {
-      const response = await fetch(`http://127.0.0.1:${port}/metrics`);
+    for (const [name, url] of urls) {
+      const where = `${name} ${url}`;
+      const response = await fetch(`${url}/metrics`);
       expect(response.status).toBe(200);
       const exposed = readExposition(await response.text());
       for (const def of Object.values(runtimeDefinitions)) {
-        expect(exposed.types.get(def.name), `port ${port}: ${def.name}`).toBe(def.kind);
+        expect(exposed.types.get(def.name), `${where}: ${def.name}`).toBe(def.kind);
       }
       // Started by this test, so within the last minute.
       const started = exposed.value('process_start_time_seconds');
-      expect(started, `port ${port}`).toBeDefined();
-      expect(Math.abs(Date.now() / 1000 - (started as number)), `port ${port}`).toBeLessThan(60);
+      expect(started, where).toBeDefined();
+      expect(Math.abs(Date.now() / 1000 - (started as number)), where).toBeLessThan(60);
     }
 
     const exited = once(demo, 'exit');
     demo.kill('SIGTERM');
     const [code] = await exited;
     expect(code, output).toBe(0);
-    for (const name of ['exchange', 'market-data', 'gateway', 'strategy-engine']) {
+    for (const name of PROCESS_NAMES) {
       expect(output).toContain(`demo: ${name} exited with 0`);
     }
     for (const pid of pids) expect(alive(pid), `pid ${pid} still running`).toBe(false);

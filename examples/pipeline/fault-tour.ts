@@ -254,23 +254,36 @@ export class CounterWatch {
 /** The tick counts of one market-data scrape. */
 export interface TickCounts {
   readonly received: number;
+  readonly restored: number;
   readonly written: number;
+  readonly duplicates: number;
   readonly dropped: number;
   readonly buffered: number;
 }
 
 /**
- * Reads the tick counts from one market-data scrape (one render: the four numbers are of one
- * instant, so `received = written + dropped + buffered` must hold exactly).
+ * Reads the tick counts from one market-data scrape (one render: the numbers are of one instant, so
+ * `received + restored = written + duplicates + dropped + buffered` must hold exactly).
  *
  * @param scrape - the scrape, read by the test kit's `readExposition`
- * @returns the four sums over venues (0 for a family with no series yet)
+ * @returns the sums over venues (0 for a family with no series yet)
  */
 export function tickCounts(scrape: Exposition): TickCounts {
   return {
     received: scrape.sum('market_data_received_total') ?? 0,
+    restored: scrape.sum('db_spool_restored_ticks_total') ?? 0,
     written: scrape.sum('db_writes_total') ?? 0,
+    duplicates: scrape.sum('db_duplicate_ticks_total') ?? 0,
     dropped: scrape.sum('db_write_errors_total', { reason: 'dropped' }) ?? 0,
     buffered: scrape.sum('db_buffered_ticks') ?? 0,
   };
+}
+
+/**
+ * Whether the tick counts balance: `received + restored = written + duplicates + dropped + buffered`.
+ *
+ * @param c - one scrape's counts
+ */
+export function ticksBalance(c: TickCounts): boolean {
+  return c.received + c.restored === c.written + c.duplicates + c.dropped + c.buffered;
 }

@@ -1,14 +1,18 @@
 // The demo's short live summary, printed every few seconds on a terminal: ticks per second per venue,
-// orders and fills, PnL per strategy, and where everything listens. Read from the services' own
+// orders and fills per venue (each venue has its own gateway), PnL per strategy, and where
+// everything listens. Read from the services' own
 // /metrics, as a scraper would, so it shows what the metrics say.
 
 /** One scrape's numbers the summary uses. */
 export interface SummaryNumbers {
   /** Ticks received so far, per venue. */
   readonly ticks: ReadonlyMap<string, number>;
-  readonly orders: number;
-  readonly ordersFailed: number;
-  readonly fills: number;
+  /** Orders the gateways received, per venue. */
+  readonly orders: ReadonlyMap<string, number>;
+  /** Orders that failed after retries, per venue. */
+  readonly ordersFailed: ReadonlyMap<string, number>;
+  /** Fills, per venue. */
+  readonly fills: ReadonlyMap<string, number>;
   /** Total PnL per strategy, USD. */
   readonly pnl: ReadonlyMap<string, number>;
 }
@@ -30,22 +34,25 @@ function sums(body: string, metric: string, by?: string): Map<string, number> {
 }
 
 /**
- * The summary's numbers from the three services' bodies.
+ * The summary's numbers from the services' bodies. Every catalog series carries its venue in the
+ * `exchange` label, so the bodies of one kind are read as one.
  *
- * @param bodies - the /metrics bodies of market data, the gateway and the strategy engine ('' when one could not be read)
+ * @param bodies - the /metrics bodies of every market-data service, every gateway and the strategy
+ *   engine ('' for one that could not be read)
  * @returns the numbers
  */
 export function summaryNumbers(bodies: {
-  readonly marketData: string;
-  readonly gateway: string;
+  readonly marketData: readonly string[];
+  readonly gateway: readonly string[];
   readonly engine: string;
 }): SummaryNumbers {
-  const total = (body: string, metric: string) => sums(body, metric).get('') ?? 0;
+  const md = bodies.marketData.join('\n');
+  const gw = bodies.gateway.join('\n');
   return {
-    ticks: sums(bodies.marketData, 'market_data_received_total', 'exchange'),
-    orders: total(bodies.gateway, 'orders_total'),
-    ordersFailed: total(bodies.gateway, 'orders_failed_total'),
-    fills: total(bodies.gateway, 'trades_total'),
+    ticks: sums(md, 'market_data_received_total', 'exchange'),
+    orders: sums(gw, 'orders_total', 'exchange'),
+    ordersFailed: sums(gw, 'orders_failed_total', 'exchange'),
+    fills: sums(gw, 'trades_total', 'exchange'),
     pnl: sums(bodies.engine, 'strategy_pnl_total', 'strategy'),
   };
 }
@@ -72,12 +79,17 @@ export function renderSummary(
     const rate = before === undefined ? undefined : (count - (before.ticks.get(venue) ?? 0)) / seconds;
     return `${venue} ${rate === undefined ? '…' : rate.toFixed(1)}`;
   });
+  const venues = [...new Set([...now.orders.keys(), ...now.ordersFailed.keys(), ...now.fills.keys()])].sort();
+  const orders = venues.map(
+    (venue) =>
+      `${venue} ${now.orders.get(venue) ?? 0} (failed ${now.ordersFailed.get(venue) ?? 0}), fills ${now.fills.get(venue) ?? 0}`,
+  );
   const pnl = [...now.pnl].map(([strategy, usd]) => `${strategy} ${usd >= 0 ? '+' : ''}${usd.toFixed(2)} USD`);
   const where = [...endpoints].map(([name, url]) => `${name} ${url}`);
   return [
     `── TTQuant demo · up ${clock} ${'─'.repeat(40)}`,
     ` ticks/s  ${rates.join('   ') || 'none yet'}`,
-    ` orders   ${now.orders} (failed ${now.ordersFailed})   fills ${now.fills}`,
+    ` orders   ${orders.join('   ') || 'none yet'}`,
     ` PnL      ${pnl.join('   ') || 'none yet'}`,
     ` metrics  ${where.join('   ')}`,
   ].join('\n');

@@ -1,12 +1,15 @@
-import { ConfigError, envInteger } from '../shared/config.js';
+import { ConfigError, envInteger, envString } from '../shared/config.js';
 import { renderSummary, type SummaryNumbers, summaryNumbers } from './live-summary.js';
 import { prettyLine } from './pretty-logs.js';
 import { type RunningService, startService, stopServices } from './process-tree.js';
-import { pipelineSpecs } from './specs.js';
+import { defaultPipelinePorts, freePipelinePorts, type PipelinePorts, pipelineSpecs } from './specs.js';
 
-// `npm run demo`: the simulated exchange and the three services as one process tree on the original
-// ports (docs/origin.md). Every service reads its own environment (examples/README.md); this file only orders the
-// start, prints where to look, and stops everything on Ctrl-C or SIGTERM.
+// `npm run demo`: the simulated exchange, a market-data service and a gateway per venue, and the
+// strategy engine trading both venues, as one process tree on the original ports (docs/origin.md;
+// the second venue's services 10 above, examples/shared/ports.ts), or on free ports with
+// DEMO_PORTS=free. The addresses come from specs.ts; every other setting each service reads from its
+// own environment (examples/README.md). This file only orders the start, prints where to look, and
+// stops everything on Ctrl-C or SIGTERM.
 
 // Demo settings, so every metric moves within a minute: mild faults on the exchange (a dropped feed
 // every 30 s, a few malformed messages, some 429 and 503 answers), a 3-second database outage
@@ -25,6 +28,11 @@ const DEMO_ENV: Readonly<Record<string, string>> = {
 };
 for (const [name, value] of Object.entries(DEMO_ENV)) process.env[name] ??= value;
 const quiet = process.env.DEMO_QUIET === '1';
+const portChoice = envString(process.env, 'DEMO_PORTS', 'default');
+if (portChoice !== 'default' && portChoice !== 'free') {
+  console.error(`demo: DEMO_PORTS=${portChoice}: expected default or free`);
+  process.exit(2);
+}
 // On a terminal, for a person: pretty log lines and a live summary; otherwise the JSON lines as they are.
 const person = process.stdout.isTTY === true && !quiet;
 let SUMMARY_MS: number;
@@ -56,8 +64,13 @@ function startSummary(services: readonly RunningService[]): () => void {
   const startedAt = Date.now();
   let before: { numbers: SummaryNumbers; at: number } | undefined;
   const timer = setInterval(async () => {
-    const [marketData, gateway, engine] = await Promise.all(['market-data', 'gateway', 'strategy-engine'].map(read));
-    const numbers = summaryNumbers({ marketData: marketData ?? '', gateway: gateway ?? '', engine: engine ?? '' });
+    const of = (prefix: string) => services.filter((s) => s.spec.name.startsWith(prefix)).map((s) => s.spec.name);
+    const [marketData, gateway, engine] = await Promise.all([
+      Promise.all(of('market-data-').map(read)),
+      Promise.all(of('gateway-').map(read)),
+      read('strategy-engine'),
+    ]);
+    const numbers = summaryNumbers({ marketData, gateway, engine });
     const at = Date.now();
     const seconds = before === undefined ? 0 : (at - before.at) / 1000;
     process.stdout.write(`${renderSummary(numbers, before?.numbers, seconds, endpoints, at - startedAt)}\n`);
@@ -82,7 +95,8 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void shutdown('SIGINT', 0));
   process.on('SIGTERM', () => void shutdown('SIGTERM', 0));
 
-  const specs = pipelineSpecs();
+  const ports: PipelinePorts = portChoice === 'free' ? await freePipelinePorts() : defaultPipelinePorts();
+  const specs = pipelineSpecs(ports);
   try {
     for (const spec of specs) {
       const service = await startService(spec, onLine === undefined ? {} : { onLine });

@@ -2,20 +2,40 @@ import { once } from 'node:events';
 import { TRADING_CATALOGS } from '@ttquant/metrics';
 import { type Exposition, readExposition, settle } from '@ttquant/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { VENUES } from '../shared/protocol.js';
 import { type RunningService, startService } from './process-tree.js';
-import { ALL_FAULTS, freePipelinePorts, pipelineSpecs, SERVICE_NAMES, type ServiceName } from './specs.js';
+import {
+  ALL_FAULTS,
+  freePipelinePorts,
+  PROCESS_NAMES,
+  pipelineSpecs,
+  processName,
+  SERVICE_NAMES,
+  type ServiceName,
+} from './specs.js';
 
-// The whole pipeline as separate processes (exchange, market data, gateway, strategy engine) with
-// every fault knob on, on free ports. Asserts that each catalog metric moved for its reason, that
-// no tick is lost silently across a database outage, and that SIGTERM stops every process cleanly.
+// The whole pipeline as separate processes (the exchange, a market-data service and a gateway per
+// venue, the strategy engine trading both venues) with every fault knob on, on free ports. Asserts
+// that each catalog metric moved for its reason, that each venue's market data and gateway carry
+// that venue's traffic (the engine's orders reach both gateways), that no tick is lost silently
+// across a database outage, and that SIGTERM stops every process cleanly.
 
 const lines: string[] = [];
 const services: RunningService[] = [];
 const urls: Record<string, string> = {};
 
-async function scrape(service: string): Promise<Exposition> {
-  const response = await fetch(`${urls[service]}/metrics`);
+async function scrape(name: string): Promise<Exposition> {
+  const response = await fetch(`${urls[name]}/metrics`);
   return readExposition(await response.text());
+}
+
+const mdProcesses = VENUES.map((venue) => processName('market-data', venue));
+const gatewayProcesses = VENUES.map((venue) => processName('gateway', venue));
+
+/** Every process of a role read as one body: each catalog series carries its venue in `exchange`. */
+async function scrapeAll(processes: readonly string[]): Promise<Exposition> {
+  const bodies = await Promise.all(processes.map(async (p) => (await fetch(`${urls[p]}/metrics`)).text()));
+  return readExposition(bodies.join('\n'));
 }
 
 function alive(pid: number | undefined): boolean {
@@ -35,6 +55,7 @@ beforeAll(async () => {
     services.push(service);
     urls[spec.name] = service.url;
   }
+  expect(services.map((s) => s.spec.name)).toEqual(PROCESS_NAMES);
 }, 60_000);
 
 /** The fault settings with warn-level logs, so the test output stays readable. */
@@ -48,7 +69,10 @@ afterAll(() => {
   for (const { child } of services) if (alive(child.pid) && child.exitCode === null) child.kill('SIGKILL');
 });
 
-type Scrapes = Readonly<Record<'market-data' | 'gateway' | 'strategy-engine', Exposition>>;
+/** Per role (every venue's process read as one), and each process alone. */
+type Scrapes = Readonly<Record<'market-data' | 'gateway' | 'strategy-engine', Exposition>> & {
+  readonly process: Readonly<Record<string, Exposition>>;
+};
 type Check = readonly [metric: string, reason: string, (s: Scrapes) => boolean];
 const md = (s: Scrapes) => s['market-data'];
 const gw = (s: Scrapes) => s.gateway;
@@ -152,6 +176,34 @@ const CHECKS: readonly Check[] = [
   ['engine_strategy_latency_ms', 'decisions timed', (s) => positive(en(s), 'engine_strategy_latency_ms_count')],
   ['engine_active_strategies', 'two strategies', (s) => en(s).value('engine_active_strategies') === 2],
   ['engine_uptime_seconds', 'uptime', (s) => positive(en(s), 'engine_uptime_seconds')],
+  // Each venue's own processes carry that venue's traffic: its ticks, and the engine's orders to its gateway.
+  ...VENUES.flatMap((venue): Check[] => {
+    const md = processName('market-data', venue);
+    const gateway = processName('gateway', venue);
+    const of = (s: Scrapes, p: string) => s.process[p] as Exposition;
+    return [
+      [
+        'market_data_received_total',
+        `${md} receives ${venue} ticks only`,
+        (s) =>
+          positive(of(s, md), 'market_data_received_total', { exchange: venue }) &&
+          of(s, md)
+            .select('market_data_received_total')
+            .every((x) => x.labels.exchange === venue),
+      ],
+      [
+        'orders_total',
+        `the engine's orders reach ${gateway}`,
+        (s) => positive(of(s, gateway), 'orders_total', { exchange: venue }),
+      ],
+      ['trades_total', `${gateway} fills`, (s) => positive(of(s, gateway), 'trades_total', { exchange: venue })],
+      [
+        'engine_trades_received_total',
+        `fills from ${gateway} reach the engine`,
+        (s) => positive(en(s), 'engine_trades_received_total', { exchange: venue }),
+      ],
+    ];
+  }),
 ];
 
 describe('the example pipeline under faults', () => {
@@ -161,10 +213,13 @@ describe('the example pipeline under faults', () => {
     expect([...new Set(CHECKS.map(([metric]) => metric))].sort()).toEqual([...declared].sort());
     const failing = await settle(
       async () => {
+        const perProcess: Record<string, Exposition> = {};
+        for (const name of [...mdProcesses, ...gatewayProcesses]) perProcess[name] = await scrape(name);
         const scraped: Scrapes = {
-          'market-data': await scrape('market-data'),
-          gateway: await scrape('gateway'),
+          'market-data': await scrapeAll(mdProcesses),
+          gateway: await scrapeAll(gatewayProcesses),
           'strategy-engine': await scrape('strategy-engine'),
+          process: perProcess,
         };
         return CHECKS.filter(([, , ok]) => !ok(scraped)).map(([metric, reason]) => `${metric}: ${reason}`);
       },
@@ -181,13 +236,17 @@ describe('the example pipeline under faults', () => {
     expect((await exited)[0]).toBe(0);
     const unaccounted = await settle(
       async () => {
-        const s = await scrape('market-data');
-        const received = s.sum('market_data_received_total');
-        const accounted =
-          (s.sum('db_writes_total') ?? 0) + (s.sum('db_write_errors_total', { reason: 'dropped' }) ?? 0);
-        return received !== undefined && received > 0 && received === accounted
-          ? []
-          : [`received ${received}, written + dropped ${accounted}`];
+        const out: string[] = [];
+        for (const md of mdProcesses) {
+          const s = await scrape(md);
+          const received = s.sum('market_data_received_total');
+          const accounted =
+            (s.sum('db_writes_total') ?? 0) + (s.sum('db_write_errors_total', { reason: 'dropped' }) ?? 0);
+          if (!(received !== undefined && received > 0 && received === accounted)) {
+            out.push(`${md}: received ${received}, written + dropped ${accounted}`);
+          }
+        }
+        return out;
       },
       15_000,
       250,
@@ -203,11 +262,14 @@ describe('the example pipeline under faults', () => {
       expect(code, `${spec.name} exit code`).toBe(0);
     }
     for (const { child } of services) expect(alive(child.pid)).toBe(false);
-    const stopLine = lines.find((l) => /market-data: stopped on SIGTERM/.test(l)) ?? '';
-    const counts = /received (\d+), written (\d+), dropped (\d+), buffered (\d+)/.exec(stopLine);
-    expect(counts, stopLine).not.toBeNull();
-    const [, received, written, dropped, buffered] = (counts as RegExpExecArray).map(Number);
-    expect(buffered).toBe(0);
-    expect((written as number) + (dropped as number)).toBe(received);
+    for (const md of mdProcesses) {
+      const stopLine = lines.find((l) => l.startsWith(`[${md}] `) && /market-data: stopped on SIGTERM/.test(l)) ?? '';
+      const counts = /received (\d+), written (\d+), dropped (\d+), buffered (\d+)/.exec(stopLine);
+      expect(counts, `${md}: ${stopLine}`).not.toBeNull();
+      const [, received, written, dropped, buffered] = (counts as RegExpExecArray).map(Number);
+      expect(buffered).toBe(0);
+      expect(received, md).toBeGreaterThan(0);
+      expect((written as number) + (dropped as number)).toBe(received);
+    }
   }, 40_000);
 });

@@ -1,4 +1,4 @@
-import { SERVICE_PORTS } from '@ttquant/metrics';
+import { DEFAULT_VENUES, SERVICE_PORTS } from '@ttquant/metrics';
 
 // The one description of the monitored jobs, their targets and the alert thresholds. prometheus.yml,
 // its local variant, every rule selector and both Alertmanager files are rendered from it, so they
@@ -13,6 +13,8 @@ export const COMPONENT_PORTS = Object.freeze({
   postgresExporter: 9187,
   /** VictoriaMetrics single node, the long-term store of the native stack. */
   victoriaMetrics: 8428,
+  /** Pushgateway: batch jobs (backtests) push their metrics here, Prometheus scrapes it. */
+  pushgateway: 9091,
 } as const);
 
 /**
@@ -42,6 +44,53 @@ export interface JobSpec {
   readonly compose: readonly string[];
   /** Targets when everything runs on one machine, on 127.0.0.1. */
   readonly local: readonly string[];
+  /**
+   * Keep the scraped series' own `job` and `instance` labels (`honor_labels: true`): a Pushgateway's
+   * series carry the labels of the job that pushed them, not the gateway's.
+   */
+  readonly honorLabels?: boolean;
+}
+
+/**
+ * The venues the example pipeline trades, each with a market-data service and a gateway of its own
+ * (Compose services `md-<venue>`, `gateway-<venue>`; native processes `market-data-<venue>`,
+ * `gateway-<venue>`). examples/shared/protocol.ts' VENUES lists the same; a test checks they agree.
+ */
+export const PIPELINE_VENUES = Object.freeze(['binance', 'okx'] as const);
+
+/** Port distance between two venues' instances of one service on one host. */
+export const VENUE_PORT_STRIDE = 10;
+
+/**
+ * The port one venue's instance of a per-venue service uses on one host: the service's base port
+ * (the first venue, binance, keeps it) plus {@link VENUE_PORT_STRIDE} times the venue's place in the
+ * SDK's DEFAULT_VENUES. With the original ports: market data 8080, 8090; gateway 8081, 8091. Every
+ * per-venue address of the example pipeline (metrics, ZeroMQ buses, order entry) follows this rule;
+ * examples/shared/ports.ts applies it too.
+ *
+ * @param base - the first venue's port, e.g. `SERVICE_PORTS['market-data']`
+ * @param venue - a venue of DEFAULT_VENUES
+ * @returns the venue's port
+ * @throws Error for a venue not in DEFAULT_VENUES
+ * @example
+ * ```ts
+ * venuePort(SERVICE_PORTS.gateway, 'okx'); // 8091
+ * ```
+ */
+export function venuePort(base: number, venue: string): number {
+  const index = (DEFAULT_VENUES as readonly string[]).indexOf(venue);
+  if (index < 0) throw new Error(`venuePort: "${venue}" is not one of ${DEFAULT_VENUES.join(', ')}`);
+  return base + VENUE_PORT_STRIDE * index;
+}
+
+/**
+ * The 127.0.0.1 targets of a per-venue service: one per pipeline venue.
+ *
+ * @param base - the first venue's port
+ * @returns `127.0.0.1:<port>` per venue of {@link PIPELINE_VENUES}
+ */
+export function localVenueTargets(base: number): string[] {
+  return PIPELINE_VENUES.map((venue) => `127.0.0.1:${venuePort(base, venue)}`);
 }
 
 const md = SERVICE_PORTS['market-data'];
@@ -58,21 +107,24 @@ const engine = SERVICE_PORTS['strategy-engine'];
  * ```
  */
 export const monitoringConfig = {
-  /** The original system's six jobs (market data, gateway, strategy engine, database, node, Prometheus). */
+  /**
+   * The original system's six jobs (market data, gateway, strategy engine, database, node,
+   * Prometheus), and the Pushgateway that batch jobs such as backtests push to.
+   */
   jobs: {
     marketData: {
       name: 'market-data',
       about: 'market-data services, one per venue (MarketDataMetrics)',
       scrape: 'trading',
-      compose: [`md-binance:${md}`, `md-okx:${md}`],
-      local: [`127.0.0.1:${md}`],
+      compose: PIPELINE_VENUES.map((venue) => `md-${venue}:${md}`),
+      local: localVenueTargets(md),
     },
     gateway: {
       name: 'gateway',
       about: 'order gateways, one per venue (GatewayMetrics)',
       scrape: 'trading',
-      compose: [`gateway-binance:${gw}`, `gateway-okx:${gw}`],
-      local: [`127.0.0.1:${gw}`],
+      compose: PIPELINE_VENUES.map((venue) => `gateway-${venue}:${gw}`),
+      local: localVenueTargets(gw),
     },
     strategyEngine: {
       name: 'strategy-engine',
@@ -102,7 +154,22 @@ export const monitoringConfig = {
       compose: [`localhost:${COMPONENT_PORTS.prometheus}`],
       local: [`127.0.0.1:${COMPONENT_PORTS.prometheus}`],
     },
+    pushgateway: {
+      name: 'pushgateway',
+      about: 'Pushgateway: metrics pushed by batch jobs (backtests: job="backtest", run_id), labels kept',
+      // Every 5 s like the trading jobs: a running backtest's checkpoints show up while it runs.
+      scrape: 'trading',
+      compose: [`pushgateway:${COMPONENT_PORTS.pushgateway}`],
+      local: [`127.0.0.1:${COMPONENT_PORTS.pushgateway}`],
+      honorLabels: true,
+    },
   },
+  /**
+   * Backtests (examples/backtest) push their StrategyMetrics to the Pushgateway under this `job`, one
+   * group per run labelled `runLabel`; the pushgateway job's honor_labels keeps both on every series,
+   * so the dashboard can set a run next to live trading.
+   */
+  backtest: { job: 'backtest', runLabel: 'run_id' as const },
   /** Scrape timing per class; a timeout never exceeds its interval (Prometheus rejects that). */
   scrape: {
     trading: { interval: '5s', timeout: '4s' },
@@ -137,11 +204,20 @@ export const monitoringConfig = {
     localWebhookUrl: 'http://127.0.0.1:5001/alerts',
   },
   /**
-   * Scale-out: remote_write endpoints for long-term storage, rendered as `remote_write` in both
-   * prometheus.yml variants. Off (empty) by default, because the local TSDB (30 days) is enough for one
-   * trading host; add an entry (see {@link RemoteWriteSpec}) and run `npm run monitoring:generate`.
+   * Scale-out: remote_write endpoints for long-term storage, per variant of prometheus.yml. Compose
+   * writes to its `victoria-metrics` service; the local variant has none, because the native stack
+   * adds its own VictoriaMetrics at start (on the port it runs it on) and a bare local Prometheus
+   * needs nothing but its TSDB. Add an entry (see {@link RemoteWriteSpec}) and run
+   * `npm run monitoring:generate`.
    */
-  remoteWrite: [] as readonly RemoteWriteSpec[],
+  remoteWrite: {
+    compose: [
+      { url: `http://victoria-metrics:${COMPONENT_PORTS.victoriaMetrics}/api/v1/write`, name: 'victoria-metrics' },
+    ],
+    local: [],
+  } as Readonly<Record<Variant, readonly RemoteWriteSpec[]>>,
+  /** Retention of the Compose VictoriaMetrics (`-retentionPeriod`): a year of history next to Prometheus' 30 days. */
+  victoriaMetricsRetention: '12',
   /** Storage limits, passed as flags where Prometheus starts (original: 30 days, 50 GB). */
   retention: { time: '30d', size: '50GB' },
   /** Filesystems HighDiskUsage ignores: in-memory and read-only image layers never fill a disk. */

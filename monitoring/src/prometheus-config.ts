@@ -27,7 +27,7 @@ export function retentionFlags(): readonly string[] {
 
 /** Options of {@link prometheusConfig}. */
 export interface PrometheusConfigOptions {
-  /** remote_write endpoints; default `monitoringConfig.remoteWrite` (empty: no `remote_write` key). */
+  /** remote_write endpoints; default `monitoringConfig.remoteWrite[variant]` (empty: no `remote_write` key). */
   readonly remoteWrite?: readonly RemoteWriteSpec[];
 }
 
@@ -42,8 +42,8 @@ export function remoteWriteSection(endpoints: readonly RemoteWriteSpec[]): { url
 }
 
 /**
- * The Prometheus configuration as plain data: the six jobs, rule files, Alertmanager and, when
- * configured, remote_write.
+ * The Prometheus configuration as plain data: the six jobs and the Pushgateway, rule files,
+ * Alertmanager and, when configured, remote_write.
  *
  * @param variant - `compose` (service names of the Docker network) or `local` (all on 127.0.0.1)
  * @param options - remote_write endpoints
@@ -51,7 +51,7 @@ export function remoteWriteSection(endpoints: readonly RemoteWriteSpec[]): { url
  */
 export function prometheusConfig(variant: Variant, options: PrometheusConfigOptions = {}): Record<string, unknown> {
   const infra = cfg.scrape.infrastructure;
-  const remoteWrite = options.remoteWrite ?? cfg.remoteWrite;
+  const remoteWrite = options.remoteWrite ?? cfg.remoteWrite[variant];
   return {
     global: {
       scrape_interval: infra.interval,
@@ -65,6 +65,7 @@ export function prometheusConfig(variant: Variant, options: PrometheusConfigOpti
       scrape_interval: cfg.scrape[job.scrape].interval,
       scrape_timeout: cfg.scrape[job.scrape].timeout,
       metrics_path: '/metrics',
+      ...(job.honorLabels === true ? { honor_labels: true } : {}),
       static_configs: [{ targets: job[variant] }],
     })),
     ...(remoteWrite.length > 0 ? { remote_write: remoteWriteSection(remoteWrite) } : {}),
@@ -89,10 +90,10 @@ export function renderPrometheusConfig(variant: Variant, options: PrometheusConf
     ` Retention (${cfg.retention.time}, ${cfg.retention.size}) is set by flags where Prometheus starts:`,
     `   prometheus --config.file=${PROMETHEUS_CONFIG_PATHS[variant].split('/').pop()} --storage.tsdb.path=<data dir> \\`,
     `     ${retentionFlags().join(' ')} --web.enable-lifecycle`,
-    ...((options.remoteWrite ?? cfg.remoteWrite).length === 0
+    ...((options.remoteWrite ?? cfg.remoteWrite[variant]).length === 0
       ? [
           ' Scale-out: remote_write to a long-term store (Thanos Receive, Mimir, VictoriaMetrics) is off;',
-          ' list endpoints in monitoringConfig.remoteWrite (monitoring/src/config.ts) and regenerate.',
+          ' list endpoints in monitoringConfig.remoteWrite.local (monitoring/src/config.ts) and regenerate.',
         ]
       : [' Scale-out: remote_write copies every sample to the long-term stores listed at the end.']),
   ].join('\n');

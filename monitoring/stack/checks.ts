@@ -4,10 +4,11 @@ import { monitoringConfig } from '../src/config.js';
 import { externalMetrics } from '../src/external-metrics.js';
 import { alertGroups, recordingGroups } from '../src/rules/index.js';
 import { readState, type StackLayout, type StackPorts } from './layout.js';
+import { nativeJobPorts } from './native.js';
 import { hasStackTool, installHint, runCommand } from './tools.js';
 
 // The original system's 12 checks (its monitoring test script; docs/origin.md), then one of the
-// long-term store: each one asks a running component, so with nothing running every check fails. Grafana runs only in the Docker Compose stack; on the native
+// long-term store and one of the Pushgateway: each one asks a running component, so with nothing running every check fails. Grafana runs only in the Docker Compose stack; on the native
 // stack its check says so and is neither a pass nor a failure.
 
 /** Outcome of one check. */
@@ -91,6 +92,17 @@ async function serviceMetrics(port: number, catalogs: readonly Record<string, { 
   } catch (error) {
     return fail(`${url}: ${reason(error)}`);
   }
+}
+
+// A per-venue service: every venue's instance (ports by venuePort), each with its catalog.
+async function venueServiceMetrics(
+  ports: readonly number[],
+  catalogs: readonly Record<string, { name: string }>[],
+): Promise<Outcome> {
+  const outcomes = await Promise.all(ports.map((port) => serviceMetrics(port, catalogs)));
+  const failed = outcomes.filter((o) => o.status !== 'ok');
+  if (failed.length > 0) return fail(failed.map((o) => o.detail).join('; '));
+  return ok(outcomes.map((o) => o.detail).join('; '));
 }
 
 async function nodeExporter(port: number): Promise<Outcome> {
@@ -228,7 +240,12 @@ async function configValidation(options: StatusOptions, base: string): Promise<O
 // queries leave out the newest 30 s, -search.latencyOffset).
 async function longTermStorage(options: StatusOptions): Promise<Outcome> {
   if (options.mode === 'docker') {
-    return { status: 'skipped', detail: 'the Docker Compose stack has no long-term store yet (native stack only)' };
+    // Compose's victoria-metrics is not published (no authentication), so this host cannot ask it.
+    return {
+      status: 'skipped',
+      detail:
+        'victoria-metrics is not published under Docker: `docker compose exec prometheus wget -qO- http://victoria-metrics:8428/health`',
+    };
   }
   const state = readState(options.layout);
   if (state !== undefined && state.victoriaMetrics !== true) {
@@ -247,9 +264,15 @@ async function longTermStorage(options: StatusOptions): Promise<Outcome> {
   }
 }
 
+// The Pushgateway backtests push to: native, it answers /-/healthy; in Docker, Prometheus scrapes it.
+async function pushgateway(options: StatusOptions, prom: string): Promise<Outcome> {
+  if (options.mode === 'docker') return targetsOfJob(prom, monitoringConfig.jobs.pushgateway.name);
+  return health(`http://127.0.0.1:${options.ports.pushgateway}/-/healthy`);
+}
+
 /**
  * Runs the original system's 12 checks against the running stack, in their original order, then
- * the check of the long-term store.
+ * the checks of the long-term store and of the Pushgateway.
  *
  * @param options - mode, ports and layout
  * @returns one result per check
@@ -264,6 +287,7 @@ export async function runStatusChecks(options: StatusOptions): Promise<CheckResu
   const { ports } = options;
   const prom = `http://127.0.0.1:${ports.prometheus}`;
   const jobs = monitoringConfig.jobs;
+  const jobPorts = nativeJobPorts(ports);
   const checks: Check[] = [
     ['Prometheus health', () => health(`${prom}/-/healthy`)],
     [
@@ -285,8 +309,8 @@ export async function runStatusChecks(options: StatusOptions): Promise<CheckResu
       : ([
           ['Node exporter', () => nodeExporter(ports.nodeExporter)],
           ['Postgres exporter', () => postgresExporter(ports.postgresExporter)],
-          ['Market data metrics', () => serviceMetrics(ports.marketData, [marketDataDefinitions])],
-          ['Gateway metrics', () => serviceMetrics(ports.gateway, [gatewayDefinitions])],
+          ['Market data metrics', () => venueServiceMetrics(jobPorts.marketData, [marketDataDefinitions])],
+          ['Gateway metrics', () => venueServiceMetrics(jobPorts.gateway, [gatewayDefinitions])],
           [
             'Strategy engine metrics',
             () => serviceMetrics(ports.strategyEngine, [strategyDefinitions, engineDefinitions]),
@@ -297,6 +321,7 @@ export async function runStatusChecks(options: StatusOptions): Promise<CheckResu
     ['Scrape performance', () => scrapePerformance(prom, options.maxScrapeSeconds ?? 0.5)],
     ['Config validation', () => configValidation(options, prom)],
     ['Long-term storage', () => longTermStorage(options)],
+    ['Pushgateway', () => pushgateway(options, prom)],
   ];
   const outcomes = await Promise.all(checks.map(([, run]) => run()));
   return checks.map(([name], i) => ({ number: i + 1, name, ...(outcomes[i] as Outcome) }));

@@ -127,13 +127,17 @@ describe('monitoring CLI: ports and the configuration it runs', () => {
     expect(config.global).toEqual({ scrape_interval: '1s', scrape_timeout: '1s', evaluation_interval: '1s' });
     expect(config.alerting.alertmanagers[0]?.static_configs[0]?.targets).toEqual([`127.0.0.1:${ports.alertmanager}`]);
     expect(config.scrape_configs.map((j) => [j.job_name, j.scrape_interval, j.static_configs[0]?.targets])).toEqual([
-      ['market-data', '1s', [`127.0.0.1:${ports.marketData}`]],
-      ['gateway', '1s', [`127.0.0.1:${ports.gateway}`]],
+      // One target per venue: the first venue on the given port, the next 10 above (venuePort).
+      ['market-data', '1s', [`127.0.0.1:${ports.marketData}`, `127.0.0.1:${ports.marketData + 10}`]],
+      ['gateway', '1s', [`127.0.0.1:${ports.gateway}`, `127.0.0.1:${ports.gateway + 10}`]],
       ['strategy-engine', '1s', [`127.0.0.1:${ports.strategyEngine}`]],
       ['timescaledb', '1s', [`127.0.0.1:${ports.postgresExporter}`]],
       ['node', '1s', [`127.0.0.1:${ports.nodeExporter}`]],
       ['prometheus', '1s', [`127.0.0.1:${ports.prometheus}`]],
+      ['pushgateway', '1s', [`127.0.0.1:${ports.pushgateway}`]],
     ]);
+    const explicit = nativePrometheusConfig(ports, { venueTargets: { gateway: [31_001, 31_002] } }) as typeof config;
+    expect(explicit.scrape_configs[1]?.static_configs[0]?.targets).toEqual(['127.0.0.1:31001', '127.0.0.1:31002']);
   });
 
   it('offers the native-histogram scrape: --native-histograms turns the features on, and a twin Prometheus config', () => {
@@ -157,9 +161,12 @@ describe('monitoring CLI: ports and the configuration it runs', () => {
     expect(dirname(paths.nativeHistogramsTwin)).toBe(dirname(paths.prometheus));
   });
 
-  it('renders remote_write only when endpoints are configured (off in the committed files)', () => {
-    expect(prometheusConfig('compose')).not.toHaveProperty('remote_write');
-    expect(readFileSync(join(MONITORING_DIR, 'prometheus.yml'), 'utf8')).not.toMatch(/^remote_write:/m);
+  it('renders remote_write only when endpoints are configured (Compose: its VictoriaMetrics; local: none)', () => {
+    expect(prometheusConfig('local')).not.toHaveProperty('remote_write');
+    expect(readFileSync(join(MONITORING_DIR, 'generated/prometheus.local.yml'), 'utf8')).not.toMatch(/^remote_write:/m);
+    expect(prometheusConfig('compose')['remote_write']).toEqual([
+      { url: 'http://victoria-metrics:8428/api/v1/write', name: 'victoria-metrics' },
+    ]);
     const endpoints = [{ url: 'http://mimir:9009/api/v1/push', name: 'mimir' }, { url: 'http://vm:8428/api/v1/write' }];
     expect(prometheusConfig('compose', { remoteWrite: endpoints })['remote_write']).toEqual(endpoints);
     const text = renderPrometheusConfig('local', { remoteWrite: endpoints });
@@ -217,7 +224,7 @@ describe('monitoring CLI: status with nothing running', () => {
     const code = await runCli(['status', '--mode', 'native', '--dir', tempDir(), ...flags], io);
     expect(code).toBe(1);
     const checks = io.lines.filter((l) => /^\s?\d+\. /.test(l));
-    expect(checks).toHaveLength(13);
+    expect(checks).toHaveLength(14);
     expect(checks.map((l) => l.slice(4, 28).trim())).toEqual([
       'Prometheus health',
       'Grafana health',
@@ -232,11 +239,12 @@ describe('monitoring CLI: status with nothing running', () => {
       'Scrape performance',
       'Config validation',
       'Long-term storage',
+      'Pushgateway',
     ]);
     expect(checks[1]).toContain('skipped: no Grafana here');
     const others = checks.filter((_, i) => i !== 1);
     for (const line of others) expect(line.slice(28, 33), line).toBe('FAIL ');
     expect(io.lines.some((l) => /\bok\b/.test(l.slice(28, 33)))).toBe(false);
-    expect(io.lines.at(-1)).toBe('13 checks: 0 ok, 12 FAIL, 1 skipped');
+    expect(io.lines.at(-1)).toBe('14 checks: 0 ok, 13 FAIL, 1 skipped');
   }, 30_000);
 });

@@ -34,7 +34,7 @@ export const COMMANDS = [
   ['start', 'start the stack (Docker Compose when a Docker engine answers, else the native stack)'],
   ['stop', 'stop the stack (native: each process by the PID recorded when it started)'],
   ['restart', 'stop, then start'],
-  ['status', 'the 13 checks, each ok / FAIL / skipped (Grafana: only where it runs); exit 1 on a FAIL'],
+  ['status', 'the 14 checks, each ok / FAIL / skipped (Grafana: only where it runs); exit 1 on a FAIL'],
   ['logs', 'show the logs: logs [component] [--lines N] [--follow]'],
   ['reload', 'make Prometheus and Alertmanager re-read their configuration (POST /-/reload)'],
   ['validate', 'promtool check config/rules, promtool test rules, amtool check-config on the committed files'],

@@ -24,6 +24,8 @@ export interface StackPorts {
   readonly postgresExporter: number;
   /** VictoriaMetrics, the long-term store Prometheus writes to (native stack). */
   readonly victoriaMetrics: number;
+  /** The Pushgateway backtests push to, scraped with honor_labels. */
+  readonly pushgateway: number;
   /** The private PostgreSQL cluster the postgres-exporter watches (unused with DATABASE_URL). */
   readonly postgres: number;
   /** Grafana, in the Docker Compose stack only. */
@@ -47,6 +49,7 @@ export const DEFAULT_PORTS: StackPorts = Object.freeze({
   nodeExporter: COMPONENT_PORTS.nodeExporter,
   postgresExporter: COMPONENT_PORTS.postgresExporter,
   victoriaMetrics: COMPONENT_PORTS.victoriaMetrics,
+  pushgateway: COMPONENT_PORTS.pushgateway,
   postgres: 55432,
   grafana: 3000,
   marketData: SERVICE_PORTS['market-data'],

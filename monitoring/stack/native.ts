@@ -2,7 +2,7 @@ import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, writeFileSyn
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { ALERTMANAGER_CONFIG_PATHS, renderAlertmanagerConfig } from '../src/alertmanager-config.js';
-import { type JobKey, monitoringConfig, type RemoteWriteSpec } from '../src/config.js';
+import { type JobKey, monitoringConfig, PIPELINE_VENUES, type RemoteWriteSpec, venuePort } from '../src/config.js';
 import { RULES_PATHS } from '../src/outputs.js';
 import { prometheusConfig, retentionFlags } from '../src/prometheus-config.js';
 import {
@@ -24,9 +24,9 @@ import {
 } from './processes.js';
 import { installHint, missingTools, postgresBinDir, postgresUser, runCommand, type StackTool } from './tools.js';
 
-// The native stack: Debian's prometheus, prometheus-alertmanager, prometheus-node-exporter and
-// prometheus-postgres-exporter (plus a private PostgreSQL cluster for the exporter to watch), and
-// optionally victoria-metrics as the long-term store Prometheus writes to, all on 127.0.0.1, each a
+// The native stack: Debian's prometheus, prometheus-alertmanager, prometheus-node-exporter,
+// prometheus-postgres-exporter (plus a private PostgreSQL cluster for the exporter to watch) and
+// prometheus-pushgateway (backtests push to it), and optionally victoria-metrics as the long-term store Prometheus writes to, all on 127.0.0.1, each a
 // detached process with a PID file under the project folder.
 
 /** Names of the native components, in start order. */
@@ -36,6 +36,7 @@ export const NATIVE_COMPONENTS = [
   'node-exporter',
   'alertmanager',
   'victoria-metrics',
+  'pushgateway',
   'prometheus-native-histograms',
   'prometheus',
 ] as const;
@@ -66,8 +67,14 @@ export interface NativeStackOptions {
   readonly scrapeInterval?: string;
   /** Rule evaluation interval; default the committed one (15 s). */
   readonly evaluationInterval?: string;
-  /** remote_write endpoints; default `monitoringConfig.remoteWrite`. */
+  /** remote_write endpoints; default `monitoringConfig.remoteWrite.local`. */
   readonly remoteWrite?: readonly RemoteWriteSpec[];
+  /**
+   * Ports of the per-venue services, one per venue of PIPELINE_VENUES; default `venuePort` of
+   * `ports.marketData` / `ports.gateway` for each venue (the pipeline's own rule). Tests on free ports
+   * pass theirs.
+   */
+  readonly venueTargets?: VenueTargets;
   /**
    * Also start VictoriaMetrics (Debian's `victoria-metrics`) on this port, as the long-term store
    * Prometheus writes to (`remote_write` to its `/api/v1/write`); it answers PromQL on the same port.
@@ -118,6 +125,7 @@ export function nativeTools(withPostgres: boolean, withVictoriaMetrics = false):
     'prometheus-alertmanager',
     'prometheus-node-exporter',
     'prometheus-postgres-exporter',
+    'prometheus-pushgateway',
     ...(withPostgres ? (['postgres'] as const) : []),
     ...(withVictoriaMetrics ? (['victoria-metrics'] as const) : []),
   ];
@@ -125,15 +133,32 @@ export function nativeTools(withPostgres: boolean, withVictoriaMetrics = false):
 
 const local = (port: number): string => `127.0.0.1:${port}`;
 
-// Which port each job of monitoringConfig scrapes on the native stack.
-const JOB_PORTS: Readonly<Record<JobKey, keyof StackPorts>> = {
-  marketData: 'marketData',
-  gateway: 'gateway',
-  strategyEngine: 'strategyEngine',
-  database: 'postgresExporter',
-  node: 'nodeExporter',
-  prometheus: 'prometheus',
-};
+/** Ports of the per-venue services the stack scrapes, one per venue. */
+export interface VenueTargets {
+  readonly marketData?: readonly number[];
+  readonly gateway?: readonly number[];
+}
+
+/**
+ * The ports the native stack scrapes per job: one each, and one per venue for market data and the
+ * gateway (the venue rule on the stack's port unless `venueTargets` says otherwise).
+ *
+ * @param ports - the stack's ports
+ * @param venueTargets - explicit per-venue ports, if any
+ * @returns ports per job
+ */
+export function nativeJobPorts(ports: StackPorts, venueTargets: VenueTargets = {}): Record<JobKey, readonly number[]> {
+  const perVenue = (base: number) => PIPELINE_VENUES.map((venue) => venuePort(base, venue));
+  return {
+    marketData: venueTargets.marketData ?? perVenue(ports.marketData),
+    gateway: venueTargets.gateway ?? perVenue(ports.gateway),
+    strategyEngine: [ports.strategyEngine],
+    database: [ports.postgresExporter],
+    node: [ports.nodeExporter],
+    prometheus: [ports.prometheus],
+    pushgateway: [ports.pushgateway],
+  };
+}
 
 interface ScrapeJob {
   job_name: string;
@@ -148,28 +173,29 @@ interface ScrapeJob {
  * stack's ports, and optionally other intervals and remote_write endpoints.
  *
  * @param ports - the stack's ports
- * @param options - interval and remote_write overrides
+ * @param options - interval, remote_write and per-venue target overrides
  * @returns the configuration as plain data
  */
 export function nativePrometheusConfig(
   ports: StackPorts,
-  options: Pick<NativeStackOptions, 'scrapeInterval' | 'evaluationInterval' | 'remoteWrite'> = {},
+  options: Pick<NativeStackOptions, 'scrapeInterval' | 'evaluationInterval' | 'remoteWrite' | 'venueTargets'> = {},
 ): Record<string, unknown> {
   const config = prometheusConfig(
     'local',
     options.remoteWrite === undefined ? {} : { remoteWrite: options.remoteWrite },
   );
-  const byName = new Map<string, number>(
-    (Object.keys(JOB_PORTS) as JobKey[]).map((key) => [monitoringConfig.jobs[key].name, ports[JOB_PORTS[key]]]),
+  const jobPorts = nativeJobPorts(ports, options.venueTargets);
+  const byName = new Map<string, readonly number[]>(
+    (Object.keys(jobPorts) as JobKey[]).map((key) => [monitoringConfig.jobs[key].name, jobPorts[key]]),
   );
   const jobs = (config['scrape_configs'] as ScrapeJob[]).map((job) => {
-    const port = byName.get(job.job_name);
-    if (port === undefined) throw new Error(`no port for job ${job.job_name}`);
+    const jobPortList = byName.get(job.job_name);
+    if (jobPortList === undefined) throw new Error(`no port for job ${job.job_name}`);
     const interval = options.scrapeInterval;
     return {
       ...job,
       ...(interval === undefined ? {} : { scrape_interval: interval, scrape_timeout: interval }),
-      static_configs: [{ targets: [local(port)] }],
+      static_configs: [{ targets: jobPortList.map(local) }],
     };
   });
   const global = { ...(config['global'] as Record<string, string>) };
@@ -205,7 +231,7 @@ export function writeNativeConfig(options: NativeStackOptions): {
   const { layout, ports } = options;
   ensureLayout(layout);
   const remoteWrite = [
-    ...(options.remoteWrite ?? monitoringConfig.remoteWrite),
+    ...(options.remoteWrite ?? monitoringConfig.remoteWrite.local),
     ...(options.victoriaMetricsPort === undefined
       ? []
       : [{ url: `http://${local(options.victoriaMetricsPort)}/api/v1/write`, name: 'victoria-metrics' }]),
@@ -389,6 +415,15 @@ export async function startNativeStack(options: NativeStackOptions): Promise<Nat
               `-httpListenAddr=${local(options.victoriaMetricsPort)}`,
             ],
           }).then(track);
+    // Backtests push here; it keeps the pushed groups in a file, so a restart does not lose them.
+    const pushgateway = startProcess(layout, {
+      name: 'pushgateway',
+      command: 'prometheus-pushgateway',
+      args: [
+        `--web.listen-address=${local(ports.pushgateway)}`,
+        `--persistence.file=${join(layout.data, 'pushgateway.metrics')}`,
+      ],
+    }).then(track);
     const twinPort = options.nativeHistogramsTwinPort;
     const twin =
       twinPort === undefined
@@ -415,7 +450,15 @@ export async function startNativeStack(options: NativeStackOptions): Promise<Nat
       ],
     }).then(track);
     // Wait for every start, then for readiness, so one failure still lets the others be tracked.
-    const results = await Promise.allSettled([database, nodeExporter, alertmanager, victoriaMetrics, twin, prometheus]);
+    const results = await Promise.allSettled([
+      database,
+      nodeExporter,
+      alertmanager,
+      victoriaMetrics,
+      pushgateway,
+      twin,
+      prometheus,
+    ]);
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed !== undefined) throw failed.reason;
     const exporter = await startProcess(layout, {
@@ -428,6 +471,7 @@ export async function startNativeStack(options: NativeStackOptions): Promise<Nat
     await Promise.all([
       waitReady(options, 'node-exporter', () => httpOk(url(ports.nodeExporter, '/metrics'))),
       waitReady(options, 'alertmanager', () => httpOk(url(ports.alertmanager, '/-/ready'))),
+      waitReady(options, 'pushgateway', () => httpOk(url(ports.pushgateway, '/-/ready'))),
       waitReady(options, 'prometheus', () => httpOk(url(ports.prometheus, '/-/ready'))),
       waitReady(options, exporter.name, () => httpOk(url(ports.postgresExporter, '/metrics'))),
       ...(options.victoriaMetricsPort === undefined

@@ -13,6 +13,7 @@ export type StackTool =
   | 'prometheus-node-exporter'
   | 'prometheus-postgres-exporter'
   | 'victoria-metrics'
+  | 'prometheus-pushgateway'
   | 'postgres';
 
 /** The Debian package of each program, for the "install" hint. */
@@ -24,6 +25,7 @@ export const DEBIAN_PACKAGES: Readonly<Record<StackTool, string>> = {
   'prometheus-node-exporter': 'prometheus-node-exporter',
   'prometheus-postgres-exporter': 'prometheus-postgres-exporter',
   'victoria-metrics': 'victoria-metrics',
+  'prometheus-pushgateway': 'prometheus-pushgateway',
   postgres: 'postgresql',
 };
 

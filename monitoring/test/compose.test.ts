@@ -157,6 +157,8 @@ describe('docker/docker-compose.yml: services and targets', () => {
         'alertmanager',
         'node-exporter',
         'postgres-exporter',
+        'pushgateway',
+        'victoria-metrics',
         'timescaledb',
         'exchange',
         'md-binance',
@@ -176,7 +178,7 @@ describe('docker/docker-compose.yml: services and targets', () => {
     const targets = prometheus.scrape_configs.flatMap((job) =>
       job.static_configs.flatMap((s) => s.targets.map((target) => ({ job: job.job_name, target }))),
     );
-    expect(targets.length).toBe(8);
+    expect(targets.length).toBe(9);
     for (const { job, target } of targets) {
       // Prometheus scrapes itself through its own loopback: localhost is the prometheus service.
       const address = target.startsWith('localhost:') ? target.replace('localhost', job) : target;
@@ -186,8 +188,31 @@ describe('docker/docker-compose.yml: services and targets', () => {
     expect(alertmanagers.map(expectServiceListening)).toEqual(['alertmanager']);
   });
 
+  it('Prometheus remote_writes to the victoria-metrics service, which keeps its data on a volume for the configured retention', () => {
+    const prometheus = parse(readFileSync(monitoringPath('prometheus.yml'), 'utf8')) as {
+      remote_write?: { url: string }[];
+    };
+    const urls = (prometheus.remote_write ?? []).map((r) => r.url);
+    expect(urls).toEqual(monitoringConfig.remoteWrite.compose.map((r) => r.url));
+    expect(urls.map(expectServiceListening)).toEqual(['victoria-metrics']);
+    expect(new URL(urls[0] as string).pathname).toBe('/api/v1/write');
+    const vm = services['victoria-metrics'];
+    expect(vm.image).toMatch(/^victoriametrics\/victoria-metrics:v1\.\d+\.\d+$/);
+    expect(vm.command).toEqual(
+      expect.arrayContaining([
+        '-storageDataPath=/victoria-metrics-data',
+        `-retentionPeriod=${monitoringConfig.victoriaMetricsRetention}`,
+        `-httpListenAddr=:${hostPort(urls[0] as string).port}`,
+      ]),
+    );
+    expect(vm.volumes).toEqual(['victoria-metrics-data:/victoria-metrics-data']);
+    // No authentication: reachable inside the compose network only.
+    expect(vm.ports).toBeUndefined();
+    expect(services.prometheus.depends_on).toContain('victoria-metrics');
+  });
+
   it('the third-party components listen on their upstream default ports (no --web.listen-address)', () => {
-    for (const name of ['prometheus', 'alertmanager', 'node-exporter', 'postgres-exporter']) {
+    for (const name of ['prometheus', 'alertmanager', 'node-exporter', 'postgres-exporter', 'pushgateway']) {
       expect((services[name].command ?? []).filter((arg) => arg.startsWith('--web.listen-address'))).toEqual([]);
     }
   });
@@ -199,7 +224,7 @@ describe('docker/docker-compose.yml: services and targets', () => {
     for (const ds of datasources.datasources) expect(expectServiceListening(ds.url)).toBe('prometheus');
   });
 
-  it('publishes only the UIs (Prometheus, Alertmanager, Grafana), on BIND_ADDRESS (default 127.0.0.1)', () => {
+  it('publishes only the UIs (Prometheus, Alertmanager, Grafana) and the Pushgateway backtests push to, on BIND_ADDRESS (default 127.0.0.1)', () => {
     const published = (env: Env) =>
       Object.entries(resolved(env).services)
         .filter(([, s]) => (s.ports ?? []).length > 0)
@@ -208,12 +233,14 @@ describe('docker/docker-compose.yml: services and targets', () => {
       ['prometheus', ['10.1.2.3:9090:9090']],
       ['alertmanager', ['10.1.2.3:9093:9093']],
       ['grafana', ['10.1.2.3:3000:3000']],
+      ['pushgateway', ['10.1.2.3:9091:9091']],
     ]);
     const { BIND_ADDRESS: _unset, ...withoutBind } = testEnv();
     expect(published(withoutBind).map(([, ports]) => ports)).toEqual([
       ['127.0.0.1:9090:9090'],
       ['127.0.0.1:9093:9093'],
       ['127.0.0.1:3000:3000'],
+      ['127.0.0.1:9091:9091'],
     ]);
   });
 });
@@ -250,24 +277,30 @@ describe('docker/docker-compose.yml: the example services read their environment
     }
   });
 
-  it('strategy engine: metrics on 0.0.0.0:8000; buses and order entry by hostname; trades only what its gateway routes', () => {
+  it('strategy engine: metrics on 0.0.0.0:8000; each venue’s bus, fills and order entry by hostname, from that venue’s services', () => {
     const config = readEngineConfig(envOf('strategy-engine'));
     expect(config.metricsHost).toBe('0.0.0.0');
     expectServiceListening(`strategy-engine:${config.metricsPort}`);
-    const mdBus = expectServiceListening(config.mdZmqEndpoint);
-    expect(hostPort(readMarketDataConfig(envOf(mdBus)).zmqEndpoint).port).toBe(hostPort(config.mdZmqEndpoint).port);
-    const fills = expectServiceListening(config.gatewayZmqEndpoint);
-    const orders = expectServiceListening(config.gatewayUrl);
-    expect(orders).toBe(fills);
-    const gateway = readGatewayConfig(envOf(orders));
-    expect(hostPort(gateway.zmqEndpoint).port).toBe(hostPort(config.gatewayZmqEndpoint).port);
-    expect(gateway.orderPort).toBe(hostPort(config.gatewayUrl).port);
-    // An order for a venue its gateway does not route is a 400: every strategy must trade there,
-    // on the venue whose ticks it receives.
-    const mdVenues = readMarketDataConfig(envOf(mdBus)).feed.exchanges;
-    for (const strategy of config.strategies) {
-      expect(gateway.venues).toContain(strategy.exchange);
-      expect(mdVenues).toContain(strategy.exchange);
+    // Both venues traded, each through its own market data and gateway: orders reach both gateways.
+    expect([...new Set(config.strategies.map((s) => s.exchange))].sort()).toEqual(['binance', 'okx']);
+    expect([...config.venues.keys()].sort()).toEqual(['binance', 'okx']);
+    for (const [venue, endpoints] of config.venues) {
+      const mdBus = expectServiceListening(endpoints.mdZmqEndpoint);
+      expect(mdBus).toBe(`md-${venue}`);
+      expect(hostPort(readMarketDataConfig(envOf(mdBus)).zmqEndpoint).port).toBe(
+        hostPort(endpoints.mdZmqEndpoint).port,
+      );
+      const fills = expectServiceListening(endpoints.gatewayZmqEndpoint);
+      const orders = expectServiceListening(endpoints.gatewayUrl);
+      expect(orders).toBe(`gateway-${venue}`);
+      expect(fills).toBe(orders);
+      const gateway = readGatewayConfig(envOf(orders));
+      expect(hostPort(gateway.zmqEndpoint).port).toBe(hostPort(endpoints.gatewayZmqEndpoint).port);
+      expect(gateway.orderPort).toBe(hostPort(endpoints.gatewayUrl).port);
+      // An order for a venue its gateway does not route is a 400: every strategy of this venue must
+      // find it routed there, and its ticks on this bus.
+      expect(gateway.venues).toEqual([venue]);
+      expect(readMarketDataConfig(envOf(mdBus)).feed.exchanges).toEqual([venue]);
     }
   });
 
@@ -306,13 +339,36 @@ describe('docker/docker-compose.yml: the example services read their environment
 describe('docker/docker-compose.yml: volumes and mounted files', () => {
   it('declares the named volumes and mounts each at its service’s data path', () => {
     expect(Object.keys(compose.volumes).sort()).toEqual(
-      ['alertmanager-data', 'grafana-data', 'prometheus-data', 'timescaledb-data'].sort(),
+      [
+        'alertmanager-data',
+        'grafana-data',
+        'md-binance-data',
+        'md-okx-data',
+        'prometheus-data',
+        'timescaledb-data',
+        'victoria-metrics-data',
+      ].sort(),
     );
     const named = (service: string) => (services[service].volumes ?? []).filter((v) => bindSource(v) === undefined);
     expect(named('prometheus')).toEqual(['prometheus-data:/prometheus']);
     expect(named('grafana')).toEqual(['grafana-data:/var/lib/grafana']);
     expect(named('alertmanager')).toEqual(['alertmanager-data:/alertmanager']);
     expect(named('timescaledb')).toEqual(['timescaledb-data:/var/lib/postgresql/data']);
+    // Market data's spool (MD_SPOOL_DIR's default, under the image's WORKDIR /app) is on a volume,
+    // in a folder the image makes the `node` user's, so a recreated container resumes from it.
+    for (const venue of ['binance', 'okx']) {
+      const md = `md-${venue}`;
+      const env = services[md].environment ?? {};
+      expect(env.MD_SPOOL_DIR, md).toBeUndefined();
+      const spool = readMarketDataConfig(env).db.spoolDir as string;
+      const inImage = `/app/${relative(REPO, spool)}`;
+      const [mount] = named(md);
+      expect(mount, md).toBe(`${md}-data:/app/.data`);
+      expect(inImage.startsWith('/app/.data/'), inImage).toBe(true);
+    }
+    expect(readFileSync(join(REPO, 'docker/Dockerfile.examples'), 'utf8')).toMatch(
+      /mkdir -p \/app\/\.data && chown node:node \/app\/\.data[\s\S]*USER node/,
+    );
     expect(services.prometheus.command).toContain('--storage.tsdb.path=/prometheus');
     expect(services.alertmanager.command).toContain('--storage.path=/alertmanager');
   });

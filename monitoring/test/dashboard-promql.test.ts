@@ -17,7 +17,7 @@ describe('dashboard PromQL against the catalogs', () => {
 
   it('checks the variables value queries the same way', () => {
     const vars = variableQueries();
-    expect(vars.map((v) => v.name)).toEqual(['exchange', 'symbol', 'strategy']);
+    expect(vars.map((v) => v.name)).toEqual(['exchange', 'symbol', 'strategy', 'run_id']);
     const vocabulary = dashboardVocabulary();
     for (const v of vars) {
       const report = checkDashboardExpression(v.match);
@@ -73,12 +73,13 @@ describe('checkDashboardExpression', () => {
     expect(messages('sum by (symbol) (rate(orders_failed_total[5m]))')).toEqual([
       'sum by: label "symbol" does not exist here (available: exchange, instance, job, reason)',
     ]);
+    // Strategy metrics carry run_id too: backtests push them to the Pushgateway, one group per run.
     expect(messages('sum without (side) (strategy_pnl_total)')).toEqual([
-      'sum without: label "side" does not exist here (available: instance, job, strategy)',
+      'sum without: label "side" does not exist here (available: instance, job, run_id, strategy)',
     ]);
     expect(messages('strategy_pnl_total / on (symbol) strategy_win_rate')).toEqual([
-      'on() left side: label "symbol" does not exist here (available: instance, job, strategy)',
-      'on() right side: label "symbol" does not exist here (available: instance, job, strategy)',
+      'on() left side: label "symbol" does not exist here (available: instance, job, run_id, strategy)',
+      'on() right side: label "symbol" does not exist here (available: instance, job, run_id, strategy)',
     ]);
     expect(messages('strategy_pnl_total / on (strategy) strategy_win_rate')).toEqual([]);
   });

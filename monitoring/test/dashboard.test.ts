@@ -56,11 +56,12 @@ describe('TTQuant dashboard', () => {
       'Trading',
       'Strategy Performance',
     ]);
-    // Then latency from native histograms and the SDK's own health; only the row of metrics without
-    // a designed panel may follow.
-    expect(rows[4]?.title).toBe(NATIVE_LATENCY_ROW.title);
-    expect(rows[5]?.title).toBe(SDK_HEALTH_ROW_TITLE);
-    expect(rows.slice(6).map((r) => r.title)).toEqual(rows.length > 6 ? ['Other metrics'] : []);
+    // Then backtest runs next to live trading, latency from native histograms and the SDK's own
+    // health; only the row of metrics without a designed panel may follow.
+    expect(rows[4]?.title).toBe('Backtest vs live');
+    expect(rows[5]?.title).toBe(NATIVE_LATENCY_ROW.title);
+    expect(rows[6]?.title).toBe(SDK_HEALTH_ROW_TITLE);
+    expect(rows.slice(7).map((r) => r.title)).toEqual(rows.length > 7 ? ['Other metrics'] : []);
     expect(panels.length).toBeGreaterThanOrEqual(34);
     expect(all[0]?.type).toBe('row');
   });
@@ -225,9 +226,9 @@ describe('TTQuant dashboard', () => {
     }
   });
 
-  it('has multi-value query variables exchange, symbol, strategy and instance listing label values', () => {
+  it('has multi-value query variables exchange, symbol, strategy, run_id and instance listing label values', () => {
     const vars = (model.templating.list ?? []).filter((v) => v.type === 'query');
-    expect(vars.map((v) => v.name)).toEqual(['exchange', 'symbol', 'strategy', 'instance']);
+    expect(vars.map((v) => v.name)).toEqual(['exchange', 'symbol', 'strategy', 'run_id', 'instance']);
     for (const v of vars) {
       expect(v.type).toBe('query');
       expect(v.multi).toBe(true);
@@ -252,13 +253,18 @@ describe('TTQuant dashboard', () => {
     const config: DashboardConfig = {
       ...defaultDashboardConfig,
       datasourceUid: 'prom-live',
-      selectors: { marketData: 'job="md-x"', gateway: 'job="gw-x"', strategyEngine: 'job="se-x"' },
+      selectors: {
+        marketData: 'job="md-x"',
+        gateway: 'job="gw-x"',
+        strategyEngine: 'job="se-x"',
+        backtest: 'job="bt-x"',
+      },
     };
     const queries = queriesOf(buildTtquantDashboard(config));
     expect(queries.length).toBe(dashboardQueries().length);
     for (const q of queries) {
-      expect(q.expr, q.panelTitle).toMatch(/job="(md|gw|se)-x"/);
-      expect(q.expr, q.panelTitle).not.toMatch(/job="(market-data|gateway|strategy-engine)"/);
+      expect(q.expr, q.panelTitle).toMatch(/job="(md|gw|se|bt)-x"/);
+      expect(q.expr, q.panelTitle).not.toMatch(/job="(market-data|gateway|strategy-engine|backtest)"/);
     }
     const [datasource] = buildTtquantDashboard(config).templating.list ?? [];
     expect(datasource?.current?.value).toBe('prom-live');

@@ -1,7 +1,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gatewayDefinitions, type HistogramDef, TRADING_CATALOGS } from '@ttquant/metrics';
+import {
+  gatewayDefinitions,
+  type HistogramDef,
+  PushgatewayClient,
+  StrategyMetrics,
+  TRADING_CATALOGS,
+  TradingLedger,
+} from '@ttquant/metrics';
 import {
   describeRequiring,
   freePort,
@@ -19,7 +26,8 @@ import {
   startService,
   stopServices,
 } from '../../examples/pipeline/process-tree.js';
-import { ALL_FAULTS, freePipelinePorts, pipelineSpecs } from '../../examples/pipeline/specs.js';
+import { ALL_FAULTS, freePipelinePorts, pipelineSpecs, processName } from '../../examples/pipeline/specs.js';
+import { VENUES } from '../../examples/shared/protocol.js';
 import { jobList, monitoringConfig } from '../src/config.js';
 import { dashboardQueries, needsNativeHistograms, substituteVariables } from '../src/dashboards/index.js';
 import { externalMetrics, SDK_JOBS } from '../src/external-metrics.js';
@@ -31,7 +39,8 @@ import { type NativeStack, nativeProcesses, nativeTools, startNativeStack, stopN
 import { isAlive } from '../stack/processes.js';
 import { installHint, missingTools } from '../stack/tools.js';
 
-// The live proof of monitoring/: the example pipeline (four processes) and the native stack
+// The live proof of monitoring/: the example pipeline (the exchange, a market-data service and a
+// gateway per venue, the strategy engine) and the native stack
 // (Debian's Prometheus, Alertmanager, node and postgres exporters, a private PostgreSQL, a second
 // Prometheus as remote-write receiver, and a twin Prometheus that scrapes the same targets with
 // `--enable-feature=native-histograms,exemplar-storage`), all on free 127.0.0.1 ports. On both
@@ -142,6 +151,8 @@ describeRequiring('live: the pipeline scraped by the native stack', { missing, i
 
     const free = await Promise.all(Array.from({ length: 10 }, freePort));
     const victoriaMetricsPort = free[9] as number;
+    // The pipeline on free ports, each venue's services on their own; the stack scrapes them all.
+    const pipelinePorts = await freePipelinePorts();
     ports = {
       victoriaMetrics: victoriaMetricsPort,
       prometheus: free[0] as number,
@@ -150,19 +161,15 @@ describeRequiring('live: the pipeline scraped by the native stack', { missing, i
       postgresExporter: free[3] as number,
       postgres: free[4] as number,
       grafana: free[5] as number,
-      marketData: free[6] as number,
-      gateway: free[7] as number,
-      strategyEngine: free[8] as number,
+      // The first venue's; every venue's are in venueTargets below.
+      marketData: pipelinePorts.venues.binance.marketData,
+      gateway: pipelinePorts.venues.binance.gateway,
+      strategyEngine: pipelinePorts.strategyEngine,
+      pushgateway: await freePort(),
     };
 
     // The pipeline with the fault knobs of examples/pipeline/pipeline.test.ts, so that every metric
     // (parse errors, reconnects, DB write errors, retries, rejects, fills) gets series quickly.
-    const pipelinePorts = {
-      ...(await freePipelinePorts()),
-      marketData: ports.marketData,
-      gateway: ports.gateway,
-      strategyEngine: ports.strategyEngine,
-    };
     const quiet = { LOG_LEVEL: 'warn' };
     const specs = pipelineSpecs(pipelinePorts, {
       exchange: { ...ALL_FAULTS.exchange, ...quiet },
@@ -170,7 +177,7 @@ describeRequiring('live: the pipeline scraped by the native stack', { missing, i
       gateway: { ...ALL_FAULTS.gateway, ...quiet },
       'strategy-engine': { ...ALL_FAULTS['strategy-engine'], ...quiet },
     });
-    gatewaySpec = specs[2] as ServiceSpec;
+    gatewaySpec = specs.find((s) => s.name === processName('gateway', 'binance')) as ServiceSpec;
     const onLine = (name: string, line: string): void => {
       pipelineLines.push(`[${name}] ${line}`);
     };
@@ -186,10 +193,25 @@ describeRequiring('live: the pipeline scraped by the native stack', { missing, i
       scrapeInterval: '1s',
       evaluationInterval: '1s',
       victoriaMetricsPort,
+      venueTargets: {
+        marketData: VENUES.map((venue) => pipelinePorts.venues[venue].marketData),
+        gateway: VENUES.map((venue) => pipelinePorts.venues[venue].gateway),
+      },
       nativeHistogramsTwinPort,
       alertRules: testAlertRules,
       webhookUrl: webhook.url,
     });
+    // A backtest run on the stack's Pushgateway (as `npm run backtest` pushes one), for the
+    // dashboard's "Backtest vs live" row: a registered strategy has its PnL and drawdown at 0.
+    const backtest = new StrategyMetrics();
+    new TradingLedger({ metrics: backtest }).register('ma_cross');
+    await new PushgatewayClient({
+      url: `http://127.0.0.1:${ports.pushgateway}`,
+      job: monitoringConfig.backtest.job,
+      grouping: { [monitoringConfig.backtest.runLabel]: 'live-test' },
+      // As the backtest CLI: the run's metrics only, not the pushing process' SDK self-metrics.
+      selfMetrics: false,
+    }).push([backtest]);
   }, 90_000);
 
   afterAll(async () => {
@@ -212,7 +234,7 @@ describeRequiring('live: the pipeline scraped by the native stack', { missing, i
   }, 60_000);
 
   it.each(SCRAPES)(
-    '$scrape: has every target up: the pipeline, node-exporter, postgres-exporter and Prometheus',
+    '$scrape: has every target up: the pipeline (each venue’s market data and gateway), node-exporter, postgres-exporter and Prometheus',
     async ({ url }) => {
       const want = jobList().map((job) => job.name);
       const failing = await settle(
@@ -220,11 +242,14 @@ describeRequiring('live: the pipeline scraped by the native stack', { missing, i
           const data = await api<{
             activeTargets: { labels: Record<string, string>; health: string; lastError: string }[];
           }>(url(), '/api/v1/targets?state=active');
-          const byJob = new Map(data.activeTargets.map((t) => [t.labels['job'] ?? '', t]));
           return want.flatMap((job) => {
-            const t = byJob.get(job);
-            if (t === undefined) return [`${job}: no target`];
-            return t.health === 'up' ? [] : [`${job}: ${t.health} ${t.lastError}`];
+            // Market data and the gateway have one target per venue: every one must be up.
+            const targets = data.activeTargets.filter((t) => t.labels['job'] === job);
+            const expected = jobList().find((j) => j.name === job)?.local.length ?? 1;
+            if (targets.length !== expected) return [`${job}: ${targets.length} targets, want ${expected}`];
+            return targets
+              .filter((t) => t.health !== 'up')
+              .map((t) => `${job} ${t.labels['instance']}: ${t.health} ${t.lastError}`);
           });
         },
         20_000,
@@ -474,7 +499,7 @@ describeRequiring('live: the pipeline scraped by the native stack', { missing, i
       n.labels['alertname'] === 'GatewayDown' && n.status === status;
     expect(notifications().filter(gatewayDown('firing')), 'no GatewayDown before the fault').toEqual([]);
 
-    const index = services.findIndex((s) => s.spec.name === 'gateway');
+    const index = services.findIndex((s) => s.spec.name === gatewaySpec.name);
     const gateway = services[index] as RunningService;
     // Its grace outlasts the gateway's own drain of in-flight orders (an order caught in an exchange
     // latency spike and its retries may hold it that long), so a clean exit is never cut short.

@@ -25,6 +25,7 @@ interface ScrapeConfig {
   job_name: string;
   scrape_interval: string;
   scrape_timeout: string;
+  honor_labels?: boolean;
   static_configs: { targets: string[] }[];
 }
 interface PrometheusFile {
@@ -45,14 +46,27 @@ const seconds = (duration: string) => {
   return Number(match[1]) * (match[2] === 'm' ? 60 : 1);
 };
 
-// The original six jobs and their targets, in Docker Compose and on one machine.
+// The original six jobs and their targets, in Docker Compose and on one machine (market data and the
+// gateway once per venue: on one host the second venue's ports are 10 above, monitoring/src venuePort).
 const JOBS = [
-  { job: 'market-data', interval: '5s', compose: ['md-binance:8080', 'md-okx:8080'], local: ['127.0.0.1:8080'] },
-  { job: 'gateway', interval: '5s', compose: ['gateway-binance:8081', 'gateway-okx:8081'], local: ['127.0.0.1:8081'] },
+  {
+    job: 'market-data',
+    interval: '5s',
+    compose: ['md-binance:8080', 'md-okx:8080'],
+    local: ['127.0.0.1:8080', '127.0.0.1:8090'],
+  },
+  {
+    job: 'gateway',
+    interval: '5s',
+    compose: ['gateway-binance:8081', 'gateway-okx:8081'],
+    local: ['127.0.0.1:8081', '127.0.0.1:8091'],
+  },
   { job: 'strategy-engine', interval: '5s', compose: ['strategy-engine:8000'], local: ['127.0.0.1:8000'] },
   { job: 'timescaledb', interval: '15s', compose: ['postgres-exporter:9187'], local: ['127.0.0.1:9187'] },
   { job: 'node', interval: '15s', compose: ['node-exporter:9100'], local: ['127.0.0.1:9100'] },
   { job: 'prometheus', interval: '15s', compose: ['localhost:9090'], local: ['127.0.0.1:9090'] },
+  // Not in the original: the Pushgateway backtests push to.
+  { job: 'pushgateway', interval: '5s', compose: ['pushgateway:9091'], local: ['127.0.0.1:9091'] },
 ] as const;
 
 describe('prometheus.yml and its local variant', () => {
@@ -66,6 +80,10 @@ describe('prometheus.yml and its local variant', () => {
           job.static_configs.flatMap((s) => s.targets),
         ]),
       ).toEqual(JOBS.map((job) => [job.job, job.interval, [...job[variant]]]));
+      // Pushed series keep the job and run labels of whoever pushed them; every other job's are the target's.
+      expect(config.scrape_configs.filter((job) => job.honor_labels === true).map((job) => job.job_name)).toEqual([
+        'pushgateway',
+      ]);
     });
 
     it(`${variant}: never lets a scrape timeout exceed its interval`, () => {
@@ -103,9 +121,11 @@ describe('prometheus.yml and its local variant', () => {
     });
   }
 
-  it('differs between the variants only in addresses and rule-file folders', () => {
+  it('differs between the variants only in addresses, rule-file folders and remote_write', () => {
+    // remote_write: Compose writes to its victoria-metrics service; the native stack adds its own.
     const strip = (config: PrometheusFile) => ({
       ...config,
+      remote_write: undefined,
       rule_files: config.rule_files.map((file) => file.replace(/^generated\//, '')),
       alerting: null,
       scrape_configs: config.scrape_configs.map((job) => ({ ...job, static_configs: null })),

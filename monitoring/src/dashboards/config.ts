@@ -18,6 +18,8 @@ export interface DashboardConfig {
     readonly marketData: string;
     readonly gateway: string;
     readonly strategyEngine: string;
+    /** The strategy metrics backtests push to the Pushgateway (kept by honor_labels). */
+    readonly backtest: string;
   };
   /** Dashboard auto-refresh interval. */
   readonly refresh: string;
@@ -37,6 +39,7 @@ export const defaultDashboardConfig: DashboardConfig = {
     marketData: job(monitoringConfig.jobs.marketData.name),
     gateway: job(monitoringConfig.jobs.gateway.name),
     strategyEngine: job(monitoringConfig.jobs.strategyEngine.name),
+    backtest: job(monitoringConfig.backtest.job),
   },
   refresh: '5s',
 };
@@ -50,7 +53,7 @@ export const defaultDashboardConfig: DashboardConfig = {
 export const DATASOURCE_VARIABLE = '$' + '{datasource}';
 
 /** The dashboard's template variables, in the order they appear. */
-export const templateVariables = ['exchange', 'symbol', 'strategy'] as const;
+export const templateVariables = ['exchange', 'symbol', 'strategy', 'run_id'] as const;
 
 /** Name of one of the dashboard's template variables. */
 export type TemplateVariable = (typeof templateVariables)[number];

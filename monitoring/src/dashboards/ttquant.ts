@@ -593,6 +593,69 @@ export function strategyRow(config: DashboardConfig): DashboardRow {
   };
 }
 
+const RUN = monitoringConfig.backtest.runLabel;
+
+/**
+ * Backtest vs live: the strategy metrics of the backtest runs picked in `$run_id` (pushed to the
+ * Pushgateway, job `backtest`, one group per run) next to the live strategy engine's, per strategy.
+ * Pushed series carry no `instance` (honor_labels keeps the gateway's empty one): with Instance on
+ * "All" they show; picking one process hides them.
+ *
+ * @param config - datasource and selectors
+ * @returns the row
+ */
+export function backtestRow(config: DashboardConfig): DashboardRow {
+  const ds = prometheusDatasource(DATASOURCE_VARIABLE);
+  const live = config.selectors.strategyEngine;
+  const backtest = config.selectors.backtest;
+  const note =
+    'Solid: live (strategy engine); one line per backtest run picked in "Backtest run" (run_id), pushed ' +
+    'by `npm run backtest`. A backtest replays stored ticks in market time, so its lines jump to the ' +
+    'final values at the push; compare levels, not timing. Pushed series have no instance: keep Instance on All.';
+  const versus = (def: GaugeDef, title: string, unit: string): DashboardPanel =>
+    keyed(
+      `backtest-vs-live:${def.name}`,
+      timeseriesPanel(ds, {
+        title,
+        description: `${def.help} ${note}`,
+        queries: [
+          { expr: `sum by (strategy) (${selectorText(def.name, live, ['strategy'])})`, legend: '{{strategy}} live' },
+          {
+            expr: `sum by (strategy, ${RUN}) (${selectorText(def.name, backtest, ['strategy', RUN])})`,
+            legend: `{{strategy}} backtest {{${RUN}}}`,
+          },
+        ],
+        unit,
+        span: 12,
+      }),
+    );
+  return {
+    key: 'row:backtest-vs-live',
+    title: 'Backtest vs live',
+    panels: [
+      versus(st.pnl, 'Strategy PnL: backtest vs live', 'currencyUSD'),
+      versus(st.maxDrawdown, 'Max drawdown: backtest vs live', 'currencyUSD'),
+      versus(st.realizedPnl, 'Realized PnL: backtest vs live', 'currencyUSD'),
+      keyed(
+        'backtest-runs',
+        tablePanel(
+          ds,
+          {
+            title: 'Backtest runs: PnL per strategy',
+            description: `${st.pnl.help} The last value each backtest run picked in "Backtest run" pushed, per strategy.`,
+            queries: [
+              { expr: `sum by (${RUN}, strategy) (${selectorText(st.pnl.name, backtest, ['strategy', RUN])})` },
+            ],
+            unit: 'currencyUSD',
+            span: 12,
+          },
+          'PnL',
+        ),
+      ),
+    ],
+  };
+}
+
 /** Stable key and title of the row drawn from native histograms only. */
 export const NATIVE_LATENCY_ROW = {
   key: 'row:latency-native-histograms',
@@ -662,6 +725,7 @@ export function variableSpecs(config: DashboardConfig): readonly VariableSpec[] 
     { name: 'exchange', label: 'Exchange', match: selectorText(md.received.name, s.marketData, []) },
     { name: 'symbol', label: 'Symbol', match: selectorText(md.received.name, s.marketData, ['exchange']) },
     { name: 'strategy', label: 'Strategy', match: selectorText(st.pnl.name, s.strategyEngine, []) },
+    { name: RUN, label: 'Backtest run', match: selectorText(st.pnl.name, s.backtest, []) },
   ];
 }
 
@@ -720,6 +784,7 @@ export function dashboardRows(
     marketDataRow(config),
     tradingRow(config),
     strategyRow(config),
+    backtestRow(config),
     ...(native.panels.length === 0 ? [] : [native]),
     sdkHealthRow(config, catalogs),
   ];

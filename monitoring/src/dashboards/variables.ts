@@ -15,6 +15,7 @@ export const defaultVariableValues: Readonly<Required<VariableValues>> = {
   exchange: '.*',
   symbol: '.*',
   strategy: '.*',
+  run_id: '.*',
   instance: '.*',
   __rate_interval: '1m',
   __interval: '15s',

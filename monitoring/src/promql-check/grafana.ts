@@ -1,4 +1,5 @@
 import { TRADING_CATALOGS, type TradingCatalogInfo } from '@ttquant/metrics';
+import { monitoringConfig } from '../config.js';
 import { defaultVariableValues, knownVariables, substituteVariables, variablesIn } from '../dashboards/variables.js';
 import { externalMetrics } from '../external-metrics.js';
 import { type CheckResult, checkExpression, type PromqlIssue } from './check.js';
@@ -23,14 +24,21 @@ export interface DashboardCheckOptions {
 
 /**
  * What a dashboard may select: the catalogs, the scrape health series `up` and the SDK's self-metrics;
- * no exporter metrics.
+ * no exporter metrics. The strategy metrics also carry the backtest's run label: backtests push
+ * them to the Pushgateway, one group per run, and the dashboard sets runs next to live trading.
  *
  * @param catalogs - the catalogs charted; default the four trading catalogs
  * @returns the vocabulary
  */
 export function dashboardVocabulary(catalogs: readonly TradingCatalogInfo[] = TRADING_CATALOGS): Vocabulary {
   const { up, overflowRecords, droppedValues, exemplarsDropped } = externalMetrics;
-  return catalogVocabulary([up, overflowRecords, droppedValues, exemplarsDropped], catalogs);
+  const vocabulary = catalogVocabulary([up, overflowRecords, droppedValues, exemplarsDropped], catalogs);
+  const series = new Map(vocabulary.series);
+  for (const [name, info] of series) {
+    if (info.origin !== 'StrategyMetrics') continue;
+    series.set(name, { ...info, labels: new Map([...info.labels, [monitoringConfig.backtest.runLabel, null]]) });
+  }
+  return { series, histograms: vocabulary.histograms };
 }
 
 /**

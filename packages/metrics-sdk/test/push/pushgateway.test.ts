@@ -48,14 +48,23 @@ describeWithTools('PushgatewayClient against a real Pushgateway', ['prometheus-p
   let proxy: Server;
   let proxyUrl: string;
   beforeAll(async () => {
-    gateway = await startServer('prometheus-pushgateway', (port) => [`--web.listen-address=127.0.0.1:${port}`]);
+    // Each gateway keeps its pushed groups in a file of its own test folder: Debian's build otherwise
+    // shares /var/lib/prometheus/pushgateway.data between every gateway started without the flag.
+    gateway = await startServer('prometheus-pushgateway', (port, dir) => [
+      `--web.listen-address=127.0.0.1:${port}`,
+      `--persistence.file=${join(dir, 'pushgateway.data')}`,
+    ]);
     // Basic auth as the Pushgateway itself requires it (web config with a bcrypt hash).
     guarded = await startServer(
       'prometheus-pushgateway',
       (port, dir) => {
         const config = join(dir, 'web.yml');
         writeFileSync(config, `basic_auth_users:\n  ${USER}: ${bcrypt.hashSync(PASSWORD, 4)}\n`);
-        return [`--web.listen-address=127.0.0.1:${port}`, `--web.config.file=${config}`];
+        return [
+          `--web.listen-address=127.0.0.1:${port}`,
+          `--web.config.file=${config}`,
+          `--persistence.file=${join(dir, 'pushgateway.data')}`,
+        ];
       },
       { readyStatus: 401 },
     );
