@@ -3,7 +3,7 @@ import type { RawData } from 'ws';
 import type { Logger } from '../shared/logger.js';
 import type { Venue } from '../shared/protocol.js';
 import { MAX_DYNAMIC_SYMBOLS } from './config.js';
-import { type MessageType, type ParseErrorReason, parseMarketMessage } from './parse.js';
+import { type MarketMessage, type MessageType, type ParseErrorReason, parseMarketMessage } from './parse.js';
 import type { TickRecord } from './tick-store.js';
 
 // One venue's frames turned into ticks: parse, validate, and record what the parse knows (parse
@@ -111,22 +111,35 @@ export class FeedHandler {
         gauges.volume24h.set(msg.volume24h);
       }
     }
-    o.onTick({
-      exchange: o.exchange,
-      symbol: msg.symbol,
-      type,
-      price: msg.price,
-      quantity: msg.quantity,
-      volume24h: msg.volume24h,
-      exchangeTime: msg.exchangeTime,
-      receivedTime,
-      side: msg.side,
-      bidPrice: msg.bidPrice,
-      bidQty: msg.bidQty,
-      askPrice: msg.askPrice,
-      askQty: msg.askQty,
-      session: this.#session,
-      sequence: msg.sequence,
-    });
+    o.onTick(tickRecord(o.exchange, msg, receivedTime, this.#session));
   }
+}
+
+/**
+ * The stored form of a parsed feed message.
+ *
+ * @param exchange - its venue
+ * @param msg - the parsed message
+ * @param receivedTime - when it arrived (live) or was recovered, ms
+ * @param session - the feed session its sequence number belongs to ('' for none)
+ * @returns the tick record
+ */
+export function tickRecord(exchange: Venue, msg: MarketMessage, receivedTime: number, session: string): TickRecord {
+  return {
+    exchange,
+    symbol: msg.symbol,
+    type: msg.type,
+    price: msg.price,
+    quantity: msg.quantity,
+    volume24h: msg.volume24h,
+    exchangeTime: msg.exchangeTime,
+    receivedTime,
+    side: msg.side,
+    bidPrice: msg.bidPrice,
+    bidQty: msg.bidQty,
+    askPrice: msg.askPrice,
+    askQty: msg.askQty,
+    session,
+    sequence: msg.sequence,
+  };
 }

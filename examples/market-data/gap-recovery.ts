@@ -1,6 +1,8 @@
 import type { CounterHandle, GaugeHandle } from '@ttquant/metrics';
 import type { Logger } from '../shared/logger.js';
 import type { Venue } from '../shared/protocol.js';
+import { backoffDelay, WakeablePause } from '../shared/retry-pause.js';
+import { tickRecord } from './feed-handler.js';
 import { parseMarketMessage } from './parse.js';
 import type { SequenceGap } from './sequence-tracker.js';
 import type { TickRecord } from './tick-store.js';
@@ -52,7 +54,7 @@ export class GapRecovery {
   #pending = 0;
   #running: Promise<void> | undefined;
   #closed = false;
-  #sleep: { timer: NodeJS.Timeout; wake: () => void } | undefined;
+  readonly #sleep = new WakeablePause();
   #abort = new AbortController();
 
   constructor(options: GapRecoveryOptions) {
@@ -121,7 +123,7 @@ export class GapRecovery {
   async close(): Promise<void> {
     this.#closed = true;
     this.#abort.abort();
-    this.#sleep?.wake();
+    this.#sleep.wake();
     await this.#running;
   }
 
@@ -132,17 +134,13 @@ export class GapRecovery {
       const room = this.#o.room();
       if (room <= 0) {
         // The store is full (the database is down): wait for room rather than fetch what cannot be kept.
-        await this.#pause(200);
+        await this.#sleep.pause(200);
         continue;
       }
       const outcome = await this.#fetchSome(gap, room);
       if (outcome === 'retry') {
         failures++;
-        const ceiling = Math.min(
-          this.#o.retryMaxMs ?? 5_000,
-          (this.#o.retryMinMs ?? 100) * 2 ** Math.min(failures - 1, 20),
-        );
-        await this.#pause(ceiling / 2 + (Math.random() * ceiling) / 2);
+        await this.#sleep.pause(backoffDelay(failures, this.#o.retryMinMs ?? 100, this.#o.retryMaxMs ?? 5_000));
         continue;
       }
       failures = 0;
@@ -186,23 +184,7 @@ export class GapRecovery {
           );
           o.metrics.lost.inc();
         } else {
-          const kept = o.onTick({
-            exchange: o.exchange,
-            symbol: msg.symbol,
-            type: msg.type,
-            price: msg.price,
-            quantity: msg.quantity,
-            volume24h: msg.volume24h,
-            exchangeTime: msg.exchangeTime,
-            receivedTime,
-            side: msg.side,
-            bidPrice: msg.bidPrice,
-            bidQty: msg.bidQty,
-            askPrice: msg.askPrice,
-            askQty: msg.askQty,
-            session: gap.session,
-            sequence: msg.sequence,
-          });
+          const kept = o.onTick(tickRecord(o.exchange, msg, receivedTime, gap.session));
           if (kept) o.metrics.recovered.inc();
           else this.defer(gap.session, expected);
         }
@@ -232,16 +214,5 @@ export class GapRecovery {
   #addPending(delta: number): void {
     this.#pending += delta;
     this.#o.metrics.pending.set(this.#pending);
-  }
-
-  #pause(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const wake = (): void => {
-        clearTimeout(this.#sleep?.timer);
-        this.#sleep = undefined;
-        resolve();
-      };
-      this.#sleep = { timer: setTimeout(wake, ms), wake };
-    });
   }
 }

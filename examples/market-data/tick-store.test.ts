@@ -219,6 +219,31 @@ describe('TickStore batching', () => {
   });
 });
 
+describe('TickStore: each (venue, session, sequence) stored once', () => {
+  it('skips rows the database already has, counting them as duplicates; rows without a number are always written', async () => {
+    const { store } = makeStore({ batchSize: 1_000, flushMs: 10_000 });
+    const sequenced = [tick('trade'), tick('book'), tick('ticker')];
+    const plain = { ...tick('trade'), session: '', sequence: 0 };
+    for (const t of [...sequenced, plain]) store.append(t);
+    await store.flush();
+    // The same rows again, as a restarted process restores them from its spool.
+    store.restore([...sequenced, plain]);
+    await store.flush();
+    expect(store.counts()).toEqual({ received: 4, restored: 4, written: 5, duplicates: 3, dropped: 0, buffered: 0 });
+    expect([await count('trades'), await count('tickers'), await count('books')]).toEqual([3, 1, 1]);
+  });
+
+  it('restores spooled rows past the buffer bound, then has no room for live ticks until they are written', async () => {
+    const { store } = makeStore({ batchSize: 1_000, flushMs: 10_000, bufferMax: 2 });
+    store.restore([tick('trade'), tick('trade'), tick('trade')]);
+    expect(store.counts()).toMatchObject({ restored: 3, buffered: 3, dropped: 0 });
+    expect(store.hasRoom()).toBe(false);
+    await store.flush();
+    expect(store.hasRoom(2)).toBe(true);
+    expect(store.hasRoom(3)).toBe(false);
+  });
+});
+
 describe('TickStore during a database outage', () => {
   it('counts each failed attempt, keeps the rows, and writes each exactly once after recovery', async () => {
     const { store, metrics, clock } = makeStore({ batchSize: 2 });

@@ -1,6 +1,7 @@
 import type { CounterHandle, MarketDataMetrics } from '@ttquant/metrics';
 import type { Logger } from '../shared/logger.js';
 import type { Side, Tick, Venue } from '../shared/protocol.js';
+import { backoffDelay, WakeablePause } from '../shared/retry-pause.js';
 import { classifyDbError, DatabaseFaultError, type SqlClient } from './database.js';
 
 // Ticks go to PostgreSQL in batches, by size (batchSize) or by age (flushMs). While the database is
@@ -203,7 +204,7 @@ export class TickStore {
   #closing = false;
   #closed = false;
   #deadline = Number.POSITIVE_INFINITY;
-  #sleep: { timer: NodeJS.Timeout; wake: () => void } | undefined;
+  readonly #sleep = new WakeablePause();
   #next = 0;
   #full = false;
 
@@ -535,24 +536,15 @@ export class TickStore {
   }
 
   #backoff(attempt: number): number {
-    const ceiling = Math.min(this.#retryMaxMs, this.#retryMinMs * 2 ** Math.min(attempt - 1, 30));
-    // "Equal jitter": half fixed, half random, so retries from several services spread out.
-    return ceiling / 2 + (this.#random() * ceiling) / 2;
+    return backoffDelay(attempt, this.#retryMinMs, this.#retryMaxMs, this.#random);
   }
 
   #pause(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const wake = (): void => {
-        clearTimeout(this.#sleep?.timer);
-        this.#sleep = undefined;
-        resolve();
-      };
-      this.#sleep = { timer: setTimeout(wake, ms), wake };
-    });
+    return this.#sleep.pause(ms);
   }
 
   #wake(): void {
-    this.#sleep?.wake();
+    this.#sleep.wake();
   }
 }
 
