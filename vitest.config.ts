@@ -37,6 +37,7 @@ const integration = [
   // PostgreSQL, openssl certificates.
   'examples/fixtures/exchange/exchange.test.ts',
   'examples/backtest/backtest.test.ts',
+  'examples/backtest/reads-market-data.test.ts',
   'examples/gateway/service.test.ts',
   'examples/market-data/gap-free.test.ts',
   'examples/market-data/main.test.ts',
@@ -45,9 +46,12 @@ const integration = [
   // file, which would double the inner loop.
   'examples/market-data/service.test.ts',
   'examples/market-data/tick-store.test.ts',
+  'examples/market-data/tick-retention.test.ts',
   'examples/minimal/service.test.ts',
   'examples/pipeline/**/*.test.ts',
   'examples/shared/crash-policy.test.ts',
+  // A few minutes of the whole pipeline at a high tick rate, sampled (npm run soak).
+  'examples/soak/soak.test.ts',
   'examples/shared/metrics-security.test.ts',
   'examples/shared/secure-metrics.test.ts',
   'examples/strategy-engine/main.test.ts',

@@ -1,6 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { defaultTickDataDir } from '../market-data/config.js';
 import { ConfigError, envInteger, envNumber, envString } from '../shared/config.js';
+import { VENUES } from '../shared/protocol.js';
 import type { StrategySpec } from '../strategy-engine/config.js';
 import { DEFAULT_STRATEGIES, type EngineConfig, parseStrategies, readEngineConfig } from '../strategy-engine/config.js';
 
@@ -21,8 +24,12 @@ export interface BacktestConfig {
   readonly pushgatewayUrl: string;
   /** A PostgreSQL server holding the ticks (DATABASE_URL); unset: the PGlite data directory. */
   readonly databaseUrl: string | undefined;
-  /** PGlite data directory (BACKTEST_DATA_DIR); ignored when `databaseUrl` is set. */
-  readonly dataDir: string;
+  /**
+   * PGlite data directories, read as one store (BACKTEST_DATA_DIR, comma-separated; default
+   * {@link defaultDataDirs}); the first is where a session is recorded when they hold no tick.
+   * Ignored when `databaseUrl` is set.
+   */
+  readonly dataDirs: readonly string[];
   /** The strategy instances (BACKTEST_STRATEGIES, the ENGINE_STRATEGIES format). */
   readonly strategies: readonly StrategySpec[];
   /** Tunables and limits from the engine's ENGINE_* variables. */
@@ -43,8 +50,20 @@ export interface BacktestConfig {
   readonly noop: boolean;
 }
 
-/** Default PGlite data directory: `.data/ticks` at the repository root (git-ignored). */
-export const DEFAULT_DATA_DIR = fileURLToPath(new URL('../../.data/ticks', import.meta.url));
+/** Where the backtest records a session of its own when no market data has stored ticks (git-ignored). */
+export const RECORDING_DATA_DIR = fileURLToPath(new URL('../../.data/backtest/ticks', import.meta.url));
+
+/**
+ * Default BACKTEST_DATA_DIR: the tick stores market data keeps by default (a folder per process:
+ * per venue in the demo, or all venues in one) that exist; none: {@link RECORDING_DATA_DIR}.
+ *
+ * @returns the folders
+ */
+export function defaultDataDirs(): string[] {
+  const candidates = [...VENUES.map((venue) => defaultTickDataDir([venue])), defaultTickDataDir(VENUES)];
+  const found = candidates.filter((dir) => existsSync(dir));
+  return found.length > 0 ? found : [RECORDING_DATA_DIR];
+}
 
 /** Default Pushgateway: Debian's prometheus-pushgateway on its upstream port. */
 export const DEFAULT_PUSHGATEWAY_URL = 'http://127.0.0.1:9091';
@@ -79,7 +98,7 @@ export function readBacktestConfig(env: Env = process.env): BacktestConfig {
   return {
     pushgatewayUrl: httpUrl(env, 'PUSHGATEWAY_URL', DEFAULT_PUSHGATEWAY_URL),
     databaseUrl: databaseUrl(env),
-    dataDir: envString(env, 'BACKTEST_DATA_DIR', DEFAULT_DATA_DIR),
+    dataDirs: dataDirList(env),
     strategies: parseBacktestStrategies(envString(env, 'BACKTEST_STRATEGIES', DEFAULT_STRATEGIES)),
     engine: {
       params: engine.params,
@@ -141,4 +160,13 @@ function databaseUrl(env: Env): string | undefined {
   if (!/^postgres(ql)?:\/\//.test(raw))
     throw new ConfigError('DATABASE_URL: expected postgres://user:pass@host:port/db');
   return raw;
+}
+
+function dataDirList(env: Env): string[] {
+  const raw = envString(env, 'BACKTEST_DATA_DIR', '');
+  if (raw === '') return defaultDataDirs();
+  const dirs = raw.split(',').map((d) => d.trim());
+  if (dirs.some((d) => d === '')) throw new ConfigError(`BACKTEST_DATA_DIR=${raw}: an empty folder in the list`);
+  if (new Set(dirs).size !== dirs.length) throw new ConfigError(`BACKTEST_DATA_DIR=${raw}: a folder named twice`);
+  return dirs;
 }

@@ -27,8 +27,9 @@ const blocks = envInteger(env, 'BENCH_BLOCKS', 10, 1, 1_000);
 const minTicks = envInteger(env, 'BENCH_MIN_TICKS', 300_000, 1, 100_000_000);
 const logger = createLogger('backtest-bench', { LOG_LEVEL: env.LOG_LEVEL ?? 'warn' });
 
-if (config.databaseUrl === undefined) mkdirSync(config.dataDir, { recursive: true });
-const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir }, logger);
+const dataDir = config.dataDirs[0] as string;
+if (config.databaseUrl === undefined) mkdirSync(dataDir, { recursive: true });
+const db = await openDatabase({ url: config.databaseUrl, dataDir }, logger);
 const stored: ReplayTick[] = [];
 try {
   await ensureTickTables(db);

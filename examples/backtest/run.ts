@@ -3,6 +3,7 @@ import { StrategyMetrics } from '@ttquant/metrics';
 import { openDatabase, type SqlClient } from '../market-data/database.js';
 import type { Logger } from '../shared/logger.js';
 import type { BacktestConfig } from './config.js';
+import { mergeTicks } from './merge-ticks.js';
 import { BacktestMetrics } from './metrics.js';
 import { CheckpointPusher } from './push.js';
 import { recordSession } from './record-session.js';
@@ -67,33 +68,43 @@ export async function runBacktest(config: BacktestConfig, deps: BacktestDeps): P
   // Before anything slow: a wrong URL or a gateway that is down fails now, not after the replay.
   await pusher?.checkpoint();
 
-  if (config.databaseUrl === undefined) mkdirSync(config.dataDir, { recursive: true });
-  const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir }, deps.logger);
-  const store = db.kind === 'pglite' ? `pglite ${config.dataDir}` : 'postgres (DATABASE_URL)';
+  // One store: a PostgreSQL server, or the PGlite folders read as one (a folder per market data).
+  const dbs: SqlClient[] = [];
   try {
-    await ensureTickTables(db);
-    let stored = await countTicks(db);
+    if (config.databaseUrl !== undefined) dbs.push(await openDatabase({ url: config.databaseUrl }, deps.logger));
+    else {
+      for (const dataDir of config.dataDirs) {
+        mkdirSync(dataDir, { recursive: true });
+        dbs.push(await openDatabase({ dataDir }, deps.logger));
+      }
+    }
+    const store = config.databaseUrl !== undefined ? 'postgres (DATABASE_URL)' : `pglite ${config.dataDirs.join(', ')}`;
+    let stored = 0;
+    for (const db of dbs) {
+      await ensureTickTables(db);
+      stored += await countTicks(db);
+    }
     let recorded: number | undefined;
     if (stored === 0) {
       progress(`no ticks in ${store}: recording ${config.recordSeconds} s from the simulated exchange`);
       const counts = await recordSession({
-        database: db,
+        database: dbs[0] as SqlClient,
         seconds: config.recordSeconds,
         env: deps.env ?? process.env,
         logger: deps.logger,
       });
       recorded = counts.written;
-      stored = await countTicks(db);
+      stored = await countTicks(dbs[0] as SqlClient);
       progress(`recorded ${counts.written} ticks (${counts.dropped} dropped, ${counts.buffered} not flushed)`);
     }
-    return { ...(await replayAll(db, config, replay, backtest, pusher)), store, recorded, storedTicks: stored };
+    return { ...(await replayAll(dbs, config, replay, backtest, pusher)), store, recorded, storedTicks: stored };
   } finally {
-    await db.close();
+    for (const db of dbs) await db.close();
   }
 }
 
 async function replayAll(
-  db: SqlClient,
+  dbs: readonly SqlClient[],
   config: BacktestConfig,
   replay: Replay,
   backtest: BacktestMetrics,
@@ -121,7 +132,10 @@ async function replayAll(
     pushMs += performance.now() - t0;
   };
 
-  const pages = readTicks(db, config.pageSize);
+  const pages = mergeTicks(
+    dbs.map((db) => readTicks(db, config.pageSize)),
+    config.pageSize,
+  );
   for (;;) {
     const t0 = performance.now();
     const next = await pages.next();

@@ -35,6 +35,18 @@ export const tickBufferDefinitions = {
     { exchange },
     { unit: '1' },
   ),
+  retentionDeleted: counter(
+    'db_retention_deleted_ticks_total',
+    'Stored ticks deleted by retention (older than DB_RETENTION_HOURS, or the oldest past DB_RETENTION_MAX_MB); written before, so not a loss.',
+    { exchange },
+    { unit: '1' },
+  ),
+  storeBytes: gauge(
+    'db_tick_store_bytes',
+    "This venue's share of the tick tables' size on disk, bytes (measured at each retention pass).",
+    { exchange },
+    { unit: 'bytes' },
+  ),
 } as const;
 
 /** The market-data example's own tick accounting: buffered, restored and duplicate ticks per venue. */

@@ -36,8 +36,13 @@ export interface FeedConfig {
 export interface DatabaseConfig {
   /** A PostgreSQL server (`postgres://…`); when unset, an embedded PGlite. */
   readonly url: string | undefined;
-  /** PGlite data directory; unset: in memory. Ignored when `url` is set. */
+  /**
+   * PGlite data directory (DB_DATA_DIR, default {@link defaultTickDataDir}); undefined
+   * (DB_DATA_DIR=memory) keeps the ticks in memory, gone with the process. Ignored when `url` is set.
+   */
   readonly dataDir: string | undefined;
+  /** What the store keeps: see tick-retention.ts. */
+  readonly retention: RetentionConfig;
   readonly batchSize: number;
   readonly flushMs: number;
   /** Rows held in memory while the database is down; beyond this, new ticks are dropped and counted. */
@@ -58,6 +63,29 @@ export interface DatabaseConfig {
   readonly spoolDir: string | undefined;
   /** How often each venue's resume point is written beside the spool, ms. */
   readonly checkpointMs: number;
+}
+
+/** How long and how much the tick store keeps (this process's venues). */
+export interface RetentionConfig {
+  /** Ticks older than this are deleted (DB_RETENTION_HOURS); 0 keeps any age. */
+  readonly maxAgeMs: number;
+  /** This process's share of the tick tables (DB_RETENTION_MAX_MB); past it the oldest go; 0: no bound. */
+  readonly maxBytes: number;
+  /** How often retention runs (DB_RETENTION_EVERY_MS). */
+  readonly everyMs: number;
+  /** Rows per DELETE statement (DB_RETENTION_BATCH). */
+  readonly batchRows: number;
+}
+
+/**
+ * Default DB_DATA_DIR: `.data/market-data/ticks-{venues}` at the repository's root (git-ignored), a
+ * folder per set of venues, since a PGlite folder admits one process at a time.
+ *
+ * @param exchanges - the process's venues
+ * @returns the folder
+ */
+export function defaultTickDataDir(exchanges: readonly Venue[]): string {
+  return fileURLToPath(new URL(`../../.data/market-data/ticks-${exchanges.join('-')}`, import.meta.url));
 }
 
 /** Default MD_SPOOL_DIR: `.data/market-data/spool` at the repository's root (git-ignored). */
@@ -124,7 +152,20 @@ export function readMarketDataConfig(
     },
     db: {
       url: databaseUrl(env),
-      dataDir: env.DB_DATA_DIR === '' ? undefined : env.DB_DATA_DIR,
+      dataDir:
+        env.DB_DATA_DIR === undefined
+          ? defaultTickDataDir(exchanges)
+          : env.DB_DATA_DIR === '' || env.DB_DATA_DIR === 'memory'
+            ? undefined
+            : env.DB_DATA_DIR,
+      // A week of the demo's 150 ticks/s per venue would be ~2.5 GB a day per process: a day, and at
+      // most 1 GiB per process, keeps a demo left running for a week inside a laptop's disk.
+      retention: {
+        maxAgeMs: envNumber(env, 'DB_RETENTION_HOURS', 24, 0, 24 * 365 * 10) * 3_600_000,
+        maxBytes: envNumber(env, 'DB_RETENTION_MAX_MB', 1_024, 0, 16 * 1024 * 1024) * 1024 * 1024,
+        everyMs: envNumber(env, 'DB_RETENTION_EVERY_MS', 60_000, 100, 86_400_000),
+        batchRows: envInteger(env, 'DB_RETENTION_BATCH', 20_000, 1, 10_000_000),
+      },
       batchSize: envInteger(env, 'DB_BATCH_SIZE', 500, 1, 100_000),
       flushMs: envNumber(env, 'DB_FLUSH_MS', 250, 1, 600_000),
       bufferMax: envInteger(env, 'DB_BUFFER_MAX', 50_000, 1, 10_000_000),

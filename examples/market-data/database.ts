@@ -1,3 +1,4 @@
+import { mkdirSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import type { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
@@ -82,6 +83,7 @@ export class WorkerDatabaseError extends Error {
  * @throws WorkerDatabaseError when PGlite cannot start (e.g. an unusable data directory)
  */
 export async function openPgliteWorker(dataDir: string | undefined, logger: Logger): Promise<SqlClient> {
+  if (dataDir !== undefined) mkdirSync(dataDir, { recursive: true });
   const worker = new Worker(new URL('./pglite-worker.mjs', import.meta.url), { workerData: { dataDir } });
   const pending = new Map<number, { resolve: (rows: unknown[]) => void; reject: (error: Error) => void }>();
   let nextId = 0;

@@ -18,8 +18,8 @@ let output = '';
 function start(env: Record<string, string>): ChildProcess {
   output = '';
   const proc = spawn(process.execPath, ['--import', 'tsx', main], {
-    // No spool: each run starts clean, and nothing is written into the repository.
-    env: { ...process.env, LOG_LEVEL: 'warn', MD_SPOOL_DIR: '', ...env },
+    // No spool, ticks in memory: each run starts clean, and nothing is written into the repository.
+    env: { ...process.env, LOG_LEVEL: 'warn', MD_SPOOL_DIR: '', DB_DATA_DIR: 'memory', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   proc.stdout?.on('data', (chunk: Buffer) => {

@@ -11,6 +11,7 @@ import { FeedSequenceMetrics } from './sequence-metrics.js';
 import { SequenceTracker } from './sequence-tracker.js';
 import { tickJson, tickJsonPrefix } from './tick-json.js';
 import { TickPublisher } from './tick-publisher.js';
+import { TickRetention } from './tick-retention.js';
 import { type SpoolLeftovers, TickSpool } from './tick-spool.js';
 import { type TickCounts, type TickRecord, TickStore } from './tick-store.js';
 
@@ -316,6 +317,22 @@ export async function startMarketData(config: MarketDataConfig, deps: MarketData
   }
   const checkpointTimer = spool === undefined ? undefined : setInterval(checkpoint, db.checkpointMs);
 
+  // Retention, off the tick path: its statements run in the database (PGlite's own thread).
+  const retention = new TickRetention({
+    client: database,
+    exchanges: feed.exchanges,
+    maxAgeMs: db.retention.maxAgeMs,
+    maxBytes: db.retention.maxBytes,
+    batchRows: db.retention.batchRows,
+    metrics: {
+      deleted: (exchange) => bufferMetrics.retentionDeleted.bind({ exchange }),
+      bytes: (exchange) => bufferMetrics.storeBytes.bind({ exchange }),
+    },
+    written: (exchange) => store.counts(exchange).written,
+    logger,
+  });
+  retention.start(db.retention.everyMs);
+
   const feeds = startFeeds({ metrics, feed, logger, now, random, onTick: deliver });
   const feedUrls = feed.exchanges.map((exchange) => `${feed.wsBaseUrl}/ws/${exchange}`);
   logger.info(
@@ -334,6 +351,7 @@ export async function startMarketData(config: MarketDataConfig, deps: MarketData
     await feeds.close();
     clearInterval(checkpointTimer);
     await Promise.all([...venues.values()].map((v) => v.sequence.recovery.close()));
+    await retention.close();
     checkpoint();
     const final = await store.close(db.shutdownFlushMs);
     spool?.close();

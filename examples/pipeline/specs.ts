@@ -144,11 +144,14 @@ export function pipelineSpecs(ports: PipelinePorts = defaultPipelinePorts(), ext
   const fillBus = (venue: Venue) => `tcp://${host}:${ports.venues[venue].gatewayZmq}`;
   const orders = (venue: Venue) => `http://${host}:${ports.venues[venue].gatewayOrders}`;
   const perVenue = (address: (venue: Venue) => string) => VENUES.map((v) => `${v}=${address(v)}`).join(',');
-  // The demo's market data spools where the service puts it by default (.data/ at the repository's
-  // root); a pipeline on other ports (tests) in a temporary folder of its own, so runs never share one.
+  // The demo's market data keeps its ticks and spool where the service puts them by default (.data/
+  // at the repository's root); a pipeline on other ports (tests) keeps its ticks in memory and its
+  // spool in a temporary folder of its own, so runs never share one.
   const ownPorts = JSON.stringify(ports) !== JSON.stringify(defaultPipelinePorts());
   const spool = (venue: Venue): Record<string, string> =>
-    ownPorts ? { MD_SPOOL_DIR: join(tmpdir(), `ttquant-md-spool-${ports.venues[venue].marketData}`) } : {};
+    ownPorts
+      ? { MD_SPOOL_DIR: join(tmpdir(), `ttquant-md-spool-${ports.venues[venue].marketData}`), DB_DATA_DIR: 'memory' }
+      : {};
   const spec = (role: ServiceName, name: ProcessName, env: Record<string, string>): ServiceSpec => ({
     ...BASE[role],
     name,

@@ -243,6 +243,7 @@ describeWithOpenssl('the services protect /metrics from their environment', () =
         readMarketDataConfig({
           ...tlsEnv(),
           MD_SPOOL_DIR: '',
+          DB_DATA_DIR: 'memory',
           METRICS_TLS_CLIENT_CA_FILE: pki.caPath,
           METRICS_BEARER_TOKEN_FILE: secretFile('market-data.token', MD_TOKEN),
           EXCHANGE_WS_URL: `ws://127.0.0.1:${await freePort()}`,
