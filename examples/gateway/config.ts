@@ -56,6 +56,18 @@ export interface GatewayConfig {
   readonly wsReconnectMs: number;
   /** How long close() waits for in-flight submissions before aborting them. */
   readonly drainTimeoutMs: number;
+  /**
+   * Finished orders remembered (oldest forgotten first), so a repeated request gets its first result
+   * and a late execution is booked to its order (GATEWAY_REMEMBERED_ORDERS).
+   */
+  readonly rememberedOrders: number;
+  /** Orders in flight or open at once; more are refused with 503 (GATEWAY_MAX_LIVE_ORDERS). */
+  readonly maxLiveOrders: number;
+  /**
+   * Distinct strategy names accepted; an order from one more is refused with 400, since the ledger
+   * keeps every strategy's account for the life of the process (GATEWAY_MAX_STRATEGIES).
+   */
+  readonly maxStrategies: number;
   readonly risk: RiskConfig;
 }
 
@@ -107,6 +119,9 @@ export function readGatewayConfig(env: Readonly<Record<string, string | undefine
     orderTtlMs: envNumber(env, 'GATEWAY_ORDER_TTL_MS', 10_000, 1, 86_400_000),
     wsReconnectMs: envNumber(env, 'GATEWAY_WS_RECONNECT_MS', 250, 1, 60_000),
     drainTimeoutMs: envNumber(env, 'GATEWAY_DRAIN_TIMEOUT_MS', 5_000, 0, 600_000),
+    rememberedOrders: envInteger(env, 'GATEWAY_REMEMBERED_ORDERS', 10_000, 1, 10_000_000),
+    maxLiveOrders: envInteger(env, 'GATEWAY_MAX_LIVE_ORDERS', 10_000, 1, 10_000_000),
+    maxStrategies: envInteger(env, 'GATEWAY_MAX_STRATEGIES', 100, 1, 100_000),
     risk: {
       maxPositionUsd: envNumber(env, 'RISK_MAX_POSITION_USD', 50_000, 0),
       maxNotionalUsd: envNumber(env, 'RISK_MAX_NOTIONAL_USD', 10_000, 0),

@@ -11,6 +11,7 @@ import {
   type MetricsServer,
   TradingLedger,
 } from '@ttquant/metrics';
+import { Fifo } from '../shared/fifo.js';
 import { createLogger, type Logger } from '../shared/logger.js';
 import type {
   CancelEvent,
@@ -89,6 +90,29 @@ export interface GatewayStats {
   ttlCancels: number;
   /** Fills published to the engine. */
   fillsPublished: number;
+  /** Finished orders forgotten past GATEWAY_REMEMBERED_ORDERS (a later event for one is unknown). */
+  forgottenOrders: number;
+  /**
+   * Of those, orders forgotten within the retry window of their finish ((retries + 1) × timeout + retries × backoff cap):
+   * a late fill could still come for them. Logged at most once a minute; raise GATEWAY_REMEMBERED_ORDERS.
+   */
+  forgottenEarly: number;
+  /** Orders refused with 503 because GATEWAY_MAX_LIVE_ORDERS were in flight or open. */
+  refusedLiveLimit: number;
+  /** Orders refused with 400 from a strategy past GATEWAY_MAX_STRATEGIES. */
+  refusedStrategies: number;
+}
+
+/** The sizes of the gateway's order state (each bounded by its variable). */
+export interface GatewayMemory {
+  /** Orders in flight or open (≤ GATEWAY_MAX_LIVE_ORDERS). */
+  readonly live: number;
+  /** Finished orders remembered (≤ GATEWAY_REMEMBERED_ORDERS). */
+  readonly remembered: number;
+  /** Strategy names seen (≤ GATEWAY_MAX_STRATEGIES). */
+  readonly strategies: number;
+  /** Submissions and cancels in progress. */
+  readonly inflight: number;
 }
 
 /** A running gateway. */
@@ -124,6 +148,12 @@ export interface GatewayHandle {
    * @returns true when open
    */
   executionsConnected(venue: Venue): boolean;
+  /**
+   * The sizes of the order state, to check its bounds.
+   *
+   * @returns the counts now
+   */
+  memory(): GatewayMemory;
   /**
    * Stops taking orders (503), waits for in-flight submissions up to `drainTimeoutMs`, aborts the
    * rest, then closes every socket and server. Safe to call twice.
@@ -170,12 +200,15 @@ interface OrderRecord {
   counted: boolean;
   ttl: NodeJS.Timeout | undefined;
   fillKeys: Set<string> | undefined;
+  /** Clock (deps.now) when it finished; set by #markDone. */
+  doneAt: number;
   /** The order's trace (from the engine's traceparent) and this gateway's span: its latency exemplar. */
   readonly exemplar: OrderExemplar;
 }
 
-const MAX_REMEMBERED = 10_000;
 const FILL_EPSILON = 1e-9;
+/** At most one "forgotten early" warning per this many ms. */
+const WARN_EVERY_MS = 60_000;
 
 /**
  * Starts the order gateway: order entry, metrics server, fills publisher, marks subscriber and one
@@ -215,6 +248,10 @@ class Gateway implements GatewayHandle {
     overfills: 0,
     ttlCancels: 0,
     fillsPublished: 0,
+    forgottenOrders: 0,
+    forgottenEarly: 0,
+    refusedLiveLimit: 0,
+    refusedStrategies: 0,
   };
   readonly risk: RiskEngine;
   orderUrl = '';
@@ -226,7 +263,14 @@ class Gateway implements GatewayHandle {
   readonly #symbolNames: ReadonlySet<string>;
   readonly #client: ExchangeClient;
   readonly #orders = new Map<string, OrderRecord>();
-  readonly #done = new Set<string>();
+  /** Finished orders, in the order they finished: the oldest is forgotten first. */
+  readonly #done = new Fifo<OrderRecord>();
+  readonly #strategies = new Set<string>();
+  readonly #now: () => number;
+  /** How long after an order finished a late fill may still come: the exchange retry window. */
+  readonly #lateWindowMs: number;
+  #lastForgetWarn = Number.NEGATIVE_INFINITY;
+  #forgottenEarlySinceWarn = 0;
   readonly #inflight = new Set<Promise<unknown>>();
   readonly #abort = new AbortController();
   readonly #metricsServer: MetricsServer;
@@ -241,6 +285,9 @@ class Gateway implements GatewayHandle {
     this.#log = deps.logger ?? createLogger('gateway');
     this.metrics = deps.metrics ?? new GatewayMetrics();
     this.risk = new RiskEngine(config.risk, deps.now);
+    this.#now = deps.now ?? (() => performance.now());
+    // The worst case: every attempt times out and every wait is capped (a 429's Retry-After may ask for the cap).
+    this.#lateWindowMs = (config.maxRetries + 1) * config.exchangeTimeoutMs + config.maxRetries * config.retryMaxMs;
     this.#venueNames = new Set(config.venues);
     this.#symbolNames = new Set(config.symbols);
     const gw = this.metrics;
@@ -292,6 +339,15 @@ class Gateway implements GatewayHandle {
 
   executionsConnected(venue: Venue): boolean {
     return this.#venue(venue).stream?.connected === true;
+  }
+
+  memory(): GatewayMemory {
+    return {
+      live: this.#orders.size - this.#done.size,
+      remembered: this.#done.size,
+      strategies: this.#strategies.size,
+      inflight: this.#inflight.size,
+    };
   }
 
   async start(): Promise<void> {
@@ -433,8 +489,41 @@ class Gateway implements GatewayHandle {
       send(response, 503, { error: 'shutting_down' }, true);
       return;
     }
+    const refusal = this.#admit(order);
+    if (refusal !== undefined) {
+      send(response, refusal.status, refusal.body);
+      return;
+    }
     const result = await this.#submit(order, received, this.#exemplar(request.headers.traceparent));
     send(response, 200, result);
+  }
+
+  /**
+   * The bounds of order entry: a strategy name past GATEWAY_MAX_STRATEGIES (400), a new order while
+   * GATEWAY_MAX_LIVE_ORDERS are in flight or open (503, retryable). A repeat of a known order passes.
+   */
+  #admit(order: EngineOrder): { status: 400 | 503; body: object } | undefined {
+    if (this.#orders.has(order.clientOrderId)) return undefined;
+    if (!this.#strategies.has(order.strategy)) {
+      if (this.#strategies.size >= this.#config.maxStrategies) {
+        this.stats.refusedStrategies++;
+        this.stats.badRequests++;
+        return {
+          status: 400,
+          body: {
+            error: 'invalid_order',
+            field: 'strategy',
+            reason: `more than ${this.#config.maxStrategies} strategies (GATEWAY_MAX_STRATEGIES)`,
+          },
+        };
+      }
+      this.#strategies.add(order.strategy);
+    }
+    if (this.#orders.size - this.#done.size >= this.#config.maxLiveOrders) {
+      this.stats.refusedLiveLimit++;
+      return { status: 503, body: { error: 'too_many_live_orders', limit: this.#config.maxLiveOrders } };
+    }
+    return undefined;
   }
 
   /** Continues the engine's trace (or starts one) with a span of this gateway's own. */
@@ -570,10 +659,11 @@ class Gateway implements GatewayHandle {
       counted: false,
       ttl: undefined,
       fillKeys: undefined,
+      doneAt: Number.NaN,
       exemplar,
     };
     this.#orders.set(order.clientOrderId, record);
-    if (state === 'done') this.#markDone(order.clientOrderId);
+    if (state === 'done') this.#markDone(record);
     return record;
   }
 
@@ -592,17 +682,38 @@ class Gateway implements GatewayHandle {
       this.risk.release(order.exchange, order.symbol, order.side, record.reserved);
       record.reserved = 0;
     }
-    this.#markDone(record.order.clientOrderId);
+    this.#markDone(record);
   }
 
-  // Finished orders are remembered (bounded, oldest forgotten first) so a late or repeated event
-  // is recognised rather than reported as unknown, and a repeated request gets its first result.
-  #markDone(id: string): void {
-    this.#done.add(id);
-    if (this.#done.size <= MAX_REMEMBERED) return;
-    const oldest = this.#done.values().next().value as string;
-    this.#done.delete(oldest);
-    this.#orders.delete(oldest);
+  // Finished orders are remembered (GATEWAY_REMEMBERED_ORDERS, oldest forgotten first) so a late or
+  // repeated event is recognised rather than reported as unknown, and a repeated request gets its
+  // first result. Orders in flight or open are never forgotten: the gateway's own retries always
+  // find their record (GATEWAY_MAX_LIVE_ORDERS bounds those).
+  #markDone(record: OrderRecord): void {
+    const now = this.#now();
+    record.doneAt = now;
+    this.#done.push(record);
+    if (this.#done.size <= this.#config.rememberedOrders) return;
+    const forgotten = this.#done.shift() as OrderRecord;
+    const id = forgotten.order.clientOrderId;
+    if (this.#orders.get(id) === forgotten) this.#orders.delete(id);
+    this.stats.forgottenOrders++;
+    if (now - forgotten.doneAt < this.#lateWindowMs) {
+      this.stats.forgottenEarly++;
+      this.#forgottenEarlySinceWarn++;
+      if (now - this.#lastForgetWarn >= WARN_EVERY_MS) {
+        this.#log.warn(
+          {
+            forgotten: this.#forgottenEarlySinceWarn,
+            rememberedOrders: this.#config.rememberedOrders,
+            lateWindowMs: this.#lateWindowMs,
+          },
+          'finished orders forgotten within the retry window; raise GATEWAY_REMEMBERED_ORDERS',
+        );
+        this.#lastForgetWarn = now;
+        this.#forgottenEarlySinceWarn = 0;
+      }
+    }
   }
 
   #track(work: Promise<unknown>): void {
