@@ -7,7 +7,8 @@ import { TICK_TABLES } from './tick-store.js';
 // Keeps the tick store bounded: every `everyMs`, off the tick path, this process's ticks older than
 // `maxAgeMs` are deleted, then the oldest beyond `maxBytes` (the store's size per row times this
 // process's rows), in batches so no statement holds the database long, and the tables are vacuumed
-// so PostgreSQL reuses the space instead of growing the files. Deleted rows are counted per venue:
+// so PostgreSQL reuses the space instead of growing the files; PGlite's write-ahead log is
+// checkpointed too, which nothing else does in it. Deleted rows are counted per venue:
 // they were written, so the tick accounting (received = written + …) is untouched by them.
 //
 // This process's rows are counted once at start and then kept up to date from what the store writes
@@ -156,6 +157,12 @@ export class TickRetention {
       // Marks the deleted rows' space reusable, so the files stop growing at the bound.
       await o.client.exec(`VACUUM ${TICK_TABLES.join(', ')}`);
       tableBytes = await this.#tableBytes();
+    }
+    if (o.client.kind === 'pglite') {
+      // PGlite has no checkpointer process: without a checkpoint its write-ahead log is never
+      // recycled (measured: 417 MB of WAL after 1.2M rows, growing; 65 MB, flat, with one per pass).
+      // A server's own checkpointer does this, and CHECKPOINT needs a privilege there.
+      await o.client.exec('CHECKPOINT');
     }
     const totalRows = await this.#totalRows();
     for (const exchange of o.exchanges) {

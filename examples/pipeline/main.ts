@@ -1,4 +1,5 @@
 import { ConfigError, envInteger, envString } from '../shared/config.js';
+import { DEMO_ENV } from './demo-env.js';
 import { renderSummary, type SummaryNumbers, summaryNumbers } from './live-summary.js';
 import { prettyLine } from './pretty-logs.js';
 import { type RunningService, startService, stopServices } from './process-tree.js';
@@ -11,21 +12,7 @@ import { defaultPipelinePorts, freePipelinePorts, type PipelinePorts, pipelineSp
 // own environment (examples/README.md). This file only orders the start, prints where to look, and
 // stops everything on Ctrl-C or SIGTERM.
 
-// Demo settings, so every metric moves within a minute: mild faults on the exchange (a dropped feed
-// every 30 s, a few malformed messages, some 429 and 503 answers), a 3-second database outage
-// 20 s in, and a Sharpe ratio over 5-second periods annualised as if each were a trading day.
-// Anything set in the environment wins.
-const DEMO_ENV: Readonly<Record<string, string>> = {
-  EXCHANGE_DROP_EVERY_MS: '30000',
-  EXCHANGE_MALFORMED_FRACTION: '0.002',
-  EXCHANGE_RATE_LIMIT_FRACTION: '0.05',
-  EXCHANGE_ERROR_FRACTION: '0.05',
-  DB_FAULT_AT_MS: '20000',
-  DB_FAULT_FOR_MS: '3000',
-  ENGINE_SHARPE_PERIOD_MS: '5000',
-  ENGINE_SHARPE_PERIODS_PER_YEAR: '252',
-  ENGINE_ORDER_COOLDOWN_MS: '500',
-};
+// Demo settings (demo-env.ts); anything set in the environment wins.
 for (const [name, value] of Object.entries(DEMO_ENV)) process.env[name] ??= value;
 const quiet = process.env.DEMO_QUIET === '1';
 const portChoice = envString(process.env, 'DEMO_PORTS', 'default');
