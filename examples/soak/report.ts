@@ -1,7 +1,11 @@
+import { isAbsolute, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { SERVICE_NAMES } from '../pipeline/specs.js';
 import type { SoakResult } from './run.js';
 import type { Sample } from './sampler.js';
 import { KIND_UNITS, type SeriesTrend } from './slopes.js';
+
+const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 // The soak's markdown: the settings it ran with, a table of every process's RSS and the tick stores'
 // size over time (one row per minute, or per sample in a short run), a table of heap, event-loop
@@ -76,7 +80,12 @@ export function renderReport(input: ReportInput): string {
     `| ticks taken in by market data | ${ticksPerSecond === undefined ? '—' : `${ticksPerSecond.toFixed(0)}/s`} |`,
   );
   lines.push(`| environment | ${environment(result).join('<br>')} |`);
-  lines.push(`| data folder | \`${settings.dataDir}\` |`, '');
+  // Relative to the repository (a report is committed): no machine's paths in it.
+  const folder = relative(REPO_ROOT, settings.dataDir);
+  lines.push(
+    `| data folder | ${folder.startsWith('..') || isAbsolute(folder) ? 'a temporary folder' : `\`${folder}\``} |`,
+    '',
+  );
 
   lines.push('## RSS and tick store over time (MB)', '');
   const storeHeads = stores.flatMap((s) => [`${s} store on disk`, `${s} store reported`]);
