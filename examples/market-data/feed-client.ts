@@ -1,6 +1,7 @@
 import type { CounterHandle, GaugeHandle } from '@ttquant/metrics';
 import WebSocket, { type RawData } from 'ws';
 import type { Logger } from '../shared/logger.js';
+import { backoffDelay } from '../shared/retry-pause.js';
 
 // One venue's WebSocket feed: connect, hand every frame to the service, and after a close or an
 // error reconnect with exponential backoff and jitter. ws_connection_status follows the socket;
@@ -185,8 +186,7 @@ export class FeedClient {
   };
 
   #backoff(failures: number): number {
-    const ceiling = Math.min(this.#maxMs, this.#minMs * 2 ** Math.min(failures - 1, 30));
-    // Equal jitter: in [ceiling/2, ceiling], so venues and replicas do not reconnect in lockstep.
-    return ceiling / 2 + (this.#random() * ceiling) / 2;
+    // Equal jitter: venues and replicas do not reconnect in lockstep.
+    return backoffDelay(failures, this.#minMs, this.#maxMs, this.#random);
   }
 }

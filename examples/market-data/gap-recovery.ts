@@ -114,11 +114,6 @@ export class GapRecovery {
     });
   }
 
-  /** Waits until every gap queued so far is recovered or given up (tests). */
-  async settled(): Promise<void> {
-    while (this.#running !== undefined) await this.#running;
-  }
-
   /** Stops: gaps still pending stay uncounted (the checkpoint keeps them for the next process). */
   async close(): Promise<void> {
     this.#closed = true;

@@ -55,8 +55,6 @@ export interface MarketDataHandle {
   readonly clockSkewed: number;
   /** Messages of detected gaps still being recovered, over every venue. */
   readonly gapsPending: number;
-  /** Waits until every gap detected so far is recovered or given up (tests). */
-  gapsSettled(): Promise<void>;
   /**
    * Where the parsed ticks went, for all venues or one:
    * `received + restored = written + duplicates + dropped + buffered`.
@@ -381,9 +379,6 @@ export async function startMarketData(config: MarketDataConfig, deps: MarketData
       let n = 0;
       for (const v of venues.values()) n += v.sequence.recovery.pending;
       return n;
-    },
-    async gapsSettled() {
-      await Promise.all([...venues.values()].map((v) => v.sequence.recovery.settled()));
     },
     counts: (exchange) => store.counts(exchange),
     connected: (exchange) => feeds.connected(exchange),

@@ -1,9 +1,10 @@
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PrometheusWriter } from '@ttquant/metrics';
 import { readExposition } from '@ttquant/test-kit';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { directoryBytes } from '../shared/directory-bytes.js';
 import { createLogger } from '../shared/logger.js';
 import type { Venue } from '../shared/protocol.js';
 import { TickBufferMetrics } from './buffer-metrics.js';
@@ -123,7 +124,7 @@ describe('TickRetention', () => {
       written += 25_000;
       end += 30_000;
       await r.run();
-      wal.push(Math.round(folderBytes(join(dir, 'ticks', 'pg_wal')) / 1024 / 1024));
+      wal.push(Math.round((await directoryBytes(join(dir, 'ticks', 'pg_wal'))) / 1024 / 1024));
     }
     // 400k rows put well over 100 MB through the log; recycled at each checkpoint, it stays near
     // PostgreSQL's min_wal_size (80 MB) instead.
@@ -131,13 +132,3 @@ describe('TickRetention', () => {
     console.log(`write-ahead log, MB after each pass: ${JSON.stringify(wal)}`);
   }, 120_000);
 });
-
-/** Bytes of the files under a folder. */
-function folderBytes(path: string): number {
-  let total = 0;
-  for (const entry of readdirSync(path, { withFileTypes: true })) {
-    const full = join(path, entry.name);
-    total += entry.isDirectory() ? folderBytes(full) : statSync(full).size;
-  }
-  return total;
-}

@@ -106,12 +106,8 @@ export class TickRetention {
     await this.#running;
   }
 
-  /**
-   * This process's rows of a venue in the store, as retention knows them.
-   *
-   * @param exchange - the venue
-   */
-  rows(exchange: Venue): number {
+  /** This process's rows of a venue in the store, as retention knows them. */
+  #rowsOf(exchange: Venue): number {
     const r = this.#rows.get(exchange);
     return r === undefined ? 0 : r.base + this.#o.written(exchange) - r.deleted;
   }
@@ -136,13 +132,13 @@ export class TickRetention {
     if (o.maxBytes > 0) {
       const totalRows = await this.#totalRows();
       const perRow = totalRows > 0 ? tableBytes / totalRows : 0;
-      const mine = o.exchanges.reduce((n, e) => n + this.rows(e), 0);
+      const mine = o.exchanges.reduce((n, e) => n + this.#rowsOf(e), 0);
       // Down to 90 % of the bound, so a pass is not needed again at the next tick.
       const excess = perRow > 0 && mine * perRow > o.maxBytes ? Math.ceil(mine - (0.9 * o.maxBytes) / perRow) : 0;
       if (excess > 0) {
         for (const exchange of o.exchanges) {
           // Each venue gives up its share of the excess, the oldest rows of each table in proportion.
-          const share = Math.ceil((excess * this.rows(exchange)) / Math.max(1, mine));
+          const share = Math.ceil((excess * this.#rowsOf(exchange)) / Math.max(1, mine));
           const perTable = await this.#tableRows(exchange);
           const all = perTable.reduce((n, t) => n + t.rows, 0);
           for (const { table, rows } of perTable) {
@@ -166,7 +162,7 @@ export class TickRetention {
     }
     const totalRows = await this.#totalRows();
     for (const exchange of o.exchanges) {
-      o.metrics.bytes(exchange).set(totalRows > 0 ? Math.round((tableBytes * this.rows(exchange)) / totalRows) : 0);
+      o.metrics.bytes(exchange).set(totalRows > 0 ? Math.round((tableBytes * this.#rowsOf(exchange)) / totalRows) : 0);
     }
     return { deleted, tableBytes };
   }
@@ -241,7 +237,7 @@ export class TickRetention {
     const estimate = Number((r.rows[0] as { n?: unknown } | undefined)?.n ?? 0);
     return Math.max(
       estimate,
-      this.#o.exchanges.reduce((n, e) => n + this.rows(e), 0),
+      this.#o.exchanges.reduce((n, e) => n + this.#rowsOf(e), 0),
     );
   }
 

@@ -128,13 +128,6 @@ export class TickSpool implements RowSpool {
     this.#segmentRows = segmentRows;
   }
 
-  /** Rows spooled and not yet released, over every venue. */
-  get rows(): number {
-    let n = 0;
-    for (const v of this.#venues.values()) n += v.appended - v.released;
-    return n;
-  }
-
   append(row: TickRecord): void {
     const v = this.#venues.get(row.exchange);
     if (v === undefined || this.#closed) return;

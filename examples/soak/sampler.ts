@@ -1,6 +1,5 @@
-import type { Dirent } from 'node:fs';
-import { readdir, readFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { directoryBytes } from '../shared/directory-bytes.js';
 
 // One sample of every process of the pipeline and of market data's tick stores. RSS comes from
 // /proc/<pid>/status (every process, the exchange included, which has no /metrics); heap used and
@@ -148,36 +147,6 @@ async function scrape(url: string): Promise<string> {
   const response = await fetch(url, { signal: AbortSignal.timeout(SCRAPE_TIMEOUT_MS) });
   if (!response.ok) throw new Error(`GET ${url}: HTTP ${response.status}`);
   return response.text();
-}
-
-/**
- * The total size of the files under a directory, walked recursively. Files that vanish during the
- * walk (the database rewrites its files) count as 0; a directory that does not exist yet is 0 bytes.
- *
- * @param dir - the directory
- * @returns bytes
- */
-export async function directoryBytes(dir: string): Promise<number> {
-  let entries: Dirent[];
-  try {
-    entries = await readdir(dir, { withFileTypes: true });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 0;
-    throw error;
-  }
-  let total = 0;
-  for (const entry of entries) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) total += await directoryBytes(path);
-    else if (entry.isFile()) {
-      try {
-        total += (await stat(path)).size;
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-      }
-    }
-  }
-  return total;
 }
 
 // `name{labels} value`: the sample lines of text format 0.0.4; comments and other lines are skipped.

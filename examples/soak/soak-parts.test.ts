@@ -3,9 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../shared/config.js';
+import { directoryBytes } from '../shared/directory-bytes.js';
 import { readSoakOptions } from './options.js';
 import { tableRows } from './report.js';
-import { directoryBytes, type Sample, sumOf } from './sampler.js';
+import { type Sample, sumOf } from './sampler.js';
 import { slopePerHour, trends } from './slopes.js';
 
 // The soak's pure parts: the command line, the exposition reader, the directory walk, the slopes
