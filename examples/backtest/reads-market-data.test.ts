@@ -54,11 +54,15 @@ async function runFor(spec: ServiceSpec, ms: number): Promise<number> {
   const [result] = await stopServices([service]);
   expect(result?.code, lines.slice(-10).join('\n')).toBe(0);
   const stop = lines
-    .map((l) => /stopped on SIGTERM \(received (\d+), written (\d+), dropped (\d+), buffered (\d+)\)/.exec(l))
+    .map((l) =>
+      /stopped on SIGTERM \(received (\d+), written (\d+), dropped (\d+), buffered (\d+), deleted by retention (\d+)\)/.exec(
+        l,
+      ),
+    )
     .find((m) => m);
   expect(stop, lines.slice(-10).join('\n')).toBeDefined();
-  const [, received, written, dropped, buffered] = (stop as RegExpExecArray).map(Number);
-  expect({ dropped, buffered }).toEqual({ dropped: 0, buffered: 0 });
+  const [, received, written, dropped, buffered, deleted] = (stop as RegExpExecArray).map(Number);
+  expect({ dropped, buffered, deleted }).toEqual({ dropped: 0, buffered: 0, deleted: 0 });
   expect(written).toBe(received);
   return written as number;
 }

@@ -14,6 +14,7 @@ import { catalog, closed, counter, gauge } from '@ttquant/metrics';
 // nothing for it.
 
 const exchange = closed('binance', 'okx');
+const area = closed('heap_total', 'heap_used', 'external');
 
 /** Declarations of the market-data example's own tick accounting (a user-defined catalog). */
 export const tickBufferDefinitions = {
@@ -45,6 +46,12 @@ export const tickBufferDefinitions = {
     'db_tick_store_bytes',
     "This venue's share of the tick tables' size on disk, bytes (measured at each retention pass).",
     { exchange },
+    { unit: 'bytes' },
+  ),
+  embeddedMemory: gauge(
+    'db_embedded_memory_bytes',
+    "The embedded PGlite thread's memory, bytes: its JS heap (reserved, used) and what its isolate holds outside it (PostgreSQL's WASM memory, whose shared buffers are DB_PGLITE_SHARED_BUFFERS_MB).",
+    { area },
     { unit: 'bytes' },
   ),
 } as const;

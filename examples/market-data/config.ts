@@ -3,6 +3,7 @@ import { ConfigError, envInteger, envList, envNumber, envPort, envString } from 
 import { type MetricsSecurity, readMetricsSecurity } from '../shared/metrics-security.js';
 import { DEFAULTS } from '../shared/ports.js';
 import { SYMBOLS, VENUES, type Venue } from '../shared/protocol.js';
+import { DEFAULT_SHARED_BUFFERS_MB } from './database.js';
 
 // The market-data service's environment. Every variable has a default; a value that does not parse
 // throws ConfigError naming the variable (main.ts prints it and exits 2).
@@ -41,6 +42,8 @@ export interface DatabaseConfig {
    * (DB_DATA_DIR=memory) keeps the ticks in memory, gone with the process. Ignored when `url` is set.
    */
   readonly dataDir: string | undefined;
+  /** PGlite's shared buffers, MB (DB_PGLITE_SHARED_BUFFERS_MB, default 16): most of its resident memory. */
+  readonly sharedBuffersMb: number;
   /** What the store keeps: see tick-retention.ts. */
   readonly retention: RetentionConfig;
   readonly batchSize: number;
@@ -158,6 +161,7 @@ export function readMarketDataConfig(
           : env.DB_DATA_DIR === '' || env.DB_DATA_DIR === 'memory'
             ? undefined
             : env.DB_DATA_DIR,
+      sharedBuffersMb: envInteger(env, 'DB_PGLITE_SHARED_BUFFERS_MB', DEFAULT_SHARED_BUFFERS_MB, 1, 1_024),
       // A week of the demo's 150 ticks/s per venue would be ~2.5 GB a day per process: a day, and at
       // most 1 GiB per process, keeps a demo left running for a week inside a laptop's disk.
       retention: {

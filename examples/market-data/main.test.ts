@@ -91,6 +91,8 @@ describe('market-data main.ts', () => {
     child.kill('SIGTERM');
     const [code] = await exited;
     expect(code).toBe(0);
-    expect(output).toContain('market-data: stopped on SIGTERM (received 40, written 40, dropped 0, buffered 0)');
+    expect(output).toContain(
+      'market-data: stopped on SIGTERM (received 40, written 40, dropped 0, buffered 0, deleted by retention 0)',
+    );
   }, 60_000);
 });

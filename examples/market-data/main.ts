@@ -36,7 +36,7 @@ async function shutdown(signal: string): Promise<void> {
   logger.info({ signal, ...final }, 'market-data: stopped');
   console.log(
     `market-data: stopped on ${signal} (received ${final?.received ?? 0}, written ${final?.written ?? 0}, ` +
-      `dropped ${final?.dropped ?? 0}, buffered ${final?.buffered ?? 0})`,
+      `dropped ${final?.dropped ?? 0}, buffered ${final?.buffered ?? 0}, deleted by retention ${final?.retentionDeleted ?? 0})`,
   );
   process.exit(0);
 }

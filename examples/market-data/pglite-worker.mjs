@@ -3,8 +3,12 @@
 // batch blocked the event loop ~8 ms, and at 10,000 ticks/s the loop's delay reached hundreds of ms
 // (throughput.bench.ts). Here it blocks only this thread.
 //
-// Protocol: workerData { dataDir }; posts { type: 'ready' } or { type: 'failed', error } once;
-// then answers each { id, op: 'query' | 'exec' | 'close', sql, params } with { id, rows } or { id, error }.
+// PostgreSQL's shared buffers live in the WASM memory and are all touched at start, so their size
+// is most of this thread's resident memory: 128 MB by initdb's default, `sharedBuffersMb` here.
+//
+// Protocol: workerData { dataDir, sharedBuffersMb }; posts { type: 'ready' } or { type: 'failed', error }
+// once; then answers each { id, op: 'query' | 'exec' | 'memory' | 'close', sql, params } with
+// { id, rows } or { id, error }; 'memory' answers one row of this thread's heap and WASM sizes.
 import { parentPort, workerData } from 'node:worker_threads';
 import { PGlite } from '@electric-sql/pglite';
 
@@ -19,7 +23,10 @@ function plain(error) {
 
 let db;
 try {
-  db = workerData?.dataDir ? new PGlite(workerData.dataDir) : new PGlite();
+  const options = {
+    startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${workerData?.sharedBuffersMb ?? 16}MB`],
+  };
+  db = workerData?.dataDir ? new PGlite(workerData.dataDir, options) : new PGlite(options);
   await db.waitReady;
   parentPort.postMessage({ type: 'ready' });
 } catch (error) {
@@ -32,6 +39,9 @@ parentPort.on('message', async ({ id, op, sql, params }) => {
     if (op === 'query') {
       const result = await db.query(sql, params);
       parentPort.postMessage({ id, rows: result.rows });
+    } else if (op === 'memory') {
+      const { heapTotal, heapUsed, external } = process.memoryUsage();
+      parentPort.postMessage({ id, rows: [{ heapTotal, heapUsed, external }] });
     } else if (op === 'exec') {
       await db.exec(sql);
       parentPort.postMessage({ id, rows: [] });

@@ -76,9 +76,15 @@ export interface MarketDataHandle {
    * Stops reading the feeds, flushes the buffer (bounded by `db.shutdownFlushMs`), closes ZeroMQ, the
    * database and the metrics server, and logs the final tick counts. Safe to call twice.
    *
-   * @returns the final tick counts
+   * @returns the final tick counts, and what retention deleted
    */
-  close(): Promise<TickCounts>;
+  close(): Promise<FinalTickCounts>;
+}
+
+/** The final tick counts, and the stored rows retention deleted in this process's life. */
+export interface FinalTickCounts extends TickCounts {
+  /** Rows retention deleted (the sum of db_retention_deleted_ticks_total): written before, not a loss. */
+  readonly retentionDeleted: number;
 }
 
 type PerType<T> = Record<MessageType, T>;
@@ -331,6 +337,23 @@ export async function startMarketData(config: MarketDataConfig, deps: MarketData
   });
   retention.start(db.retention.everyMs);
 
+  // The embedded database's thread memory, every few seconds: the largest part of this process's.
+  const memoryGauges = {
+    heap_total: bufferMetrics.embeddedMemory.bind({ area: 'heap_total' }),
+    heap_used: bufferMetrics.embeddedMemory.bind({ area: 'heap_used' }),
+    external: bufferMetrics.embeddedMemory.bind({ area: 'external' }),
+  };
+  const sampleMemory = async (): Promise<void> => {
+    const memory = await database.memory?.().catch(() => undefined);
+    if (memory === undefined) return;
+    memoryGauges.heap_total.set(memory.heapTotal);
+    memoryGauges.heap_used.set(memory.heapUsed);
+    memoryGauges.external.set(memory.external);
+  };
+  const memoryTimer = database.memory === undefined ? undefined : setInterval(() => void sampleMemory(), 5_000);
+  memoryTimer?.unref();
+  void sampleMemory();
+
   const feeds = startFeeds({ metrics, feed, logger, now, random, onTick: deliver });
   const feedUrls = feed.exchanges.map((exchange) => `${feed.wsBaseUrl}/ws/${exchange}`);
   logger.info(
@@ -344,14 +367,15 @@ export async function startMarketData(config: MarketDataConfig, deps: MarketData
     'market-data started',
   );
 
-  let closing: Promise<TickCounts> | undefined;
-  async function close(): Promise<TickCounts> {
+  let closing: Promise<FinalTickCounts> | undefined;
+  async function close(): Promise<FinalTickCounts> {
     await feeds.close();
     clearInterval(checkpointTimer);
+    clearInterval(memoryTimer);
     await Promise.all([...venues.values()].map((v) => v.sequence.recovery.close()));
     await retention.close();
     checkpoint();
-    const final = await store.close(db.shutdownFlushMs);
+    const final = { ...(await store.close(db.shutdownFlushMs)), retentionDeleted: retention.deleted };
     spool?.close();
     await pub.close();
     await server?.close();

@@ -56,6 +56,7 @@ export class TickRetention {
   readonly #now: () => number;
   readonly #rows = new Map<Venue, VenueRows>();
   #counted = false;
+  #deletedTotal = 0;
   #running: Promise<RetentionPass | undefined> | undefined;
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
@@ -104,6 +105,11 @@ export class TickRetention {
     this.#closed = true;
     clearInterval(this.#timer);
     await this.#running;
+  }
+
+  /** Rows deleted so far, over this process's venues (the sum of `db_retention_deleted_ticks_total`). */
+  get deleted(): number {
+    return this.#deletedTotal;
   }
 
   /** This process's rows of a venue in the store, as retention knows them. */
@@ -169,6 +175,7 @@ export class TickRetention {
 
   #deleted(exchange: Venue, n: number, into: Partial<Record<Venue, number>>): void {
     into[exchange] = (into[exchange] ?? 0) + n;
+    this.#deletedTotal += n;
     const r = this.#rows.get(exchange);
     if (r !== undefined) r.deleted += n;
     this.#o.metrics.deleted(exchange).add(n);
