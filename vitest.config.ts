@@ -53,6 +53,8 @@ const integration = [
   // A few minutes of the whole pipeline at a high tick rate, sampled (npm run soak).
   'examples/soak/soak.test.ts',
   'examples/shared/metrics-security.test.ts',
+  // Starts node with and without the services' V8 flags.
+  'examples/shared/node-flags.test.ts',
   'examples/shared/secure-metrics.test.ts',
   'examples/strategy-engine/main.test.ts',
   // Monitoring: promtool, amtool, Prometheus, Alertmanager, the native stack, docker compose.

@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
+import { SERVICE_NODE_FLAGS } from '../shared/node-flags.js';
 
 /** One service of the pipeline, started as a child process. */
 export interface ServiceSpec {
@@ -36,7 +37,7 @@ export interface StartOptions {
  */
 export async function startService(spec: ServiceSpec, options: StartOptions = {}): Promise<RunningService> {
   const onLine = options.onLine ?? ((service, line) => process.stdout.write(`[${service}] ${line}\n`));
-  const child = spawn(process.execPath, ['--import', 'tsx', spec.entry], {
+  const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, '--import', 'tsx', spec.entry], {
     env: { ...process.env, ...spec.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
