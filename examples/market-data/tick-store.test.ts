@@ -3,8 +3,14 @@ import { pollUntil, readExposition } from '@ttquant/test-kit';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../shared/logger.js';
 import type { Venue } from '../shared/protocol.js';
-import { classifyDbError, DatabaseFaultError, openPgliteWorker, type SqlClient } from './database.js';
-import { TICK_SCHEMA, type TickCounts, type TickRecord, TickStore, type TickStoreOptions } from './tick-store.js';
+import {
+  classifyDbError,
+  DatabaseFaultError,
+  DEFAULT_SHARED_BUFFERS_MB,
+  openPgliteWorker,
+  type SqlClient,
+} from './database.js';
+import { TICK_SCHEMA, type TickRecord, TickStore, type TickStoreOptions, ticksBalance } from './tick-store.js';
 
 // Real PGlite in its worker thread (what the service runs by default), one instance for the file
 // (each start runs initdb, ~3-5 s); the stores borrow it, and tables are emptied per test.
@@ -109,10 +115,6 @@ function makeStore(options: Partial<TickStoreOptions> = {}, client: SqlClient = 
 async function count(table: string): Promise<number> {
   const r = await shared.query(`SELECT count(*)::int AS n FROM ${table}`);
   return (r.rows[0] as { n: number }).n;
-}
-
-function holds(a: TickCounts): boolean {
-  return a.received + a.restored === a.written + a.duplicates + a.dropped + a.buffered;
 }
 
 /**
@@ -251,7 +253,7 @@ describe('TickStore during a database outage', () => {
     for (let i = 0; i < 5; i++) store.append(tick('trade'));
     await pollUntil(() => errors(metrics, 'connection') >= 3, 'three failed attempts', 5_000, 5);
     expect(store.counts()).toEqual({ received: 5, restored: 0, written: 0, duplicates: 0, dropped: 0, buffered: 5 });
-    expect(holds(store.counts())).toBe(true);
+    expect(ticksBalance(store.counts())).toBe(true);
     expect(await count('trades')).toBe(0);
 
     clock.t = 1_000; // the outage is over
@@ -316,7 +318,7 @@ describe('TickStore during a database outage', () => {
     expect(store.counts()).toEqual({ received: 25, restored: 0, written: 0, duplicates: 0, dropped: 15, buffered: 10 });
     expect(errors(metrics, 'dropped', 'binance')).toBe(10);
     expect(errors(metrics, 'dropped', 'okx')).toBe(5);
-    expect(holds(store.counts('binance')) && holds(store.counts('okx'))).toBe(true);
+    expect(ticksBalance(store.counts('binance')) && ticksBalance(store.counts('okx'))).toBe(true);
 
     clock.t = 1_000;
     await store.flush();
@@ -373,7 +375,7 @@ describe('TickStore.close', () => {
     clock.t = 2_000;
     const final = await closing;
     expect(final).toEqual({ received: 4, restored: 0, written: 0, duplicates: 0, dropped: 0, buffered: 4 });
-    expect(holds(final)).toBe(true);
+    expect(ticksBalance(final)).toBe(true);
   });
 });
 
@@ -412,4 +414,26 @@ describe('classifyDbError', () => {
   ])('%s → %s', (error, reason) => {
     expect(classifyDbError(error)).toBe(reason);
   });
+});
+
+describe('the PGlite worker', () => {
+  it('runs with DEFAULT_SHARED_BUFFERS_MB of shared buffers, or those asked for, and reports its thread’s memory', async () => {
+    const shown = async (db: SqlClient) =>
+      ((await db.query('SHOW shared_buffers')).rows[0] as { shared_buffers: string }).shared_buffers;
+    const [byDefault, small] = await Promise.all([
+      openPgliteWorker(undefined, logger),
+      openPgliteWorker(undefined, logger, { sharedBuffersMb: 8 }),
+    ]);
+    try {
+      expect(await shown(byDefault)).toBe(`${DEFAULT_SHARED_BUFFERS_MB}MB`);
+      expect(await shown(small)).toBe('8MB');
+      const memory = await byDefault.memory?.();
+      expect(memory?.heapUsed).toBeGreaterThan(0);
+      expect(memory?.heapTotal).toBeGreaterThanOrEqual(memory?.heapUsed ?? Number.POSITIVE_INFINITY);
+      // PostgreSQL's WASM memory is outside the JS heap, and holds the shared buffers at least.
+      expect(memory?.external).toBeGreaterThan(DEFAULT_SHARED_BUFFERS_MB * 2 ** 20);
+    } finally {
+      await Promise.all([byDefault.close(), small.close()]);
+    }
+  }, 60_000);
 });

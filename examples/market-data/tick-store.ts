@@ -48,6 +48,15 @@ export interface TickCounts {
   readonly buffered: number;
 }
 
+/**
+ * Whether the tick counts balance: `received + restored = written + duplicates + dropped + buffered`.
+ *
+ * @param c - the counts of one instant (one store's, or one scrape's summed over venues)
+ */
+export function ticksBalance(c: TickCounts): boolean {
+  return c.received + c.restored === c.written + c.duplicates + c.dropped + c.buffered;
+}
+
 /** Where buffered rows are kept on disk until they commit (tick-spool.ts). */
 export interface RowSpool {
   /** Keeps a row accepted into the buffer, in the venue's buffer order. */

@@ -6,8 +6,9 @@ import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { readJournal, summarizeJournal } from '../fixtures/exchange/journal.js';
 import type { ExchangeStats } from '../fixtures/exchange/stats.js';
+import { ticksBalance } from '../market-data/tick-store.js';
 import { VENUES, type Venue } from '../shared/protocol.js';
-import { CounterWatch, ServiceLives, tickCounts, ticksBalance } from './fault-tour.js';
+import { CounterWatch, ServiceLives, tickCounts } from './fault-tour.js';
 import { PostgresServer, postgresTools } from './postgres-server.js';
 import {
   type ExtraEnv,

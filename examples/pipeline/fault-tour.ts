@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import type { Exposition, Sample } from '@ttquant/test-kit';
+import type { TickCounts } from '../market-data/tick-store.js';
 import { type RunningService, type ServiceSpec, type StartOptions, startService } from './process-tree.js';
 
 // The parts of the fault tour (fault-tour.test.ts): the pipeline's processes with their lives (each
@@ -252,15 +253,6 @@ export class CounterWatch {
 }
 
 /** The tick counts of one market-data scrape. */
-export interface TickCounts {
-  readonly received: number;
-  readonly restored: number;
-  readonly written: number;
-  readonly duplicates: number;
-  readonly dropped: number;
-  readonly buffered: number;
-}
-
 /**
  * Reads the tick counts from one market-data scrape (one render: the numbers are of one instant, so
  * `received + restored = written + duplicates + dropped + buffered` must hold exactly).
@@ -277,13 +269,4 @@ export function tickCounts(scrape: Exposition): TickCounts {
     dropped: scrape.sum('db_write_errors_total', { reason: 'dropped' }) ?? 0,
     buffered: scrape.sum('db_buffered_ticks') ?? 0,
   };
-}
-
-/**
- * Whether the tick counts balance: `received + restored = written + duplicates + dropped + buffered`.
- *
- * @param c - one scrape's counts
- */
-export function ticksBalance(c: TickCounts): boolean {
-  return c.received + c.restored === c.written + c.duplicates + c.dropped + c.buffered;
 }

@@ -112,14 +112,17 @@ export function renderReport(input: ReportInput): string {
     lines.push(`| ${clock(row.atMs)} | ${cells.join(' | ')} |`);
   }
   lines.push('', `## Trends after warm-up (${round(settings.warmupMinutes)} min)`, '');
-  lines.push('Least-squares slope over the samples after warm-up, per hour, and the largest value after warm-up.', '');
   lines.push(
-    '| series | process | slope per hour | max | first → last | points |',
-    '| --- | --- | ---: | ---: | ---: | ---: |',
+    'Least-squares slope over the samples after warm-up, per hour; the largest value after warm-up; and how much higher the second half of those samples peaks than the first (about 0 once a series has stopped growing, whatever its sawtooth).',
+    '',
+  );
+  lines.push(
+    '| series | process | slope per hour | max | rise of the max, 2nd half vs 1st | first → last | points |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: |',
   );
   for (const t of trends) {
     lines.push(
-      `| ${KIND_UNITS[t.kind].label} | ${t.name} | ${signed(t.slopePerHour)} ${t.unit}/h | ${fixed(t.max)} ${t.unit} | ${fixed(t.first)} → ${fixed(t.last)} | ${t.points} |`,
+      `| ${KIND_UNITS[t.kind].label} | ${t.name} | ${signed(t.slopePerHour)} ${t.unit}/h | ${fixed(t.max)} ${t.unit} | ${signed(t.maxRise)} ${t.unit} | ${fixed(t.first)} → ${fixed(t.last)} | ${t.points} |`,
     );
   }
   const errors = samples.flatMap((s) =>

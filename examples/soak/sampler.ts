@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import type { TickCounts } from '../market-data/tick-store.js';
 import { directoryBytes } from '../shared/directory-bytes.js';
 
 // One sample of every process of the pipeline and of market data's tick stores. RSS comes from
@@ -50,6 +51,13 @@ export interface StoreSample {
   readonly reportedBytes: number | undefined;
   /** `db_retention_deleted_ticks_total` summed over `exchange`; undefined when not exposed. */
   readonly deletedTicks: number | undefined;
+  /**
+   * The tick accounting of the same scrape, summed over venues (`received + restored = written +
+   * duplicates + dropped + buffered` holds in each one); undefined when it was not scraped.
+   */
+  readonly ticks: TickCounts | undefined;
+  /** `db_embedded_memory_bytes{area="heap_total"}`: the PGlite thread's JS heap, reserved; undefined when not exposed. */
+  readonly embeddedHeapBytes: number | undefined;
 }
 
 /** Every process and store at one instant. */
@@ -92,10 +100,30 @@ export async function takeSample(
         diskBytes: await directoryBytes(store.dataDir),
         reportedBytes: body === undefined ? undefined : sumOf(body, 'db_tick_store_bytes'),
         deletedTicks: body === undefined ? undefined : sumOf(body, 'db_retention_deleted_ticks_total'),
+        ticks: body === undefined ? undefined : tickCounts(body),
+        embeddedHeapBytes:
+          body === undefined ? undefined : sumOf(body, 'db_embedded_memory_bytes', { area: 'heap_total' }),
       };
     }),
   );
   return { atMs, processes: processSamples, stores: storeSamples };
+}
+
+/**
+ * The tick accounting in one market-data scrape, summed over venues.
+ *
+ * @param body - the scrape
+ * @returns each count (0 for a family with no series yet)
+ */
+export function tickCounts(body: string): TickCounts {
+  return {
+    received: sumOf(body, 'market_data_received_total') ?? 0,
+    restored: sumOf(body, 'db_spool_restored_ticks_total') ?? 0,
+    written: sumOf(body, 'db_writes_total') ?? 0,
+    duplicates: sumOf(body, 'db_duplicate_ticks_total') ?? 0,
+    dropped: sumOf(body, 'db_write_errors_total', { reason: 'dropped' }) ?? 0,
+    buffered: sumOf(body, 'db_buffered_ticks') ?? 0,
+  };
 }
 
 async function sampleProcess(target: ProcessTarget): Promise<{ sample: ProcessSample; body?: string }> {
@@ -150,24 +178,29 @@ async function scrape(url: string): Promise<string> {
 }
 
 // `name{labels} value`: the sample lines of text format 0.0.4; comments and other lines are skipped.
-const SAMPLE_LINE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{[^}]*\})? (\S+)/;
+const SAMPLE_LINE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{([^}]*)\})? (\S+)/;
 
 /**
- * The sum of one metric's samples in an exposition body, over all its label sets.
+ * The sum of one metric's samples in an exposition body, over all its label sets (or those with
+ * the given label values).
  *
  * @param body - a text-format /metrics body
  * @param metric - the sample name, e.g. `db_tick_store_bytes`
+ * @param labels - label values a sample must have to count (values as the exposition writes them)
  * @returns the sum, or undefined when the body has no such sample (a metric not exposed)
  * @throws Error when a sample of it has a value that is not a number
  */
-export function sumOf(body: string, metric: string): number | undefined {
+export function sumOf(body: string, metric: string, labels: Readonly<Record<string, string>> = {}): number | undefined {
+  const wanted = Object.entries(labels).map(([name, value]) => `${name}="${value}"`);
   let sum: number | undefined;
   for (const line of body.split('\n')) {
     if (!line.startsWith(metric)) continue;
     const match = SAMPLE_LINE.exec(line);
     if (match === null || match[1] !== metric) continue;
-    const value = Number(match[2]);
-    if (Number.isNaN(value) && match[2] !== 'NaN') throw new Error(`${metric}: value "${match[2]}" is not a number`);
+    const pairs = (match[2] ?? '').split(',');
+    if (!wanted.every((pair) => pairs.includes(pair))) continue;
+    const value = Number(match[3]);
+    if (Number.isNaN(value) && match[3] !== 'NaN') throw new Error(`${metric}: value "${match[3]}" is not a number`);
     sum = (sum ?? 0) + value;
   }
   return sum;

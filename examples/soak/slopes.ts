@@ -28,6 +28,12 @@ export interface SeriesTrend {
   readonly slopePerHour: number | undefined;
   /** Largest value after warm-up. */
   readonly max: number | undefined;
+  /**
+   * The largest value in the second half after warm-up minus the largest in the first half: about 0
+   * (or below) for a series that has stopped growing, whatever its sawtooth; a series still growing
+   * at a slope S rises by about S times half the window. Undefined with fewer than four points.
+   */
+  readonly maxRise: number | undefined;
   /** First and last value after warm-up. */
   readonly first: number | undefined;
   readonly last: number | undefined;
@@ -60,6 +66,19 @@ export function slopePerHour(points: readonly Point[]): number | undefined {
     sxx += dx * dx;
   });
   return sxx === 0 ? undefined : sxy / sxx;
+}
+
+/**
+ * How much higher a series peaks in the second half of its points than in the first.
+ *
+ * @param points - the points after warm-up, in time order
+ * @returns max(second half) - max(first half), or undefined with fewer than four points
+ */
+export function maxRise(points: readonly Point[]): number | undefined {
+  if (points.length < 4) return undefined;
+  const half = Math.floor(points.length / 2);
+  const peak = (part: readonly Point[]) => Math.max(...part.map((p) => p.value));
+  return peak(points.slice(half)) - peak(points.slice(0, half));
 }
 
 /**
@@ -113,6 +132,7 @@ export function trends(samples: readonly Sample[], warmupMs: number): SeriesTren
       unit: KIND_UNITS[kind].unit,
       slopePerHour: slopePerHour(after),
       max: after.length === 0 ? undefined : Math.max(...after.map((p) => p.value)),
+      maxRise: maxRise(after),
       first: after[0]?.value,
       last: after.at(-1)?.value,
       points: after.length,

@@ -2,11 +2,12 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { ticksBalance } from '../market-data/tick-store.js';
 import { ConfigError } from '../shared/config.js';
 import { directoryBytes } from '../shared/directory-bytes.js';
 import { readSoakOptions } from './options.js';
 import { tableRows } from './report.js';
-import { type Sample, sumOf } from './sampler.js';
+import { type Sample, sumOf, tickCounts } from './sampler.js';
 import { slopePerHour, trends } from './slopes.js';
 
 // The soak's pure parts: the command line, the exposition reader, the directory walk, the slopes
@@ -27,7 +28,16 @@ const sample = (atMs: number, rssMb: number, storeMb?: number): Sample => ({
   stores:
     storeMb === undefined
       ? []
-      : [{ name: 'p', diskBytes: storeMb * 2 ** 20, reportedBytes: undefined, deletedTicks: undefined }],
+      : [
+          {
+            name: 'p',
+            diskBytes: storeMb * 2 ** 20,
+            reportedBytes: undefined,
+            deletedTicks: undefined,
+            ticks: undefined,
+            embeddedHeapBytes: undefined,
+          },
+        ],
 });
 
 describe('slopes', () => {
@@ -71,8 +81,37 @@ describe('sumOf', () => {
     expect(sumOf(body, 'nodejs_heap_size_used_bytes')).toBe(5e6);
     expect(sumOf(body, 'db_retention_deleted_ticks_total')).toBeUndefined();
   });
+  it('sums only the samples with the label values asked for', () => {
+    const errors = [
+      'db_write_errors_total{exchange="binance",reason="dropped"} 3',
+      'db_write_errors_total{exchange="okx",reason="dropped"} 4',
+      'db_write_errors_total{exchange="okx",reason="connection"} 100',
+    ].join('\n');
+    expect(sumOf(errors, 'db_write_errors_total', { reason: 'dropped' })).toBe(7);
+    expect(sumOf(errors, 'db_write_errors_total', { reason: 'dropped', exchange: 'okx' })).toBe(4);
+    expect(sumOf(errors, 'db_write_errors_total', { reason: 'timeout' })).toBeUndefined();
+  });
   it('rejects a value that is not a number', () => {
     expect(() => sumOf('x_bytes abc', 'x_bytes')).toThrow(/x_bytes: value "abc"/);
+  });
+});
+
+describe('tickCounts', () => {
+  it('reads the six parts of the tick equation from a market-data scrape, over venues', () => {
+    const body = [
+      'market_data_received_total{exchange="binance",symbol="BTCUSDT",type="trade"} 10',
+      'market_data_received_total{exchange="okx",symbol="BTCUSDT",type="trade"} 5',
+      'db_spool_restored_ticks_total{exchange="binance"} 2',
+      'db_writes_total{exchange="binance",table="trades"} 9',
+      'db_duplicate_ticks_total{exchange="binance"} 1',
+      'db_write_errors_total{exchange="okx",reason="dropped"} 4',
+      'db_write_errors_total{exchange="okx",reason="connection"} 50',
+      'db_buffered_ticks{exchange="binance"} 3',
+    ].join('\n');
+    const counts = tickCounts(body);
+    expect(counts).toEqual({ received: 15, restored: 2, written: 9, duplicates: 1, dropped: 4, buffered: 3 });
+    expect(ticksBalance(counts)).toBe(true);
+    expect(ticksBalance({ ...counts, dropped: 5 })).toBe(false);
   });
 });
 
