@@ -8,7 +8,8 @@
 //
 // Protocol: workerData { dataDir, sharedBuffersMb }; posts { type: 'ready' } or { type: 'failed', error }
 // once; then answers each { id, op: 'query' | 'exec' | 'memory' | 'close', sql, params } with
-// { id, rows } or { id, error }; 'memory' answers one row of this thread's heap and WASM sizes.
+// { id, rows } or { id, error }; 'memory' answers one row: this thread's heap, and what its isolate
+// holds outside it (the WASM memory, mostly).
 import { parentPort, workerData } from 'node:worker_threads';
 import { PGlite } from '@electric-sql/pglite';
 
@@ -23,8 +24,12 @@ function plain(error) {
 
 let db;
 try {
+  const sharedBuffers = workerData?.sharedBuffersMb;
   const options = {
-    startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${workerData?.sharedBuffersMb ?? 16}MB`],
+    startParams:
+      sharedBuffers === undefined
+        ? PGlite.defaultStartParams
+        : [...PGlite.defaultStartParams, '-c', `shared_buffers=${sharedBuffers}MB`],
   };
   db = workerData?.dataDir ? new PGlite(workerData.dataDir, options) : new PGlite(options);
   await db.waitReady;

@@ -56,8 +56,6 @@ export interface StoreSample {
    * duplicates + dropped + buffered` holds in each one); undefined when it was not scraped.
    */
   readonly ticks: TickCounts | undefined;
-  /** `db_embedded_memory_bytes{area="heap_total"}`: the PGlite thread's JS heap, reserved; undefined when not exposed. */
-  readonly embeddedHeapBytes: number | undefined;
 }
 
 /** Every process and store at one instant. */
@@ -101,8 +99,6 @@ export async function takeSample(
         reportedBytes: body === undefined ? undefined : sumOf(body, 'db_tick_store_bytes'),
         deletedTicks: body === undefined ? undefined : sumOf(body, 'db_retention_deleted_ticks_total'),
         ticks: body === undefined ? undefined : tickCounts(body),
-        embeddedHeapBytes:
-          body === undefined ? undefined : sumOf(body, 'db_embedded_memory_bytes', { area: 'heap_total' }),
       };
     }),
   );

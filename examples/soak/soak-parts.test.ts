@@ -35,7 +35,6 @@ const sample = (atMs: number, rssMb: number, storeMb?: number): Sample => ({
             reportedBytes: undefined,
             deletedTicks: undefined,
             ticks: undefined,
-            embeddedHeapBytes: undefined,
           },
         ],
 });
