@@ -8,7 +8,7 @@ import { directoryBytes } from '../shared/directory-bytes.js';
 import { readSoakOptions } from './options.js';
 import { tableRows } from './report.js';
 import { type Sample, sumOf, tickCounts } from './sampler.js';
-import { slopePerHour, trends } from './slopes.js';
+import { maxRise, slopePerHour, trends } from './slopes.js';
 
 // The soak's pure parts: the command line, the exposition reader, the directory walk, the slopes
 // and the table's rows. The run itself is soak.test.ts (integration).
@@ -64,6 +64,23 @@ describe('slopes', () => {
     expect(trends(samples, 0).find((t) => t.kind === 'rss')?.slopePerHour).toBeGreaterThan(5);
     // A series never read has no trend; one that was has.
     expect(trends(samples, 0).map((t) => t.kind)).toEqual(['rss', 'store-disk']);
+  });
+});
+
+describe('maxRise', () => {
+  const at = (values: number[]) => values.map((value, i) => ({ atMs: i * 5_000, value }));
+  it('is about 0 for a sawtooth that has stopped growing, whatever its slope reads', () => {
+    // Peaks of 550 in both halves; the least-squares slope depends on where the last GC fell.
+    const saw = at([480, 520, 550, 470, 510, 540, 470, 500, 550, 475]);
+    expect(maxRise(saw)).toBe(0);
+    expect(Math.abs(slopePerHour(saw) ?? 0)).toBeGreaterThan(0);
+  });
+  it('rises by the growth over half the window for a series still growing', () => {
+    // 1 MB per 5 s sample over 10 samples: the second half peaks 5 MB above the first.
+    expect(maxRise(at([100, 101, 102, 103, 104, 105, 106, 107, 108, 109]))).toBe(5);
+  });
+  it('needs four points', () => {
+    expect(maxRise(at([1, 2, 3]))).toBeUndefined();
   });
 });
 
