@@ -1,4 +1,5 @@
-import { catalog, closed, counter, gauge } from '@ttquant/metrics';
+import { catalog, closed, counter, gauge, marketDataDefinitions } from '@ttquant/metrics';
+import type { TickCounts } from './tick-store.js';
 
 // This example's own tick accounting, beside MarketDataMetrics: the ticks waiting in memory for the
 // database, the rows a restarted service took back from its spool, and the rows the database
@@ -58,3 +59,26 @@ export const tickBufferDefinitions = {
 
 /** The market-data example's own tick accounting: buffered, restored and duplicate ticks per venue. */
 export class TickBufferMetrics extends catalog(tickBufferDefinitions) {}
+
+/** Sums one metric's samples in a scrape, over all label sets or those with the given values. */
+export type ScrapeSum = (metric: string, labels?: Readonly<Record<string, string>>) => number | undefined;
+
+/**
+ * The tick counts of one market-data scrape, summed over venues (one render: the numbers are of one
+ * instant, so `received + restored = written + duplicates + dropped + buffered` holds exactly).
+ *
+ * @param sum - how the caller's scrape sums a metric
+ * @returns each count (0 for a family with no series yet)
+ */
+export function readTickCounts(sum: ScrapeSum): TickCounts {
+  const md = marketDataDefinitions;
+  const own = tickBufferDefinitions;
+  return {
+    received: sum(md.received.name) ?? 0,
+    restored: sum(own.restored.name) ?? 0,
+    written: sum(md.dbWrites.name) ?? 0,
+    duplicates: sum(own.duplicates.name) ?? 0,
+    dropped: sum(md.dbWriteErrors.name, { reason: 'dropped' }) ?? 0,
+    buffered: sum(own.buffered.name) ?? 0,
+  };
+}

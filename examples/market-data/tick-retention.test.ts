@@ -75,8 +75,10 @@ describe('TickRetention', () => {
     await insert('binance', 5_000, NOW, 1_000);
     await insert('okx', 300, NOW - 10 * 3_600_000, 1_000);
     const metrics = new TickBufferMetrics();
-    const pass = await retention({ maxAgeMs: 3_600_000 }, metrics).run();
+    const byAge = retention({ maxAgeMs: 3_600_000 }, metrics);
+    const pass = await byAge.run();
     expect(pass?.deleted.binance).toBe(5_000 - 3_601);
+    expect(byAge.deleted).toBe(5_000 - 3_601);
     expect(await rows('binance')).toBe(3_601);
     expect(await rows('okx')).toBe(300);
     expect(exposed(metrics, 'db_retention_deleted_ticks_total', 'binance')).toBe(5_000 - 3_601);

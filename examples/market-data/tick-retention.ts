@@ -56,7 +56,6 @@ export class TickRetention {
   readonly #now: () => number;
   readonly #rows = new Map<Venue, VenueRows>();
   #counted = false;
-  #deletedTotal = 0;
   #running: Promise<RetentionPass | undefined> | undefined;
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
@@ -109,7 +108,9 @@ export class TickRetention {
 
   /** Rows deleted so far, over this process's venues (the sum of `db_retention_deleted_ticks_total`). */
   get deleted(): number {
-    return this.#deletedTotal;
+    let n = 0;
+    for (const r of this.#rows.values()) n += r.deleted;
+    return n;
   }
 
   /** This process's rows of a venue in the store, as retention knows them. */
@@ -175,7 +176,6 @@ export class TickRetention {
 
   #deleted(exchange: Venue, n: number, into: Partial<Record<Venue, number>>): void {
     into[exchange] = (into[exchange] ?? 0) + n;
-    this.#deletedTotal += n;
     const r = this.#rows.get(exchange);
     if (r !== undefined) r.deleted += n;
     this.#o.metrics.deleted(exchange).add(n);

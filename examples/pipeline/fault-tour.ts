@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import type { Exposition, Sample } from '@ttquant/test-kit';
+import { readTickCounts } from '../market-data/buffer-metrics.js';
 import type { TickCounts } from '../market-data/tick-store.js';
 import { type RunningService, type ServiceSpec, type StartOptions, startService } from './process-tree.js';
 
@@ -252,21 +253,12 @@ export class CounterWatch {
   }
 }
 
-/** The tick counts of one market-data scrape. */
 /**
- * Reads the tick counts from one market-data scrape (one render: the numbers are of one instant, so
- * `received + restored = written + duplicates + dropped + buffered` must hold exactly).
+ * Reads the tick counts from one market-data scrape ({@link readTickCounts}).
  *
  * @param scrape - the scrape, read by the test kit's `readExposition`
- * @returns the sums over venues (0 for a family with no series yet)
+ * @returns the sums over venues
  */
 export function tickCounts(scrape: Exposition): TickCounts {
-  return {
-    received: scrape.sum('market_data_received_total') ?? 0,
-    restored: scrape.sum('db_spool_restored_ticks_total') ?? 0,
-    written: scrape.sum('db_writes_total') ?? 0,
-    duplicates: scrape.sum('db_duplicate_ticks_total') ?? 0,
-    dropped: scrape.sum('db_write_errors_total', { reason: 'dropped' }) ?? 0,
-    buffered: scrape.sum('db_buffered_ticks') ?? 0,
-  };
+  return readTickCounts((metric, labels) => scrape.sum(metric, labels));
 }

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { readTickCounts } from '../market-data/buffer-metrics.js';
 import type { TickCounts } from '../market-data/tick-store.js';
 import { directoryBytes } from '../shared/directory-bytes.js';
 
@@ -98,28 +99,11 @@ export async function takeSample(
         diskBytes: await directoryBytes(store.dataDir),
         reportedBytes: body === undefined ? undefined : sumOf(body, 'db_tick_store_bytes'),
         deletedTicks: body === undefined ? undefined : sumOf(body, 'db_retention_deleted_ticks_total'),
-        ticks: body === undefined ? undefined : tickCounts(body),
+        ticks: body === undefined ? undefined : readTickCounts((metric, labels) => sumOf(body, metric, labels)),
       };
     }),
   );
   return { atMs, processes: processSamples, stores: storeSamples };
-}
-
-/**
- * The tick accounting in one market-data scrape, summed over venues.
- *
- * @param body - the scrape
- * @returns each count (0 for a family with no series yet)
- */
-export function tickCounts(body: string): TickCounts {
-  return {
-    received: sumOf(body, 'market_data_received_total') ?? 0,
-    restored: sumOf(body, 'db_spool_restored_ticks_total') ?? 0,
-    written: sumOf(body, 'db_writes_total') ?? 0,
-    duplicates: sumOf(body, 'db_duplicate_ticks_total') ?? 0,
-    dropped: sumOf(body, 'db_write_errors_total', { reason: 'dropped' }) ?? 0,
-    buffered: sumOf(body, 'db_buffered_ticks') ?? 0,
-  };
 }
 
 async function sampleProcess(target: ProcessTarget): Promise<{ sample: ProcessSample; body?: string }> {

@@ -2,12 +2,13 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { readTickCounts } from '../market-data/buffer-metrics.js';
 import { ticksBalance } from '../market-data/tick-store.js';
 import { ConfigError } from '../shared/config.js';
 import { directoryBytes } from '../shared/directory-bytes.js';
 import { readSoakOptions } from './options.js';
 import { tableRows } from './report.js';
-import { type Sample, sumOf, tickCounts } from './sampler.js';
+import { type Sample, sumOf } from './sampler.js';
 import { maxRise, slopePerHour, trends } from './slopes.js';
 
 // The soak's pure parts: the command line, the exposition reader, the directory walk, the slopes
@@ -112,7 +113,7 @@ describe('sumOf', () => {
   });
 });
 
-describe('tickCounts', () => {
+describe('readTickCounts over sumOf', () => {
   it('reads the six parts of the tick equation from a market-data scrape, over venues', () => {
     const body = [
       'market_data_received_total{exchange="binance",symbol="BTCUSDT",type="trade"} 10',
@@ -124,7 +125,7 @@ describe('tickCounts', () => {
       'db_write_errors_total{exchange="okx",reason="connection"} 50',
       'db_buffered_ticks{exchange="binance"} 3',
     ].join('\n');
-    const counts = tickCounts(body);
+    const counts = readTickCounts((metric, labels) => sumOf(body, metric, labels));
     expect(counts).toEqual({ received: 15, restored: 2, written: 9, duplicates: 1, dropped: 4, buffered: 3 });
     expect(ticksBalance(counts)).toBe(true);
     expect(ticksBalance({ ...counts, dropped: 5 })).toBe(false);
