@@ -30,7 +30,7 @@ const RETENTION_MAX_MB = 20;
 //   second half of the 150 s after warm-up would stand ~110 MB above the first half's. On disk, with
 //   V8's young generations capped (examples/shared/node-flags.ts) and PGlite's shared buffers at
 //   16 MB, it saws between ~470 and ~590 MB with no trend: the rise of the peak measured −43 to +9 MB
-//   in five runs (before the cap it climbed 521 → 651 MB over 9 minutes, young generations growing).
+//   in six runs (before the cap it climbed 521 → 651 MB over 9 minutes, young generations growing).
 //   A rise under 50 MB says it has stopped growing (a growth faster than ~2,400 MB/h fails); the
 //   size bound catches anything that starts large.
 const MD_RSS_MAX_MB = 1_000;
